@@ -1,0 +1,116 @@
+/**
+ * The D1 schema: the system of record that operators query with
+ * `wrangler d1 execute`. drizzle-kit generates migrations/ from this module;
+ * wrangler and the tests apply those same files.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** The geozone catalogue, seeded from catalogue/zones.csv. */
+export const geozones = sqliteTable("geozones", {
+	id: text("id").primaryKey(),
+	name: text("name").notNull(),
+	/** Electricity Maps zone code of the grid the zone draws from, e.g. `US-NW-BPAT`. */
+	gridZone: text("grid_zone").notNull(),
+	lat: real("lat").notNull(),
+	lon: real("lon").notNull(),
+	/** JSON array of region tags for data residency, e.g. `["us","na"]`. */
+	regions: text("regions").notNull(),
+	/** Durable Object locationHint used when the zone's object is first created. */
+	locationHint: text("location_hint").notNull(),
+	continent: text("continent").notNull(),
+	/** Yearly average gCO2eq/kWh: the fallback carbon signal. */
+	defaultGco2PerKwh: real("default_gco2_per_kwh").notNull(),
+	source: text("source").notNull(),
+	enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+});
+
+/** Tenants own API keys and jobs. */
+export const tenants = sqliteTable("tenants", {
+	id: text("id").primaryKey(),
+	name: text("name").notNull(),
+	createdAt: integer("created_at").notNull(),
+});
+
+/** Enrolled GPU nodes and the Ed25519 public key each one signs with. */
+export const nodes = sqliteTable(
+	"nodes",
+	{
+		id: text("id").primaryKey(),
+		zoneId: text("zone_id")
+			.notNull()
+			.references(() => geozones.id),
+		name: text("name").notNull(),
+		/** JSON of the node's public JWK (OKP / Ed25519). */
+		publicKeyJwk: text("public_key_jwk").notNull(),
+		status: text("status", { enum: ["active", "revoked"] })
+			.notNull()
+			.default("active"),
+		agentVersion: text("agent_version").notNull(),
+		gpuModel: text("gpu_model"),
+		enrolledAt: integer("enrolled_at").notNull(),
+		keyRotatedAt: integer("key_rotated_at"),
+		revokedAt: integer("revoked_at"),
+	},
+	(t) => [index("nodes_zone_idx").on(t.zoneId)],
+);
+
+/** One-time enrollment tokens. Only the SHA-256 of a token is stored. */
+export const enrollmentTokens = sqliteTable("enrollment_tokens", {
+	id: text("id").primaryKey(),
+	tokenHash: text("token_hash").notNull().unique(),
+	zoneId: text("zone_id")
+		.notNull()
+		.references(() => geozones.id),
+	createdAt: integer("created_at").notNull(),
+	expiresAt: integer("expires_at").notNull(),
+	usedAt: integer("used_at"),
+	nodeId: text("node_id"),
+	note: text("note"),
+});
+
+/** Live state of each zone, written by its GeozoneDO; routers read it (cached). */
+export const zoneStatus = sqliteTable("zone_status", {
+	zoneId: text("zone_id").primaryKey(),
+	liveNodes: integer("live_nodes").notNull(),
+	/** JSON array of the models live nodes serve. */
+	models: text("models").notNull(),
+	slots: integer("slots").notNull(),
+	freeSlots: integer("free_slots").notNull(),
+	queueDepth: integer("queue_depth").notNull(),
+	updatedAt: integer("updated_at").notNull(),
+});
+
+/** The history of every job, written off the hot path once the job is finished. */
+export const jobs = sqliteTable(
+	"jobs",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id").notNull(),
+		model: text("model").notNull(),
+		zoneId: text("zone_id").notNull(),
+		nodeId: text("node_id"),
+		status: text("status", {
+			enum: ["queued", "leased", "running", "succeeded", "failed", "cancelled", "expired"],
+		}).notNull(),
+		stream: integer("stream", { mode: "boolean" }).notNull(),
+		/** Epoch ms timings: received by the Worker, leased to a node, first token, finished. */
+		receivedAt: integer("received_at").notNull(),
+		leasedAt: integer("leased_at"),
+		firstTokenAt: integer("first_token_at"),
+		finishedAt: integer("finished_at"),
+		attempts: integer("attempts").notNull().default(0),
+		promptTokens: integer("prompt_tokens"),
+		completionTokens: integer("completion_tokens"),
+		finishReason: text("finish_reason"),
+		errorCode: text("error_code"),
+		errorMessage: text("error_message"),
+		/** JSON of the routing decision: candidates, scores, chosen zone. */
+		routing: text("routing").notNull().default(sql`'{}'`),
+	},
+	(t) => [
+		index("jobs_zone_received_idx").on(t.zoneId, t.receivedAt),
+		index("jobs_tenant_received_idx").on(t.tenantId, t.receivedAt),
+		index("jobs_node_idx").on(t.nodeId),
+	],
+);

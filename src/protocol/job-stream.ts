@@ -1,0 +1,49 @@
+/**
+ * The job output stream between a GeozoneDO and the Worker that submitted
+ * the job: newline-delimited JSON, one {@link JobStreamEvent} per line. Only
+ * bytes cross Durable Object RPC as streams, hence the encoding.
+ */
+
+import type { JobErrorCode, TokenUsage } from "./agent-wire.js";
+import type { FinishReason } from "./openai.js";
+
+export type JobStreamEvent =
+	/** The job was leased to a node (sent once per attempt). */
+	| { type: "assigned"; nodeId: string; attempt: number }
+	| { type: "delta"; text: string }
+	| { type: "done"; finishReason: FinishReason; usage: TokenUsage }
+	| { type: "error"; code: JobErrorCode | "no_capacity"; message: string };
+
+const encoder = new TextEncoder();
+
+/** Encodes one event as an NDJSON line. */
+export function encodeJobStreamEvent(event: JobStreamEvent): Uint8Array {
+	return encoder.encode(`${JSON.stringify(event)}\n`);
+}
+
+/**
+ * Decodes an NDJSON byte stream into events, tolerating lines split across chunks.
+ * @example for await (const ev of decodeJobStream(stream)) console.log(ev.type)
+ */
+export async function* decodeJobStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<JobStreamEvent> {
+	const decoder = new TextDecoder();
+	const reader = stream.getReader();
+	let buffered = "";
+	try {
+		for (;;) {
+			const { value, done } = await reader.read();
+			if (done) break;
+			buffered += decoder.decode(value, { stream: true });
+			let newline = buffered.indexOf("\n");
+			while (newline >= 0) {
+				const line = buffered.slice(0, newline);
+				buffered = buffered.slice(newline + 1);
+				if (line.length > 0) yield JSON.parse(line) as JobStreamEvent;
+				newline = buffered.indexOf("\n");
+			}
+		}
+		if (buffered.trim().length > 0) yield JSON.parse(buffered) as JobStreamEvent;
+	} finally {
+		reader.releaseLock();
+	}
+}

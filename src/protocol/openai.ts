@@ -1,0 +1,106 @@
+/**
+ * The OpenAI-compatible client surface: the chat completion request as the
+ * edge accepts it, and builders for the responses and stream chunks that
+ * OpenAI SDKs expect. ArcNet's own routing preferences travel in the optional
+ * `arcnet` body field or in `x-arcnet-*` headers, never elsewhere.
+ */
+import { z } from "zod";
+
+const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+
+/** One chat message. Content may be a string or OpenAI's array of text parts. */
+export const chatMessageSchema = z.object({
+	role: z.enum(["system", "user", "assistant", "tool", "developer"]),
+	content: z.union([z.string(), z.array(textPartSchema)]),
+	name: z.string().max(64).optional(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/** Routing preferences in the body; the `x-arcnet-*` headers carry the same. */
+export const arcnetOptionsSchema = z
+	.object({
+		policy: z.enum(["latency", "carbon", "balanced"]).optional(),
+		max_latency_ms: z.number().int().positive().max(60_000).optional(),
+		regions: z.array(z.string().min(1).max(20)).max(20).optional(),
+	})
+	.strict();
+export type ArcnetOptions = z.infer<typeof arcnetOptionsSchema>;
+
+/** POST /v1/chat/completions body. Unknown OpenAI fields are accepted and ignored. */
+export const chatCompletionRequestSchema = z.looseObject({
+	model: z.string().min(1).max(200),
+	messages: z.array(chatMessageSchema).min(1),
+	stream: z.boolean().optional(),
+	stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
+	max_tokens: z.number().int().positive().optional(),
+	max_completion_tokens: z.number().int().positive().optional(),
+	temperature: z.number().min(0).max(2).optional(),
+	top_p: z.number().gt(0).max(1).optional(),
+	n: z.literal(1, { error: "only n=1 is supported" }).optional(),
+	stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+	seed: z.number().int().optional(),
+	user: z.string().max(256).optional(),
+	arcnet: arcnetOptionsSchema.optional(),
+});
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
+
+export type FinishReason = "stop" | "length" | "content_filter";
+
+export interface Usage {
+	prompt_tokens: number;
+	completion_tokens: number;
+	total_tokens: number;
+}
+
+/** OpenAI's error body: SDKs read `error.message` and surface it. */
+export interface OpenAIErrorBody {
+	error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** Builds a `chat.completion` response body. */
+export function chatCompletion(args: {
+	id: string;
+	model: string;
+	created: number;
+	content: string;
+	finishReason: FinishReason;
+	usage: Usage;
+}) {
+	return {
+		id: args.id,
+		object: "chat.completion" as const,
+		created: args.created,
+		model: args.model,
+		choices: [
+			{
+				index: 0,
+				message: { role: "assistant" as const, content: args.content },
+				logprobs: null,
+				finish_reason: args.finishReason,
+			},
+		],
+		usage: args.usage,
+	};
+}
+
+/** Builds one `chat.completion.chunk`; pass `choices: []` semantics via `usageOnly`. */
+export function chatCompletionChunk(args: {
+	id: string;
+	model: string;
+	created: number;
+	delta?: { role?: "assistant"; content?: string };
+	finishReason?: FinishReason | null;
+	usage?: Usage | null;
+	usageOnly?: boolean;
+}) {
+	return {
+		id: args.id,
+		object: "chat.completion.chunk" as const,
+		created: args.created,
+		model: args.model,
+		choices: args.usageOnly
+			? []
+			: [{ index: 0, delta: args.delta ?? {}, logprobs: null, finish_reason: args.finishReason ?? null }],
+		...(args.usage !== undefined ? { usage: args.usage } : {}),
+	};
+}

@@ -1,0 +1,50 @@
+/**
+ * Two test projects:
+ * - `workerd`: unit and integration tests inside workerd (@cloudflare/vitest-plugin),
+ *   with the real D1 migrations applied (test/setup/apply-migrations.ts);
+ * - `node`: the agent's unit tests and the end-to-end tests that start the Worker
+ *   locally with real agent processes on loopback.
+ */
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { assertCompatibilityDate } from "./test/setup/compat-date.js";
+
+assertCompatibilityDate();
+
+export default defineConfig(async () => {
+	const migrations = await readD1Migrations("./migrations");
+	return {
+		test: {
+			projects: [
+				{
+					plugins: [
+						cloudflareTest({
+							wrangler: { configPath: "./wrangler.toml" },
+							miniflare: {
+								bindings: {
+									TEST_MIGRATIONS: migrations,
+									ARCNET_DEV_API_KEY: "sk-test-dev-key-000000000000",
+									ARCNET_ADMIN_KEY: "sk-test-admin-key-0000000000",
+								},
+							},
+						}),
+					],
+					test: {
+						name: "workerd",
+						include: ["test/workerd/**/*.test.ts"],
+						setupFiles: ["./test/workerd/apply-migrations.ts"],
+					},
+				},
+				{
+					test: {
+						name: "node",
+						include: ["test/node/**/*.test.ts", "test/e2e/**/*.test.ts"],
+						environment: "node",
+						testTimeout: 60_000,
+						hookTimeout: 120_000,
+					},
+				},
+			],
+		},
+	};
+});
