@@ -1,8 +1,137 @@
-/** GeozoneDO: one per geozone. Thin shell; logic lives in durable-objects/geozone/. */
+/**
+ * GeozoneDO: one per geozone, holding its live node table, job queue, leases
+ * and long-poll waiters (native RPC, SQLite-backed). The class is a thin
+ * shell: it validates every RPC input with the zod schemas of contract.ts,
+ * remembers its zone id, delegates to the modules in ./geozone/ and then
+ * re-plans its single alarm.
+ */
 import { DurableObject } from "cloudflare:workers";
+import type { z } from "zod";
+import type { LeasedJob } from "../src/protocol/agent-wire.js";
+import { type AlarmReport, runAlarm, scheduleAlarm } from "./geozone/alarm-run.js";
+import { parseGeozoneConfig } from "./geozone/config.js";
+import {
+	type HeartbeatResult,
+	heartbeatInputSchema,
+	type PostEventsResult,
+	pollInputSchema,
+	postEventsInputSchema,
+	type ReleaseResult,
+	releaseInputSchema,
+	type SubmitJobResult,
+	submitJobInputSchema,
+	type ZoneSummary,
+} from "./geozone/contract.js";
+import { applyJobEvents } from "./geozone/job-events.js";
+import { cancelJobById, submitJob } from "./geozone/job-ops.js";
+import { heartbeat, pollJobs, releaseJobs } from "./geozone/node-ops.js";
+import { OutputStreams } from "./geozone/output-streams.js";
+import { parseRpcInput, zoneIdInputSchema } from "./geozone/rpc-input.js";
+import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
+import { zoneSummary } from "./geozone/summary.js";
+import { Waiters } from "./geozone/waiters.js";
+import type { ZoneState } from "./geozone/zone-state.js";
 
 export class GeozoneDO extends DurableObject<Env> {
-	async ping(): Promise<string> {
-		return "pong";
+	readonly #zone: ZoneState;
+
+	constructor(ctx: DurableObjectState, env: Env) {
+		super(ctx, env);
+		this.#zone = {
+			sql: ctx.storage.sql,
+			config: parseGeozoneConfig(env),
+			waiters: new Waiters(),
+			streams: new OutputStreams(),
+			now: () => Date.now(),
+			afterBackgroundChange: () => {
+				this.#replan().catch((error: unknown) => console.error("geozone: re-planning the alarm failed", error));
+			},
+		};
+		ctx.blockConcurrencyWhile(async () => {
+			ensureSchema(ctx.storage.sql);
+		});
+	}
+
+	/** Accepts a job (written to SQLite first) and returns its NDJSON output stream, or refuses without writing. */
+	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobResult> {
+		const parsed = this.#parse(submitJobInputSchema, input, "submit");
+		const result = submitJob(this.#zone, parsed);
+		await this.#replan();
+		return result;
+	}
+
+	/** Long-poll: leases up to maxJobs jobs now, or waits up to min(waitMs, POLL_MAX_WAIT_MS) for one. */
+	async poll(input: z.input<typeof pollInputSchema>): Promise<LeasedJob[]> {
+		const parsed = this.#parse(pollInputSchema, input, "poll");
+		const pending = pollJobs(this.#zone, parsed);
+		await this.#replan();
+		const jobs = await pending;
+		if (jobs.length > 0) await this.#replan();
+		return jobs;
+	}
+
+	/** Applies a node's job events under its lease; retried events are skipped, gaps refused. Renews the lease. */
+	async postEvents(input: z.input<typeof postEventsInputSchema>): Promise<PostEventsResult> {
+		const parsed = this.#parse(postEventsInputSchema, input, "postEvents");
+		const result = applyJobEvents(this.#zone, parsed);
+		if (result.ok) await this.#replan();
+		return result;
+	}
+
+	/** Stores telemetry, renews the listed leases the node holds, and names the jobs it must stop. */
+	async heartbeat(input: z.input<typeof heartbeatInputSchema>): Promise<HeartbeatResult> {
+		const parsed = this.#parse(heartbeatInputSchema, input, "heartbeat");
+		const result = heartbeat(this.#zone, parsed);
+		await this.#replan();
+		return result;
+	}
+
+	/** Takes back a shutting-down node's jobs: unstarted ones are re-queued, started ones fail with `shutdown`. */
+	async release(input: z.input<typeof releaseInputSchema>): Promise<ReleaseResult> {
+		const parsed = this.#parse(releaseInputSchema, input, "release");
+		const result = releaseJobs(this.#zone, parsed);
+		await this.#replan();
+		return result;
+	}
+
+	/** Cancels a queued or leased job (its stream ends with error `cancelled`); false if unknown or finished. */
+	async cancel(zoneId: string, jobId: string): Promise<boolean> {
+		const parsed = this.#parse(zoneIdInputSchema.required({ jobId: true }), { zoneId, jobId }, "cancel");
+		const cancelled = cancelJobById(this.#zone, parsed.jobId);
+		if (cancelled) await this.#replan();
+		return cancelled;
+	}
+
+	/** The zone's live nodes, models, slots, free slots and queue depth now. */
+	async summary(zoneId: string): Promise<ZoneSummary> {
+		const parsed = this.#parse(zoneIdInputSchema, { zoneId }, "summary");
+		return zoneSummary(this.#zone, parsed.zoneId);
+	}
+
+	/** Expires leases, marks silent nodes gone, flushes history and zone_status to D1, then re-plans. */
+	override async alarm(): Promise<void> {
+		await this.runAlarm();
+	}
+
+	/** The alarm's work, returning what it did (tests and logs). */
+	async runAlarm(): Promise<AlarmReport> {
+		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"));
+		await this.#replan();
+		return report;
+	}
+
+	#parse<S extends z.ZodType>(schema: S, input: unknown, method: string): z.output<S> {
+		const parsed = parseRpcInput(schema, input, method);
+		const zoneId = (parsed as { zoneId: string }).zoneId;
+		const known = readMeta(this.ctx.storage.sql, "zone_id");
+		if (known === null) writeMeta(this.ctx.storage.sql, "zone_id", zoneId);
+		else if (known !== zoneId) {
+			throw new Error(`${method}: zoneId: this object serves ${known}, got ${JSON.stringify(zoneId)} (string)`);
+		}
+		return parsed;
+	}
+
+	async #replan(): Promise<void> {
+		await scheduleAlarm(this.#zone, this.ctx.storage);
 	}
 }

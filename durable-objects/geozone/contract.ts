@@ -79,3 +79,13 @@ export interface ZoneSummary {
 	queueDepth: number;
 	updatedAt: number;
 }
+
+/** What `release` did with each handed-back job. */
+export interface ReleaseResult {
+	/** Back in the queue (no output yet; the attempt is not counted). */
+	requeued: string[];
+	/** Ended: output had already been streamed (code `shutdown`). */
+	failed: string[];
+	/** Not leased to this node under that lease id; left alone. */
+	notHeld: string[];
+}

@@ -1,0 +1,62 @@
+/**
+ * What the zone's alarm does, in order: take back lapsed leases, dispatch
+ * what they freed, mark silent nodes gone, write history and zone_status to
+ * D1, and purge old finished jobs. A D1 failure is logged and retried later;
+ * the lease work is already committed by then.
+ */
+import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
+import { dispatchQueued } from "./dispatch.js";
+import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
+import { expireLeases, nextLeaseExpiry } from "./leases.js";
+import { expireStaleNodes, nextNodeStaleAt } from "./node-table.js";
+import { flushDueAt, markFlushDue, type ZoneState } from "./zone-state.js";
+
+export interface AlarmReport {
+	requeued: string[];
+	ended: string[];
+	nodesGone: string[];
+	flushed: number | "skipped" | "failed";
+	purged: number;
+}
+
+/** Runs one alarm. `zoneId` is null until the object has served an RPC; then nothing is flushed. */
+export async function runAlarm(state: ZoneState, d1: D1Database, zoneId: string | null): Promise<AlarmReport> {
+	const { requeued, ended } = expireLeases(state);
+	if (requeued.length > 0) dispatchQueued(state);
+	const nodesGone = expireStaleNodes(state);
+	if (nodesGone.length > 0) markFlushDue(state);
+	let flushed: AlarmReport["flushed"] = "skipped";
+	const due = flushDueAt(state);
+	// Flush whatever is pending even if the alarm fired early for a lease: it batches the same.
+	if (zoneId !== null && due !== null) {
+		try {
+			flushed = await flushHistory(state, d1, zoneId);
+		} catch (error) {
+			console.error(`geozone ${zoneId}: D1 flush failed, will retry`, error);
+			flushed = "failed";
+		}
+	}
+	return { requeued, ended, nodesGone, flushed, purged: purgeFinished(state) };
+}
+
+/** The inputs of the alarm plan, read from the zone's state now. */
+export function alarmInputs(state: ZoneState): AlarmInputs {
+	return {
+		now: state.now(),
+		nextLeaseExpiry: nextLeaseExpiry(state),
+		nextNodeStaleAt: nextNodeStaleAt(state),
+		flushDueAt: flushDueAt(state),
+		nextPurgeAt: nextPurgeAt(state),
+	};
+}
+
+/** Sets (or clears) the object's one alarm to the earliest thing due. */
+export async function scheduleAlarm(state: ZoneState, storage: DurableObjectStorage): Promise<void> {
+	const at = planAlarm(alarmInputs(state));
+	const current = await storage.getAlarm();
+	if (at === null) {
+		if (current !== null) await storage.deleteAlarm();
+		return;
+	}
+	if (current !== at) await storage.setAlarm(at);
+}

@@ -1,0 +1,65 @@
+/**
+ * The GeozoneDO's tunables, parsed once from the Worker's string vars. A bad
+ * value stops the object at start-up with a message naming the var, rather
+ * than leasing jobs with a NaN expiry.
+ */
+import { z } from "zod";
+
+export interface GeozoneConfig {
+	/** How long a node holds a job before it must renew (heartbeat or post). Default 30000 ms, 1000..600000. */
+	leaseMs: number;
+	/** A node is live while it has polled or heartbeated within this window. Default 20000 ms, 1000..600000. */
+	nodeLiveMs: number;
+	/** Queued jobs at which the zone refuses new ones. Default 256, 1..100000. */
+	maxQueueDepth: number;
+	/** Longest a long-poll waits before it answers an empty batch. Default 25000 ms, 0..30000. */
+	pollMaxWaitMs: number;
+	/** Deliveries of one job before it fails with max_attempts. Default 3, 1..20. */
+	maxAttempts: number;
+}
+
+interface VarSpec {
+	key: keyof GeozoneConfig;
+	fallback: number;
+	min: number;
+	max: number;
+}
+
+/** The Worker vars the zone reads. */
+export type GeozoneVarName = "LEASE_MS" | "NODE_LIVE_MS" | "MAX_QUEUE_DEPTH" | "POLL_MAX_WAIT_MS" | "MAX_ATTEMPTS";
+
+const specs: Record<GeozoneVarName, VarSpec> = {
+	LEASE_MS: { key: "leaseMs", fallback: 30_000, min: 1_000, max: 600_000 },
+	NODE_LIVE_MS: { key: "nodeLiveMs", fallback: 20_000, min: 1_000, max: 600_000 },
+	MAX_QUEUE_DEPTH: { key: "maxQueueDepth", fallback: 256, min: 1, max: 100_000 },
+	POLL_MAX_WAIT_MS: { key: "pollMaxWaitMs", fallback: 25_000, min: 0, max: 30_000 },
+	MAX_ATTEMPTS: { key: "maxAttempts", fallback: 3, min: 1, max: 20 },
+};
+
+/**
+ * Parses the zone's vars; a missing var takes its default.
+ * @example parseGeozoneConfig({ LEASE_MS: "30000" }).leaseMs // 30000
+ */
+export function parseGeozoneConfig(vars: Partial<Record<GeozoneVarName, unknown>>): GeozoneConfig {
+	const config: GeozoneConfig = {
+		leaseMs: 0,
+		nodeLiveMs: 0,
+		maxQueueDepth: 0,
+		pollMaxWaitMs: 0,
+		maxAttempts: 0,
+	};
+	for (const name of Object.keys(specs) as GeozoneVarName[]) {
+		const spec = specs[name];
+		const raw = vars[name];
+		const schema = z.coerce.number().int().min(spec.min).max(spec.max);
+		const parsed =
+			raw === undefined || raw === "" ? { success: true as const, data: spec.fallback } : schema.safeParse(raw);
+		if (!parsed.success) {
+			throw new Error(
+				`${name}: expected an integer from ${spec.min} to ${spec.max}, got ${JSON.stringify(raw)} (${typeof raw})`,
+			);
+		}
+		config[spec.key] = parsed.data;
+	}
+	return config;
+}

@@ -1,0 +1,99 @@
+/**
+ * Writes finished jobs and the zone's status to D1, off the hot path, in one
+ * db.batch (D1 has no interactive transactions). Rows are marked flushed
+ * only after the batch succeeds, so a failed write is retried by a later alarm.
+ */
+import { drizzle } from "drizzle-orm/d1";
+import { jobs, zoneStatus } from "../../src/db/schema.js";
+import type { JobRow } from "./job-queue.js";
+import { deleteMeta, writeMeta } from "./schema.js";
+import { zoneSummary } from "./summary.js";
+import { FINISHED_RETENTION_MS, markFlushDue, type ZoneState } from "./zone-state.js";
+
+/** Most jobs written per flush; D1 batches stay small and the rest follow at the next alarm. */
+export const FLUSH_BATCH_JOBS = 50;
+
+/** Delay before a failed D1 write is tried again. */
+export const FLUSH_RETRY_MS = 5_000;
+
+/** Writes pending history and zone_status to D1; returns how many jobs were written. Throws if D1 fails. */
+export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: string): Promise<number> {
+	const pending = state.sql
+		.exec<JobRow>("SELECT * FROM jobs WHERE history_pending = 1 ORDER BY finished_at LIMIT ?", FLUSH_BATCH_JOBS)
+		.toArray();
+	const summary = zoneSummary(state, zoneId);
+	const db = drizzle(d1);
+	const statusRow = {
+		zoneId,
+		liveNodes: summary.liveNodes,
+		models: JSON.stringify(summary.models),
+		slots: summary.slots,
+		freeSlots: summary.freeSlots,
+		queueDepth: summary.queueDepth,
+		updatedAt: summary.updatedAt,
+	};
+	const { zoneId: _key, ...statusUpdate } = statusRow;
+	const statusQuery = db.insert(zoneStatus).values(statusRow).onConflictDoUpdate({
+		target: zoneStatus.zoneId,
+		set: statusUpdate,
+	});
+	const jobQueries = pending.map((row) => {
+		const { id: _id, ...update } = historyRow(row, zoneId);
+		return db.insert(jobs).values(historyRow(row, zoneId)).onConflictDoUpdate({ target: jobs.id, set: update });
+	});
+	// Claim the due flush before awaiting: a change made meanwhile asks for a new one.
+	deleteMeta(state.sql, "flush_due_at");
+	try {
+		await db.batch([statusQuery, ...jobQueries]);
+	} catch (error) {
+		writeMeta(state.sql, "flush_due_at", String(state.now() + FLUSH_RETRY_MS));
+		throw error;
+	}
+	for (const row of pending) {
+		state.sql.exec("UPDATE jobs SET history_pending = 0 WHERE job_id = ? AND history_pending = 1", row.job_id);
+	}
+	if (pending.length === FLUSH_BATCH_JOBS) markFlushDue(state);
+	return pending.length;
+}
+
+/** Deletes finished jobs flushed more than FINISHED_RETENTION_MS ago; returns how many. */
+export function purgeFinished(state: ZoneState): number {
+	return state.sql.exec(
+		`DELETE FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL AND finished_at <= ?
+		 AND status IN ('succeeded', 'failed', 'cancelled', 'expired')`,
+		state.now() - FINISHED_RETENTION_MS,
+	).rowsWritten;
+}
+
+/** When the next flushed, finished job may be purged, or null. */
+export function nextPurgeAt(state: ZoneState): number | null {
+	const row = state.sql
+		.exec<{ at: number | null }>(
+			"SELECT min(finished_at) AS at FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL",
+		)
+		.one();
+	return row.at === null ? null : row.at + FINISHED_RETENTION_MS;
+}
+
+function historyRow(row: JobRow, zoneId: string): typeof jobs.$inferInsert {
+	return {
+		id: row.job_id,
+		tenantId: row.tenant_id,
+		model: row.model,
+		zoneId,
+		nodeId: row.node_id,
+		status: row.status,
+		stream: row.stream === 1,
+		receivedAt: row.received_at,
+		leasedAt: row.leased_at,
+		firstTokenAt: row.first_token_at,
+		finishedAt: row.finished_at,
+		attempts: row.attempts,
+		promptTokens: row.prompt_tokens,
+		completionTokens: row.completion_tokens,
+		finishReason: row.finish_reason,
+		errorCode: row.error_code,
+		errorMessage: row.error_message,
+		routing: row.routing,
+	};
+}

@@ -1,0 +1,96 @@
+/**
+ * Applies a node's posted job events (output, completion, failure) under its
+ * lease. Posts are retried by agents, so events already applied (seq below
+ * the next expected) are skipped rather than refused: output never doubles.
+ */
+import type { JobEvent } from "../../src/protocol/agent-wire.js";
+import type { PostEventsInput, PostEventsResult } from "./contract.js";
+import { dispatchQueued } from "./dispatch.js";
+import { getJob, isTerminal, type JobRow } from "./job-queue.js";
+import { failJob, requeueJob, succeedJob } from "./job-transitions.js";
+import type { ZoneState } from "./zone-state.js";
+
+/** Validates sequence and lease, then applies the new events in order. */
+export function applyJobEvents(state: ZoneState, input: PostEventsInput): PostEventsResult {
+	const row = getJob(state.sql, input.jobId);
+	if (!row) return { ok: false, reason: "job_not_found", message: `jobId: ${input.jobId} is not known to this zone` };
+	if (row.node_id !== input.nodeId || row.lease_id !== input.leaseId) {
+		return {
+			ok: false,
+			reason: "lease_not_held",
+			message: `leaseId: ${input.leaseId} of node ${input.nodeId} does not hold job ${input.jobId}`,
+		};
+	}
+	const fresh = input.events.filter((event) => event.seq >= row.next_seq);
+	const gap = fresh.findIndex((event, i) => event.seq !== row.next_seq + i);
+	if (gap >= 0) {
+		const got = fresh[gap]?.seq;
+		return {
+			ok: false,
+			reason: "bad_sequence",
+			message: `events[].seq: expected ${row.next_seq + gap} next, got ${got} (number)`,
+		};
+	}
+	if (isTerminal(row.status)) {
+		// A late or retried post after the end: answer it, apply nothing.
+		return {
+			ok: true,
+			leaseExpiresAt: row.lease_expires_at ?? state.now(),
+			cancelled: row.status !== "succeeded" || fresh.length > 0,
+		};
+	}
+	let applied = 0;
+	let ended = false;
+	for (const event of fresh) {
+		applied++;
+		if (applyOne(state, row, event) === "ended") {
+			ended = true;
+			break;
+		}
+	}
+	const leaseExpiresAt = state.now() + state.config.leaseMs;
+	state.sql.exec(
+		`UPDATE jobs SET next_seq = ?,
+		   lease_expires_at = CASE WHEN status IN ('leased', 'running') THEN ? ELSE lease_expires_at END
+		 WHERE job_id = ? AND lease_id = ?`,
+		row.next_seq + applied,
+		leaseExpiresAt,
+		input.jobId,
+		input.leaseId,
+	);
+	const after = getJob(state.sql, input.jobId);
+	return {
+		ok: true,
+		leaseExpiresAt: after?.lease_id === input.leaseId ? (after.lease_expires_at ?? leaseExpiresAt) : state.now(),
+		cancelled: after?.status === "cancelled" || (ended && fresh.length > applied),
+	};
+}
+
+function applyOne(state: ZoneState, row: JobRow, event: JobEvent): "continue" | "ended" {
+	switch (event.type) {
+		case "delta": {
+			if (event.text.length === 0) return "continue";
+			const now = state.now();
+			state.sql.exec(
+				`UPDATE jobs SET status = 'running', has_output = 1, first_token_at = coalesce(first_token_at, ?)
+				 WHERE job_id = ?`,
+				now,
+				row.job_id,
+			);
+			state.streams.send(row.job_id, { type: "delta", text: event.text });
+			return "continue";
+		}
+		case "done":
+			succeedJob(state, row.job_id, event.finishReason, event.usage);
+			return "ended";
+		case "error": {
+			const hasOutput = getJob(state.sql, row.job_id)?.has_output === 1;
+			if (event.retryable && !hasOutput) {
+				if (requeueJob(state, row.job_id, true, `${event.code}: ${event.message}`) === "queued") dispatchQueued(state);
+			} else {
+				failJob(state, row.job_id, "failed", event.code, event.message);
+			}
+			return "ended";
+		}
+	}
+}

@@ -1,0 +1,43 @@
+/**
+ * The job-facing operations of a zone: accept a job (or refuse it without
+ * writing anything), cancel it, and react when its reader goes away.
+ */
+import type { SubmitJobInput, SubmitJobResult } from "./contract.js";
+import { dispatchQueued } from "./dispatch.js";
+import { getJob, insertJob, queueDepth } from "./job-queue.js";
+import { cancelJob } from "./job-transitions.js";
+import { hasLiveNodeFor } from "./node-table.js";
+import { markFlushDue, type ZoneState } from "./zone-state.js";
+
+/** Suggested wait before a router retries a zone with no node for the model. */
+export const NO_LIVE_NODE_RETRY_MS = 5_000;
+/** Suggested wait before a router retries a full zone. */
+export const QUEUE_FULL_RETRY_MS = 1_000;
+
+/**
+ * Accepts a job once it is written to SQLite, opens its output stream and
+ * dispatches it at once to a waiting poll. Refusals write nothing.
+ */
+export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobResult {
+	if (!hasLiveNodeFor(state, input.model)) {
+		return { accepted: false, reason: "no_live_node", retryAfterMs: NO_LIVE_NODE_RETRY_MS };
+	}
+	if (queueDepth(state.sql) >= state.config.maxQueueDepth) {
+		return { accepted: false, reason: "queue_full", retryAfterMs: QUEUE_FULL_RETRY_MS };
+	}
+	if (getJob(state.sql, input.jobId)) {
+		throw new Error(`jobId: ${input.jobId} was already submitted to this zone; job ids must be unique`);
+	}
+	insertJob(state.sql, input);
+	markFlushDue(state);
+	const stream = state.streams.open(input.jobId, (jobId) => {
+		if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
+	});
+	dispatchQueued(state);
+	return { accepted: true, stream };
+}
+
+/** Cancels a queued or leased job; returns false when it is unknown or already finished. */
+export function cancelJobById(state: ZoneState, jobId: string): boolean {
+	return cancelJob(state, jobId, "cancelled by the client");
+}

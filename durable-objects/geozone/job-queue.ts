@@ -1,0 +1,101 @@
+/**
+ * The zone's job rows in SQLite: insertion, lookup and the FIFO queue. A job
+ * is accepted only once its row is written here.
+ */
+import type { InferenceRequest } from "../../src/protocol/agent-wire.js";
+import type { SubmitJobInput } from "./contract.js";
+
+export type JobStatus = "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+
+/** Statuses in which a node holds the job under a lease. */
+export const ACTIVE_STATUSES: readonly JobStatus[] = ["leased", "running"];
+
+/** Statuses after which nothing changes any more. */
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled", "expired"];
+
+export type JobRow = {
+	job_id: string;
+	tenant_id: string;
+	model: string;
+	request: string;
+	stream: number;
+	status: JobStatus;
+	attempts: number;
+	lease_id: string | null;
+	node_id: string | null;
+	lease_expires_at: number | null;
+	next_seq: number;
+	has_output: number;
+	received_at: number;
+	leased_at: number | null;
+	first_token_at: number | null;
+	finished_at: number | null;
+	prompt_tokens: number | null;
+	completion_tokens: number | null;
+	finish_reason: string | null;
+	error_code: string | null;
+	error_message: string | null;
+	routing: string;
+	history_pending: number;
+};
+
+/** Writes a new queued job. Throws if the job id is already known to the zone. */
+export function insertJob(sql: SqlStorage, input: SubmitJobInput): void {
+	sql.exec(
+		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing)
+		 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+		input.jobId,
+		input.tenantId,
+		input.model,
+		JSON.stringify(input.request),
+		input.stream ? 1 : 0,
+		input.receivedAt,
+		JSON.stringify(input.routing),
+	);
+}
+
+/** The job's row, or undefined. */
+export function getJob(sql: SqlStorage, jobId: string): JobRow | undefined {
+	return sql.exec<JobRow>("SELECT * FROM jobs WHERE job_id = ?", jobId).toArray()[0];
+}
+
+/** Queued jobs now. */
+export function queueDepth(sql: SqlStorage): number {
+	return sql.exec<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'queued'").one().n;
+}
+
+/** Up to `limit` queued jobs for any of `models`, oldest first. */
+export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): JobRow[] {
+	if (models.length === 0 || limit < 1) return [];
+	return sql
+		.exec<JobRow>(
+			`SELECT * FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))
+			 ORDER BY seqno LIMIT ?`,
+			JSON.stringify(models),
+			limit,
+		)
+		.toArray();
+}
+
+/** Distinct models of the queued jobs, oldest job first. */
+export function queuedModels(sql: SqlStorage): string[] {
+	return sql
+		.exec<{ model: string }>("SELECT model FROM jobs WHERE status = 'queued' GROUP BY model ORDER BY min(seqno)")
+		.toArray()
+		.map((r) => r.model);
+}
+
+/** The inference request stored with a job. */
+export function jobRequest(row: JobRow): InferenceRequest {
+	return JSON.parse(row.request) as InferenceRequest;
+}
+
+/** Whether the status is terminal. */
+export function isTerminal(status: JobStatus): boolean {
+	return TERMINAL_STATUSES.includes(status);
+}
+
+/** Whether a node holds the job under this lease now. */
+export function holdsLease(row: JobRow, nodeId: string, leaseId: string): boolean {
+	return ACTIVE_STATUSES.includes(row.status) && row.node_id === nodeId && row.lease_id === leaseId;
+}

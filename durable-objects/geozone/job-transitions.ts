@@ -1,0 +1,79 @@
+/**
+ * The state changes of a job after it was leased: finish, fail, re-queue and
+ * cancel. Each updates SQLite and tells the job's stream, so a stream is
+ * always ended by a `done` or an `error` event, never silently cut.
+ */
+import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
+import type { FinishReason } from "../../src/protocol/openai.js";
+import { getJob, isTerminal } from "./job-queue.js";
+import { markFlushDue, type ZoneState } from "./zone-state.js";
+
+/** Finishes a job as succeeded and closes its stream with the usage. */
+export function succeedJob(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
+	state.sql.exec(
+		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
+		   completion_tokens = ?, history_pending = 1 WHERE job_id = ?`,
+		state.now(),
+		finishReason,
+		usage.prompt_tokens,
+		usage.completion_tokens,
+		jobId,
+	);
+	markFlushDue(state);
+	state.streams.close(jobId, { type: "done", finishReason, usage });
+}
+
+/**
+ * Ends a job with an error (`failed`, `cancelled` or `expired`) and closes its
+ * stream with an error event. The lease id stays, so the node learns of it.
+ */
+export function failJob(
+	state: ZoneState,
+	jobId: string,
+	status: "failed" | "cancelled" | "expired",
+	code: JobErrorCode,
+	message: string,
+): void {
+	state.sql.exec(
+		`UPDATE jobs SET status = ?, finished_at = ?, error_code = ?, error_message = ?, history_pending = 1
+		 WHERE job_id = ?`,
+		status,
+		state.now(),
+		code,
+		message,
+		jobId,
+	);
+	markFlushDue(state);
+	state.streams.close(jobId, { type: "error", code, message });
+}
+
+/**
+ * Puts a leased job with no output back in the queue. `countAttempt` false
+ * undoes the delivery's attempt (the node handed it back unrun). Fails the
+ * job with max_attempts instead when it has used them all.
+ */
+export function requeueJob(state: ZoneState, jobId: string, countAttempt: boolean, why: string): "queued" | "failed" {
+	const row = getJob(state.sql, jobId);
+	if (!row || isTerminal(row.status)) return "failed";
+	const attempts = countAttempt ? row.attempts : Math.max(0, row.attempts - 1);
+	if (attempts >= state.config.maxAttempts) {
+		failJob(state, jobId, "failed", "max_attempts", `gave up after ${attempts} attempts; last: ${why}`);
+		return "failed";
+	}
+	state.sql.exec(
+		`UPDATE jobs SET status = 'queued', attempts = ?, lease_id = NULL, node_id = NULL, lease_expires_at = NULL,
+		   next_seq = 0 WHERE job_id = ?`,
+		attempts,
+		jobId,
+	);
+	markFlushDue(state);
+	return "queued";
+}
+
+/** Cancels a queued or leased job; returns false if it was unknown or already finished. */
+export function cancelJob(state: ZoneState, jobId: string, message: string): boolean {
+	const row = getJob(state.sql, jobId);
+	if (!row || isTerminal(row.status)) return false;
+	failJob(state, jobId, "cancelled", "cancelled", message);
+	return true;
+}

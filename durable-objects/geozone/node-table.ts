@@ -1,0 +1,94 @@
+/**
+ * The zone's node table: who is connected, what they serve, how many slots
+ * they have and their last telemetry. A node is live while it was seen within
+ * NODE_LIVE_MS or has a poll open.
+ */
+import type { TelemetryRequest } from "../../src/protocol/agent-wire.js";
+import type { ZoneState } from "./zone-state.js";
+
+export type NodeRow = {
+	node_id: string;
+	models: string;
+	slots: number;
+	last_seen_at: number;
+	live: number;
+	telemetry: string | null;
+};
+
+/** The telemetry kept per node: the readings, without the lease list. */
+export type StoredTelemetry = Omit<TelemetryRequest, "running" | "models" | "slots"> & { at: number };
+
+/**
+ * Records that a node is connected now, with what it serves. Returns true if the
+ * node was not live before (the zone's summary changed).
+ */
+export function touchNode(
+	state: ZoneState,
+	nodeId: string,
+	models: readonly string[],
+	slots: number,
+	telemetry?: StoredTelemetry,
+): boolean {
+	const { sql } = state;
+	const before = sql.exec<{ live: number }>("SELECT live FROM nodes WHERE node_id = ?", nodeId).toArray()[0];
+	sql.exec(
+		`INSERT INTO nodes (node_id, models, slots, last_seen_at, live, telemetry) VALUES (?, ?, ?, ?, 1, ?)
+		 ON CONFLICT(node_id) DO UPDATE SET models = excluded.models, slots = excluded.slots,
+		   last_seen_at = excluded.last_seen_at, live = 1, telemetry = coalesce(excluded.telemetry, nodes.telemetry)`,
+		nodeId,
+		JSON.stringify([...new Set(models)].sort()),
+		slots,
+		state.now(),
+		telemetry ? JSON.stringify(telemetry) : null,
+	);
+	return before?.live !== 1;
+}
+
+/** Marks a node seen now, without changing what it serves (its poll just ended). */
+export function markSeen(state: ZoneState, nodeId: string): void {
+	state.sql.exec("UPDATE nodes SET last_seen_at = ? WHERE node_id = ?", state.now(), nodeId);
+}
+
+/** Whether the node counts as live now. */
+export function isLive(state: ZoneState, row: Pick<NodeRow, "node_id" | "last_seen_at">): boolean {
+	return row.last_seen_at > state.now() - state.config.nodeLiveMs || state.waiters.has(row.node_id);
+}
+
+/** Every node live now. */
+export function liveNodes(state: ZoneState): NodeRow[] {
+	return state.sql
+		.exec<NodeRow>("SELECT * FROM nodes WHERE live = 1")
+		.toArray()
+		.filter((row) => isLive(state, row));
+}
+
+/** Whether a live node serves the model. */
+export function hasLiveNodeFor(state: ZoneState, model: string): boolean {
+	return state.sql
+		.exec<NodeRow>("SELECT * FROM nodes WHERE EXISTS (SELECT 1 FROM json_each(nodes.models) WHERE value = ?)", model)
+		.toArray()
+		.some((row) => isLive(state, row));
+}
+
+/** Marks nodes gone whose liveness lapsed; returns their ids. */
+export function expireStaleNodes(state: ZoneState): string[] {
+	const stale = state.sql
+		.exec<NodeRow>("SELECT * FROM nodes WHERE live = 1")
+		.toArray()
+		.filter((row) => !isLive(state, row))
+		.map((row) => row.node_id);
+	for (const nodeId of stale) state.sql.exec("UPDATE nodes SET live = 0 WHERE node_id = ?", nodeId);
+	return stale;
+}
+
+/** When the next live node without an open poll stops being live, or null. */
+export function nextNodeStaleAt(state: ZoneState): number | null {
+	const waiting = new Set(state.waiters.nodeIds());
+	let next: number | null = null;
+	for (const row of state.sql.exec<NodeRow>("SELECT node_id, last_seen_at FROM nodes WHERE live = 1")) {
+		if (waiting.has(row.node_id)) continue;
+		const at = row.last_seen_at + state.config.nodeLiveMs;
+		if (next === null || at < next) next = at;
+	}
+	return next;
+}

@@ -1,0 +1,41 @@
+/**
+ * Parses RPC inputs with zod and turns failures into one error whose message
+ * names the method, the field, the value received and what is allowed.
+ */
+import { z } from "zod";
+import { jobIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
+
+/** Inputs of the methods that take only a zone id (and optionally a job id). */
+export const zoneIdInputSchema = z.object({ zoneId: zoneIdSchema, jobId: jobIdSchema.optional() });
+
+/** Thrown for an invalid RPC input; callers may map it to a 400. */
+export class RpcInputError extends Error {
+	override readonly name = "RpcInputError";
+}
+
+/** Validates `input`; throws {@link RpcInputError} such as "poll: maxJobs: expected ..., got 0 (number)". */
+export function parseRpcInput<S extends z.ZodType>(schema: S, input: unknown, method: string): z.output<S> {
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+	const details = result.error.issues.map((issue) => {
+		const path = issue.path.join(".") || "(input)";
+		const received = valueAt(input, issue.path);
+		return `${path}: ${issue.message}, got ${describe(received)}`;
+	});
+	throw new RpcInputError(`${method}: ${details.join("; ")}`);
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+	let current: unknown = input;
+	for (const key of path) {
+		if (current === null || typeof current !== "object") return undefined;
+		current = (current as Record<PropertyKey, unknown>)[key];
+	}
+	return current;
+}
+
+function describe(value: unknown): string {
+	const text = JSON.stringify(value) ?? String(value);
+	const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
+	return `${short} (${value === null ? "null" : Array.isArray(value) ? "array" : typeof value})`;
+}

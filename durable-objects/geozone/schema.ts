@@ -1,0 +1,86 @@
+/**
+ * The GeozoneDO's SQLite schema, versioned in a meta table so that start-up
+ * runs DDL only when the stored version is older than this code's. Jobs and
+ * nodes live here because in-memory state vanishes on eviction.
+ */
+
+/** Bump when the DDL below changes, and add the step to `migrations`. */
+export const SCHEMA_VERSION = 1;
+
+const migrations: Record<number, string[]> = {
+	1: [
+		`CREATE TABLE IF NOT EXISTS nodes (
+			node_id TEXT PRIMARY KEY,
+			models TEXT NOT NULL,
+			slots INTEGER NOT NULL,
+			last_seen_at INTEGER NOT NULL,
+			live INTEGER NOT NULL DEFAULT 1,
+			telemetry TEXT
+		)`,
+		`CREATE TABLE IF NOT EXISTS jobs (
+			seqno INTEGER PRIMARY KEY AUTOINCREMENT,
+			job_id TEXT NOT NULL UNIQUE,
+			tenant_id TEXT NOT NULL,
+			model TEXT NOT NULL,
+			request TEXT NOT NULL,
+			stream INTEGER NOT NULL,
+			status TEXT NOT NULL,
+			attempts INTEGER NOT NULL DEFAULT 0,
+			lease_id TEXT,
+			node_id TEXT,
+			lease_expires_at INTEGER,
+			next_seq INTEGER NOT NULL DEFAULT 0,
+			has_output INTEGER NOT NULL DEFAULT 0,
+			received_at INTEGER NOT NULL,
+			leased_at INTEGER,
+			first_token_at INTEGER,
+			finished_at INTEGER,
+			prompt_tokens INTEGER,
+			completion_tokens INTEGER,
+			finish_reason TEXT,
+			error_code TEXT,
+			error_message TEXT,
+			routing TEXT NOT NULL,
+			history_pending INTEGER NOT NULL DEFAULT 0
+		)`,
+		"CREATE INDEX IF NOT EXISTS jobs_status_idx ON jobs (status, model, seqno)",
+		"CREATE INDEX IF NOT EXISTS jobs_lease_idx ON jobs (lease_expires_at) WHERE status IN ('leased', 'running')",
+		"CREATE INDEX IF NOT EXISTS jobs_history_idx ON jobs (history_pending, finished_at)",
+	],
+};
+
+/** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */
+export function ensureSchema(sql: SqlStorage): number {
+	sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+	const stored = Number(readMeta(sql, "schema_version") ?? "0");
+	if (stored >= SCHEMA_VERSION) return 0;
+	let steps = 0;
+	for (let version = stored + 1; version <= SCHEMA_VERSION; version++) {
+		for (const ddl of migrations[version] ?? []) {
+			sql.exec(ddl);
+			steps++;
+		}
+	}
+	writeMeta(sql, "schema_version", String(SCHEMA_VERSION));
+	return steps;
+}
+
+/** Reads one meta value, or null when unset. */
+export function readMeta(sql: SqlStorage, key: string): string | null {
+	const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
+	return row?.value ?? null;
+}
+
+/** Writes one meta value. */
+export function writeMeta(sql: SqlStorage, key: string, value: string): void {
+	sql.exec(
+		"INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		key,
+		value,
+	);
+}
+
+/** Deletes one meta value. */
+export function deleteMeta(sql: SqlStorage, key: string): void {
+	sql.exec("DELETE FROM meta WHERE key = ?", key);
+}

@@ -1,0 +1,35 @@
+/**
+ * The zone's summary for routers: live nodes, the models they serve, and
+ * spare capacity. Computed from SQLite plus the open polls.
+ */
+import type { ZoneSummary } from "./contract.js";
+import { queueDepth } from "./job-queue.js";
+import { liveNodes } from "./node-table.js";
+import type { ZoneState } from "./zone-state.js";
+
+/** Summarises the zone now; free slots never go below 0. */
+export function zoneSummary(state: ZoneState, zoneId: string): ZoneSummary {
+	const nodes = liveNodes(state);
+	const models = new Set<string>();
+	let slots = 0;
+	for (const node of nodes) {
+		slots += node.slots;
+		for (const model of JSON.parse(node.models) as string[]) models.add(model);
+	}
+	const busy = state.sql
+		.exec<{ n: number }>(
+			`SELECT count(*) AS n FROM jobs WHERE status IN ('leased', 'running')
+			 AND node_id IN (SELECT value FROM json_each(?))`,
+			JSON.stringify(nodes.map((n) => n.node_id)),
+		)
+		.one().n;
+	return {
+		zoneId,
+		liveNodes: nodes.length,
+		models: [...models].sort(),
+		slots,
+		freeSlots: Math.max(0, slots - busy),
+		queueDepth: queueDepth(state.sql),
+		updatedAt: state.now(),
+	};
+}
