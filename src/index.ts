@@ -1,13 +1,12 @@
 /**
- * The edge Worker's entry: the Hono app for HTTP, the cron handler, and the
- * GeozoneDO class that wrangler binds as GEOZONE.
+ * The edge Worker's entry: the Hono app for HTTP, and the GeozoneDO class
+ * that wrangler binds as GEOZONE.
  */
-import { Hono } from "hono";
+import { createApp } from "./app.js";
 
 export { GeozoneDO } from "../durable-objects/geozone-do.js";
 
-const app = new Hono<{ Bindings: Env }>();
-app.get("/healthz", (c) => c.json({ ok: true }));
+const app = createApp();
 
 export default {
 	fetch: app.fetch,

@@ -1,0 +1,17 @@
+/** The agent API under /agent/v1: enrollment (token) and the node calls (EdDSA JWT). */
+import { Hono } from "hono";
+import { requireNode } from "../auth/node-identity.js";
+import type { AppEnv } from "../http/app-env.js";
+import { enrollHandler } from "./enroll.js";
+import { pollHandler, postEventsHandler, releaseHandler, telemetryHandler } from "./node-calls.js";
+
+/** Routes: POST /enroll, /poll, /jobs/:jobId/events, /jobs/release, /telemetry. */
+export const agentRoutes = new Hono<AppEnv>();
+agentRoutes.post("/enroll", enrollHandler);
+agentRoutes.use("/poll", requireNode);
+agentRoutes.use("/jobs/*", requireNode);
+agentRoutes.use("/telemetry", requireNode);
+agentRoutes.post("/poll", pollHandler);
+agentRoutes.post("/jobs/release", releaseHandler);
+agentRoutes.post("/jobs/:jobId/events", postEventsHandler);
+agentRoutes.post("/telemetry", telemetryHandler);

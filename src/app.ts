@@ -1,0 +1,23 @@
+/**
+ * The edge Worker's Hono app: the OpenAI-compatible client API (/v1), the
+ * agent API (/agent/v1), the admin API (/admin/v1) and /healthz, with one
+ * error handler for all of them.
+ */
+import { Hono } from "hono";
+import { adminRoutes } from "./admin-api/routes.js";
+import { agentRoutes } from "./agent-api/routes.js";
+import type { AppEnv } from "./http/app-env.js";
+import { notFound, onError } from "./http/on-error.js";
+import { openaiRoutes } from "./openai/routes.js";
+
+/** Builds the app; stateless, so one instance per isolate is fine. */
+export function createApp(): Hono<AppEnv> {
+	const app = new Hono<AppEnv>();
+	app.get("/healthz", (c) => c.json({ ok: true }));
+	app.route("/v1", openaiRoutes);
+	app.route("/agent/v1", agentRoutes);
+	app.route("/admin/v1", adminRoutes);
+	app.notFound(notFound);
+	app.onError(onError);
+	return app;
+}

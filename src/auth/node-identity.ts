@@ -1,0 +1,69 @@
+/**
+ * Agent authentication (design decision 5): every agent request carries a
+ * short-lived EdDSA JWT signed with the node's enrolled Ed25519 key. The
+ * check is explicit about everything jose would otherwise leave open: the
+ * algorithm, audience, maximum age, clock tolerance, and that `sub` names the
+ * same node as the header's `kid`.
+ */
+import type { MiddlewareHandler } from "hono";
+import { decodeProtectedHeader, importJWK, jwtVerify } from "jose";
+import { database } from "../db/client.js";
+import type { AppEnv } from "../http/app-env.js";
+import { AuthenticationError, PermissionError } from "../http/errors.js";
+import { AGENT_JWT_CLOCK_TOLERANCE_S, AGENT_JWT_MAX_AGE_S, nodeIdSchema } from "../protocol/agent-wire.js";
+import { bearerToken } from "./bearer.js";
+import { cachedNodeKey } from "./node-key-cache.js";
+
+/** The node an agent request was signed by. */
+export interface AuthenticatedNode {
+	nodeId: string;
+	zoneId: string;
+}
+
+function refuse(reason: string): never {
+	throw new AuthenticationError(`Agent token refused: ${reason}.`, "invalid_agent_token");
+}
+
+/** Verifies an agent JWT against the node's enrolled key; throws 401 (or 403 for a revoked node). */
+export async function authenticateNode(env: Env, jwt: string): Promise<AuthenticatedNode> {
+	let kid: string | undefined;
+	let alg: string | undefined;
+	try {
+		({ kid, alg } = decodeProtectedHeader(jwt));
+	} catch {
+		refuse("not a JWT");
+	}
+	if (alg !== "EdDSA") refuse(`alg must be "EdDSA", got ${JSON.stringify(alg ?? null)}`);
+	if (!kid || !nodeIdSchema.safeParse(kid).success) refuse("kid must be the node id");
+
+	const node = await cachedNodeKey(database(env), kid);
+	if (!node) refuse(`unknown node ${JSON.stringify(kid)}`);
+	if (node.status === "revoked") {
+		throw new PermissionError(`Node ${node.id} has been revoked; enroll again with a new token.`, "node_revoked");
+	}
+
+	let payloadSub: string | undefined;
+	try {
+		const key = await importJWK(JSON.parse(node.publicKeyJwk), "EdDSA");
+		const { payload } = await jwtVerify(jwt, key, {
+			algorithms: ["EdDSA"],
+			audience: env.AGENT_JWT_AUDIENCE,
+			maxTokenAge: AGENT_JWT_MAX_AGE_S,
+			clockTolerance: AGENT_JWT_CLOCK_TOLERANCE_S,
+			requiredClaims: ["sub", "iat", "exp"],
+		});
+		payloadSub = payload.sub;
+	} catch (err) {
+		refuse(err instanceof Error ? err.message : "verification failed");
+	}
+	if (payloadSub !== kid) refuse("sub must equal kid");
+	return { nodeId: node.id, zoneId: node.zoneId };
+}
+
+/** Requires a valid agent JWT and records the node for the handler. */
+export const requireNode: MiddlewareHandler<AppEnv> = async (c, next) => {
+	const jwt = bearerToken(c.req.header("authorization"));
+	if (jwt === null) refuse("send `Authorization: Bearer <JWT>` signed with the node key");
+	c.set("node", await authenticateNode(c.env, jwt));
+	await next();
+};

@@ -1,0 +1,57 @@
+/** Reads the zone catalogue joined with each zone's live status (written by its GeozoneDO). */
+import { asc, eq } from "drizzle-orm";
+import type { Database } from "./client.js";
+import { geozones, zoneStatus } from "./schema.js";
+
+/** One zone of the catalogue with its latest status; status fields are null before the zone first reports. */
+export interface ZoneRow {
+	id: string;
+	name: string;
+	gridZone: string;
+	lat: number;
+	lon: number;
+	regions: string;
+	locationHint: string;
+	continent: string;
+	defaultGco2PerKwh: number;
+	enabled: boolean;
+	liveNodes: number | null;
+	models: string | null;
+	slots: number | null;
+	freeSlots: number | null;
+	queueDepth: number | null;
+	updatedAt: number | null;
+}
+
+/** Every zone of the catalogue (enabled or not) with its status, by id. */
+export async function listZonesWithStatus(db: Database): Promise<ZoneRow[]> {
+	return db
+		.select({
+			id: geozones.id,
+			name: geozones.name,
+			gridZone: geozones.gridZone,
+			lat: geozones.lat,
+			lon: geozones.lon,
+			regions: geozones.regions,
+			locationHint: geozones.locationHint,
+			continent: geozones.continent,
+			defaultGco2PerKwh: geozones.defaultGco2PerKwh,
+			enabled: geozones.enabled,
+			liveNodes: zoneStatus.liveNodes,
+			models: zoneStatus.models,
+			slots: zoneStatus.slots,
+			freeSlots: zoneStatus.freeSlots,
+			queueDepth: zoneStatus.queueDepth,
+			updatedAt: zoneStatus.updatedAt,
+		})
+		.from(geozones)
+		.leftJoin(zoneStatus, eq(zoneStatus.zoneId, geozones.id))
+		.orderBy(asc(geozones.id))
+		.all();
+}
+
+/** True when `zoneId` is in the catalogue and enabled. */
+export async function zoneExists(db: Database, zoneId: string): Promise<boolean> {
+	const row = await db.select({ enabled: geozones.enabled }).from(geozones).where(eq(geozones.id, zoneId)).get();
+	return row?.enabled === true;
+}

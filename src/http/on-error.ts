@@ -1,0 +1,26 @@
+/**
+ * The single error handler of the app: every error leaves as OpenAI's shape
+ * `{"error":{"message","type","param","code"}}`. ApiErrors keep their status;
+ * anything else is a 500 whose details stay in the logs.
+ */
+import type { ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "./app-env.js";
+import { ApiError, NotFoundError } from "./errors.js";
+
+/** Renders any thrown error as an OpenAI-shaped JSON response. */
+export const onError: ErrorHandler<AppEnv> = (err) => {
+	if (err instanceof ApiError) return err.getResponse();
+	if (err instanceof HTTPException) {
+		return new ApiError(err.status, err.message || "Request failed.", { type: "invalid_request_error" }).getResponse();
+	}
+	console.error("unhandled error", err);
+	return new ApiError(500, "The edge failed to handle the request; try again.", {
+		type: "server_error",
+		code: "internal_error",
+	}).getResponse();
+};
+
+/** Unknown routes: 404 in the same shape. */
+export const notFound: NotFoundHandler<AppEnv> = (c) =>
+	new NotFoundError(`Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, "unknown_route").getResponse();

@@ -1,0 +1,42 @@
+/**
+ * Maps a job's terminal error (reported by a node or by the zone) to the
+ * HTTP status and OpenAI error type a client sees. Errors the client caused
+ * (context too long, invalid request) are 4xx; the rest are 502/503.
+ */
+
+import { ApiError } from "../http/errors.js";
+import type { JobStreamEvent } from "../protocol/job-stream.js";
+import type { OpenAIErrorBody } from "../protocol/openai.js";
+
+type JobError = Extract<JobStreamEvent, { type: "error" }>;
+
+const STATUS_BY_CODE: Record<JobError["code"], 400 | 404 | 499 | 502 | 503> = {
+	context_length_exceeded: 400,
+	invalid_request: 400,
+	model_not_found: 404,
+	cancelled: 499,
+	no_capacity: 503,
+	backend_overloaded: 503,
+	shutdown: 503,
+	lease_expired: 503,
+	max_attempts: 503,
+	backend_unreachable: 502,
+	backend_error: 502,
+};
+
+/** The ApiError a client gets for a job that failed before any output. */
+export function jobErrorToApiError(event: JobError): ApiError {
+	const status = STATUS_BY_CODE[event.code] ?? 502;
+	const type = status < 500 && status !== 499 ? "invalid_request_error" : "upstream_error";
+	return new ApiError(status === 499 ? 502 : status, event.message, { type, code: event.code });
+}
+
+/** The OpenAI error body for a failure after output started (sent as an SSE event). */
+export function jobErrorBody(event: JobError): OpenAIErrorBody {
+	return jobErrorToApiError(event).toBody();
+}
+
+/** The error event used when the zone's stream ends before the job finished. */
+export function interruptedStreamError(): JobError {
+	return { type: "error", code: "backend_error", message: "The job's output stream ended before the job finished." };
+}

@@ -1,0 +1,84 @@
+/**
+ * The zone directory: which zones are enabled, where they are, and what their
+ * GeozoneDOs last reported (live nodes, models, free slots). Read from D1 and
+ * cached per isolate for DIRECTORY_TTL_MS so the warm path costs no D1 read.
+ */
+import { database } from "../db/client.js";
+import { listZonesWithStatus, type ZoneRow } from "../db/zones.js";
+
+/** How long a directory read is reused (2 s). */
+export const DIRECTORY_TTL_MS = 2_000;
+
+/** One enabled zone as routers see it. */
+export interface DirectoryZone {
+	zoneId: string;
+	locationHint: string;
+	lat: number;
+	lon: number;
+	regions: string[];
+	defaultGco2PerKwh: number;
+	liveNodes: number;
+	models: string[];
+	slots: number;
+	freeSlots: number;
+	queueDepth: number;
+	/** Epoch ms of the zone's last status report; 0 when it never reported. */
+	updatedAt: number;
+}
+
+/** A directory snapshot and when it was read. */
+export interface Directory {
+	zones: DirectoryZone[];
+	fetchedAt: number;
+}
+
+function parseStringArray(json: string | null): string[] {
+	if (!json) return [];
+	try {
+		const value: unknown = JSON.parse(json);
+		return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+	} catch {
+		return [];
+	}
+}
+
+function toDirectoryZone(row: ZoneRow): DirectoryZone {
+	return {
+		zoneId: row.id,
+		locationHint: row.locationHint,
+		lat: row.lat,
+		lon: row.lon,
+		regions: parseStringArray(row.regions),
+		defaultGco2PerKwh: row.defaultGco2PerKwh,
+		liveNodes: row.liveNodes ?? 0,
+		models: parseStringArray(row.models),
+		slots: row.slots ?? 0,
+		freeSlots: row.freeSlots ?? 0,
+		queueDepth: row.queueDepth ?? 0,
+		updatedAt: row.updatedAt ?? 0,
+	};
+}
+
+let cached: Directory | null = null;
+
+/** The directory, re-read from D1 when older than DIRECTORY_TTL_MS or when `fresh` is set. */
+export async function zoneDirectory(env: Env, options: { fresh?: boolean; now?: number } = {}): Promise<Directory> {
+	const now = options.now ?? Date.now();
+	if (!options.fresh && cached && now - cached.fetchedAt < DIRECTORY_TTL_MS) return cached;
+	const rows = await listZonesWithStatus(database(env));
+	cached = { zones: rows.filter((r) => r.enabled).map(toDirectoryZone), fetchedAt: now };
+	return cached;
+}
+
+/** Models served by at least one live node, each with the earliest report that lists it (epoch ms). */
+export function servedModels(directory: Directory): Map<string, number> {
+	const models = new Map<string, number>();
+	for (const zone of directory.zones) {
+		if (zone.liveNodes <= 0) continue;
+		for (const model of zone.models) {
+			const seen = models.get(model);
+			if (seen === undefined || zone.updatedAt < seen) models.set(model, zone.updatedAt);
+		}
+	}
+	return models;
+}
