@@ -1,0 +1,108 @@
+/**
+ * Backend for OpenAI-compatible inference servers: vLLM, llama.cpp server,
+ * Ollama's /v1, TGI and others. It streams with `stream: true` and asks for a
+ * final usage chunk (`stream_options.include_usage`); servers that ignore that
+ * option still work, because the runner then counts deltas.
+ */
+import { z } from "zod";
+import type { InferenceRequest, TokenUsage } from "../../../src/protocol/agent-wire.js";
+import { parseSse, readChunks } from "../sse-parse.js";
+import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
+import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
+
+export interface OpenAiBackendOptions {
+	/** Server root, e.g. http://127.0.0.1:8000; `/v1/...` is appended. */
+	url: string;
+	/** Sent as `Authorization: Bearer` when set. */
+	apiKey?: string | undefined;
+	fetch?: typeof fetch;
+}
+
+const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
+const chunkSchema = z.object({
+	choices: z
+		.array(
+			z.object({
+				delta: z.object({ content: z.string().nullish() }).nullish(),
+				finish_reason: z.string().nullish(),
+			}),
+		)
+		.optional(),
+	usage: z.object({ prompt_tokens: z.number().int().min(0), completion_tokens: z.number().int().min(0) }).nullish(),
+});
+
+function finishReasonOf(raw: string): FinishReason {
+	// Servers also say "eos", "abort" or "tool_calls"; the protocol knows three reasons.
+	if (raw === "length") return "length";
+	if (raw === "content_filter") return "content_filter";
+	return "stop";
+}
+
+/** Creates the OpenAI-compatible backend. */
+export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
+	const base = options.url.replace(/\/+$/, "");
+	const doFetch = options.fetch ?? fetch;
+	const headers = (): Record<string, string> => ({
+		"content-type": "application/json",
+		...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+	});
+
+	async function request(path: string, init: RequestInit): Promise<Response> {
+		let res: Response;
+		try {
+			res = await doFetch(`${base}${path}`, { ...init, headers: headers() });
+		} catch (err) {
+			throw classifyNetworkFailure(err);
+		}
+		if (!res.ok) throw classifyHttpFailure(res.status, await res.text().catch(() => ""));
+		return res;
+	}
+
+	return {
+		kind: "openai",
+		async listModels(signal) {
+			const res = await request("/v1/models", { method: "GET", signal: signal ?? null });
+			const parsed = modelsSchema.safeParse(await res.json().catch(() => null));
+			if (!parsed.success)
+				throw new BackendError("backend_error", "GET /v1/models: expected { data: [{ id }] }", false);
+			return parsed.data.data.map((m) => m.id);
+		},
+		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
+			const body = { ...req, model, stream: true, stream_options: { include_usage: true } };
+			const res = await request("/v1/chat/completions", { method: "POST", body: JSON.stringify(body), signal });
+			if (!res.body) throw new BackendError("backend_error", "backend sent no response body", false);
+			let finish: FinishReason | null = null;
+			let usage: TokenUsage | null = null;
+			try {
+				for await (const data of parseSse(readChunks(res.body))) {
+					if (data.trim() === "[DONE]") break;
+					let json: unknown;
+					try {
+						json = JSON.parse(data);
+					} catch {
+						throw new BackendError(
+							"backend_error",
+							`backend sent a stream chunk that is not JSON: ${data.slice(0, 100)}`,
+							false,
+						);
+					}
+					const errorBody = z.object({ error: z.unknown() }).safeParse(json);
+					if (errorBody.success && !("choices" in (json as object))) {
+						throw classifyHttpFailure(500, JSON.stringify(errorBody.data.error));
+					}
+					const chunk = chunkSchema.safeParse(json);
+					if (!chunk.success) continue;
+					if (chunk.data.usage) usage = chunk.data.usage;
+					const choice = chunk.data.choices?.[0];
+					const text = choice?.delta?.content;
+					if (text) yield { type: "delta", text };
+					if (choice?.finish_reason) finish = finishReasonOf(choice.finish_reason);
+				}
+			} catch (err) {
+				if (err instanceof BackendError || signal.aborted) throw err;
+				throw classifyNetworkFailure(err);
+			}
+			yield { type: "done", finishReason: finish ?? "stop", usage };
+		},
+	};
+}

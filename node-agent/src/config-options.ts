@@ -1,0 +1,135 @@
+/**
+ * The table of agent options: flag, environment variable, config-file key,
+ * meaning and default. One table drives config loading, `--help` and the
+ * configuration table in docs/agent.md, so they cannot disagree.
+ */
+import type { AgentConfig } from "./config.js";
+
+/** One option: its flag, env var, config-file key and documentation. */
+export interface OptionSpec {
+	key: keyof AgentConfig;
+	flag: string;
+	env: string;
+	/** Flags that take no value (booleans). */
+	boolean?: boolean;
+	doc: string;
+	defaultDoc: string;
+}
+
+/** Every option the agent understands; also drives `--help` and docs/agent.md. */
+export const OPTIONS: OptionSpec[] = [
+	{
+		key: "edgeUrl",
+		flag: "edge",
+		env: "ARCNET_EDGE_URL",
+		doc: "Edge base URL (http or https)",
+		defaultDoc: "(required)",
+	},
+	{
+		key: "stateDir",
+		flag: "state-dir",
+		env: "ARCNET_STATE_DIR",
+		doc: "Directory holding identity.json",
+		defaultDoc: "~/.arcnet-agent",
+	},
+	{
+		key: "token",
+		flag: "token",
+		env: "ARCNET_ENROLL_TOKEN",
+		doc: "One-time enrollment token (enroll)",
+		defaultDoc: "(required for enroll)",
+	},
+	{
+		key: "name",
+		flag: "name",
+		env: "ARCNET_NODE_NAME",
+		doc: "Node name shown to operators (enroll)",
+		defaultDoc: "host name",
+	},
+	{
+		key: "gpuModel",
+		flag: "gpu-model",
+		env: "ARCNET_GPU_MODEL",
+		doc: "GPU model reported at enrollment",
+		defaultDoc: "(none)",
+	},
+	{
+		key: "force",
+		flag: "force",
+		env: "ARCNET_FORCE",
+		boolean: true,
+		doc: "enroll: replace an existing identity",
+		defaultDoc: "false",
+	},
+	{
+		key: "backend",
+		flag: "backend",
+		env: "ARCNET_BACKEND",
+		doc: "Backend kind: openai | simulated",
+		defaultDoc: "openai",
+	},
+	{
+		key: "backendUrl",
+		flag: "backend-url",
+		env: "ARCNET_BACKEND_URL",
+		doc: "OpenAI-compatible server root",
+		defaultDoc: "http://127.0.0.1:8000",
+	},
+	{
+		key: "backendApiKey",
+		flag: "backend-api-key",
+		env: "ARCNET_BACKEND_API_KEY",
+		doc: "Bearer key for the backend",
+		defaultDoc: "(none)",
+	},
+	{
+		key: "models",
+		flag: "models",
+		env: "ARCNET_MODELS",
+		doc: "Comma-separated models (simulated backend)",
+		defaultDoc: "arcnet-sim-1",
+	},
+	{ key: "slots", flag: "slots", env: "ARCNET_SLOTS", doc: "Jobs run at once (1-1024)", defaultDoc: "4" },
+	{
+		key: "simTokensPerSecond",
+		flag: "sim-tokens-per-second",
+		env: "ARCNET_SIM_TOKENS_PER_SECOND",
+		doc: "Simulated output rate (0 = unthrottled)",
+		defaultDoc: "50",
+	},
+	{
+		key: "telemetryIntervalMs",
+		flag: "telemetry-interval-ms",
+		env: "ARCNET_TELEMETRY_INTERVAL_MS",
+		doc: "Telemetry/heartbeat interval (1000-60000)",
+		defaultDoc: "5000",
+	},
+	{
+		key: "pollWaitMs",
+		flag: "poll-wait-ms",
+		env: "ARCNET_POLL_WAIT_MS",
+		doc: "Long-poll wait (0-30000)",
+		defaultDoc: "25000",
+	},
+	{
+		key: "drainGraceMs",
+		flag: "drain-grace-ms",
+		env: "ARCNET_DRAIN_GRACE_MS",
+		doc: "Shutdown grace for running jobs (0-600000)",
+		defaultDoc: "30000",
+	},
+	{
+		key: "logFormat",
+		flag: "log-format",
+		env: "ARCNET_LOG_FORMAT",
+		doc: "Log format: text | json",
+		defaultDoc: "text",
+	},
+	{
+		key: "logLevel",
+		flag: "log-level",
+		env: "ARCNET_LOG_LEVEL",
+		doc: "Log level: debug | info | warn | error",
+		defaultDoc: "info",
+	},
+];

@@ -1,0 +1,183 @@
+/**
+ * The agent's configuration: one zod schema, fed from four sources with the
+ * precedence flags > environment (ARCNET_*) > JSON config file > defaults.
+ * Errors name the field, where the value came from, the value itself and what
+ * is allowed, so an operator can fix a unit file without reading code.
+ */
+import { readFileSync } from "node:fs";
+import { homedir, hostname } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { OPTIONS } from "./config-options.js";
+
+export { OPTIONS, type OptionSpec } from "./config-options.js";
+
+function describe(value: unknown): string {
+	return `${JSON.stringify(value) ?? String(value)} (${Array.isArray(value) ? "array" : typeof value})`;
+}
+
+/** An integer option; strings from flags and env are parsed, other types refused. */
+function intIn(min: number, max: number) {
+	return z.unknown().transform((raw, ctx) => {
+		const n = typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+		if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) return n;
+		ctx.addIssue({ code: "custom", message: `expected an integer from ${min} to ${max}, got ${describe(raw)}` });
+		return z.NEVER;
+	});
+}
+
+function oneOf<const T extends string>(values: readonly T[]) {
+	return z.unknown().transform((raw, ctx): T => {
+		const found = values.find((v) => v === raw);
+		if (found !== undefined) return found;
+		ctx.addIssue({ code: "custom", message: `expected one of ${values.join(", ")}, got ${describe(raw)}` });
+		return z.NEVER;
+	});
+}
+
+function text(what: string, max: number, pattern?: RegExp) {
+	return z.unknown().transform((raw, ctx) => {
+		if (typeof raw === "string" && raw.length >= 1 && raw.length <= max && (!pattern || pattern.test(raw))) return raw;
+		ctx.addIssue({ code: "custom", message: `expected ${what}, got ${describe(raw)}` });
+		return z.NEVER;
+	});
+}
+
+const httpUrl = text("an http(s) URL such as http://127.0.0.1:8787", 2000, /^https?:\/\/[^\s/]+(\/\S*)?$/);
+
+const MODEL = /^[\w.:/@+-]{1,200}$/;
+const modelList = z.unknown().transform((raw, ctx) => {
+	const list =
+		typeof raw === "string"
+			? raw
+					.split(",")
+					.map((m) => m.trim())
+					.filter(Boolean)
+			: raw;
+	if (
+		Array.isArray(list) &&
+		list.length >= 1 &&
+		list.length <= 100 &&
+		list.every((m) => typeof m === "string" && MODEL.test(m))
+	) {
+		return list as string[];
+	}
+	ctx.addIssue({
+		code: "custom",
+		message: `expected 1 to 100 model names (letters, digits and . : / @ + - _), got ${describe(raw)}`,
+	});
+	return z.NEVER;
+});
+
+const bool = z.unknown().transform((raw, ctx) => {
+	if (raw === true || raw === "true" || raw === "1") return true;
+	if (raw === false || raw === "false" || raw === "0") return false;
+	ctx.addIssue({ code: "custom", message: `expected true or false, got ${describe(raw)}` });
+	return z.NEVER;
+});
+
+/** The validated configuration. Optional fields are only needed by some commands. */
+export const agentConfigSchema = z.object({
+	edgeUrl: httpUrl.optional(),
+	stateDir: text("a directory path", 4096),
+	token: text("an enrollment token of 16 to 200 characters", 200, /^.{16,}$/).optional(),
+	name: text("a node name of 1 to 100 characters", 100),
+	gpuModel: text("a GPU model name of up to 100 characters", 100).optional(),
+	force: bool,
+	backend: oneOf(["openai", "simulated"] as const),
+	backendUrl: httpUrl,
+	backendApiKey: text("an API key", 4096).optional(),
+	models: modelList,
+	slots: intIn(1, 1024),
+	simTokensPerSecond: intIn(0, 100_000),
+	telemetryIntervalMs: intIn(1000, 60_000),
+	pollWaitMs: intIn(0, 30_000),
+	drainGraceMs: intIn(0, 600_000),
+	logFormat: oneOf(["text", "json"] as const),
+	logLevel: oneOf(["debug", "info", "warn", "error"] as const),
+});
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+
+/** Defaults, lowest precedence. */
+export function defaults(): Record<string, unknown> {
+	return {
+		stateDir: join(homedir(), ".arcnet-agent"),
+		name: hostname().slice(0, 100) || "arcnet-node",
+		force: false,
+		backend: "openai",
+		backendUrl: "http://127.0.0.1:8000",
+		models: ["arcnet-sim-1"],
+		slots: 4,
+		simTokensPerSecond: 50,
+		telemetryIntervalMs: 5000,
+		pollWaitMs: 25_000,
+		drainGraceMs: 30_000,
+		logFormat: "text",
+		logLevel: "info",
+	};
+}
+
+/** A configuration error; its message lists every bad field. */
+export class ConfigError extends Error {
+	override readonly name = "ConfigError";
+}
+
+export interface ConfigSources {
+	/** Parsed command-line flags, keyed by flag name (`backend-url`). */
+	flags: Record<string, string | boolean | undefined>;
+	env: Record<string, string | undefined>;
+	/** Path of a JSON file with camelCase keys (`backendUrl`), or undefined. */
+	configPath?: string | undefined;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+	let raw: string;
+	try {
+		raw = readFileSync(path, "utf8");
+	} catch (err) {
+		throw new ConfigError(`config: cannot read ${path}: ${err instanceof Error ? err.message : String(err)}`);
+	}
+	let parsed: unknown;
+	try {
+		parsed = JSON.parse(raw);
+	} catch (err) {
+		throw new ConfigError(`config: ${path} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+	}
+	if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+		throw new ConfigError(`config: ${path} must hold a JSON object, got ${describe(parsed)}`);
+	}
+	const known = new Set(OPTIONS.map((o) => o.key));
+	const unknown = Object.keys(parsed).filter((k) => !known.has(k as keyof AgentConfig));
+	if (unknown.length > 0) {
+		throw new ConfigError(`config: ${path} has unknown keys ${unknown.join(", ")}; allowed: ${[...known].join(", ")}`);
+	}
+	return parsed as Record<string, unknown>;
+}
+
+/** Merges the sources (flags > env > file > defaults) and validates the result. */
+export function loadConfig(sources: ConfigSources): AgentConfig {
+	const file = sources.configPath ? readConfigFile(sources.configPath) : {};
+	const merged: Record<string, unknown> = defaults();
+	const origin: Record<string, string> = {};
+	for (const o of OPTIONS) {
+		const fromFlag = sources.flags[o.flag];
+		const fromEnv = sources.env[o.env];
+		if (fromFlag !== undefined) {
+			merged[o.key] = fromFlag;
+			origin[o.key] = `flag --${o.flag}`;
+		} else if (fromEnv !== undefined && fromEnv !== "") {
+			merged[o.key] = fromEnv;
+			origin[o.key] = `env ${o.env}`;
+		} else if (file[o.key] !== undefined) {
+			merged[o.key] = file[o.key];
+			origin[o.key] = `config file ${sources.configPath}`;
+		}
+	}
+	const result = agentConfigSchema.safeParse(merged);
+	if (result.success) return result.data;
+	const lines = result.error.issues.map((issue) => {
+		const key = String(issue.path[0] ?? "config");
+		return `${key}: ${issue.message}${origin[key] ? ` (from ${origin[key]})` : ""}`;
+	});
+	throw new ConfigError(lines.join("\n"));
+}

@@ -1,0 +1,144 @@
+/**
+ * HTTP client for the edge's agent API (`/agent/v1/*`). It signs requests,
+ * validates every answer against the wire schemas, and turns failures into two
+ * error types the work loop can act on: EdgeHttpError (the edge answered) and
+ * EdgeNetworkError (it could not be reached, or answered nonsense).
+ */
+import type { z } from "zod";
+import {
+	type EnrollRequest,
+	type EnrollResponse,
+	enrollResponseSchema,
+	type JobEventsRequest,
+	type JobEventsResponse,
+	jobEventsResponseSchema,
+	type PollRequest,
+	type PollResponse,
+	pollResponseSchema,
+	type ReleaseRequest,
+	type TelemetryRequest,
+	type TelemetryResponse,
+	telemetryResponseSchema,
+} from "../../src/protocol/agent-wire.js";
+import type { TokenSource } from "./jwt.js";
+
+/** The edge answered with a non-2xx status and (usually) the standard error body. */
+export class EdgeHttpError extends Error {
+	override readonly name = "EdgeHttpError";
+	constructor(
+		readonly status: number,
+		readonly code: string | null,
+		message: string,
+	) {
+		super(message);
+	}
+	/** 5xx: the edge is restarting or overloaded; worth retrying. */
+	get transient(): boolean {
+		return this.status >= 500;
+	}
+	/** 403 node_revoked: an operator revoked this node; the agent must stop. */
+	get revoked(): boolean {
+		return this.status === 403 && this.code === "node_revoked";
+	}
+}
+
+/** The edge could not be reached, timed out, or sent a body that breaks the protocol. */
+export class EdgeNetworkError extends Error {
+	override readonly name = "EdgeNetworkError";
+}
+
+export interface EdgeClientOptions {
+	edgeUrl: string;
+	/** Absent for enroll, which has no identity yet. */
+	tokens?: TokenSource;
+	/** Timeout for requests other than poll, in ms. Default 15 000. */
+	timeoutMs?: number;
+	fetch?: typeof fetch;
+}
+
+export class EdgeClient {
+	private readonly base: string;
+	private readonly timeoutMs: number;
+	private readonly doFetch: typeof fetch;
+
+	constructor(private readonly options: EdgeClientOptions) {
+		this.base = options.edgeUrl.replace(/\/+$/, "");
+		this.timeoutMs = options.timeoutMs ?? 15_000;
+		this.doFetch = options.fetch ?? fetch;
+	}
+
+	/** Trades an enrollment token for an identity (no auth). */
+	enroll(body: EnrollRequest): Promise<EnrollResponse> {
+		return this.post("/agent/v1/enroll", body, enrollResponseSchema, { auth: false });
+	}
+
+	/** Long-polls for jobs; the timeout allows for the edge's wait plus slack. */
+	poll(body: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
+		return this.post("/agent/v1/poll", body, pollResponseSchema, { signal, timeoutMs: body.waitMs + 15_000 });
+	}
+
+	/** Posts a job's events under its lease. */
+	postEvents(jobId: string, body: JobEventsRequest, signal?: AbortSignal): Promise<JobEventsResponse> {
+		return this.post(`/agent/v1/jobs/${encodeURIComponent(jobId)}/events`, body, jobEventsResponseSchema, { signal });
+	}
+
+	/** Hands leased jobs back so the zone can re-queue them at once. */
+	async release(body: ReleaseRequest): Promise<void> {
+		await this.post("/agent/v1/jobs/release", body, null, {});
+	}
+
+	/** Sends telemetry; the answer renews leases and lists jobs to cancel. */
+	telemetry(body: TelemetryRequest): Promise<TelemetryResponse> {
+		return this.post("/agent/v1/telemetry", body, telemetryResponseSchema, {});
+	}
+
+	private async post<S extends z.ZodType>(
+		path: string,
+		body: unknown,
+		schema: S | null,
+		opts: { auth?: boolean; signal?: AbortSignal | undefined; timeoutMs?: number },
+	): Promise<z.output<S>> {
+		const headers: Record<string, string> = { "content-type": "application/json" };
+		if (opts.auth !== false) {
+			if (!this.options.tokens) throw new Error(`${path} needs an identity`);
+			headers.authorization = `Bearer ${await this.options.tokens.token()}`;
+		}
+		const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
+		const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+		let res: Response;
+		let text: string;
+		try {
+			res = await this.doFetch(`${this.base}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal });
+			text = await res.text();
+		} catch (err) {
+			if (opts.signal?.aborted) throw err;
+			const reason =
+				err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+			throw new EdgeNetworkError(`POST ${path}: ${reason}`, { cause: err });
+		}
+		let json: unknown = null;
+		try {
+			json = text ? JSON.parse(text) : null;
+		} catch {
+			json = null;
+		}
+		if (!res.ok) {
+			const error = (json as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+			const message = typeof error?.message === "string" ? error.message : text.slice(0, 200) || res.statusText;
+			throw new EdgeHttpError(
+				res.status,
+				typeof error?.code === "string" ? error.code : null,
+				`POST ${path}: ${res.status} ${message}`,
+			);
+		}
+		if (schema === null) return undefined as z.output<S>;
+		const parsed = schema.safeParse(json);
+		if (!parsed.success) {
+			const issue = parsed.error.issues[0];
+			throw new EdgeNetworkError(
+				`POST ${path}: unexpected answer at ${issue?.path.join(".") || "body"}: ${issue?.message}`,
+			);
+		}
+		return parsed.data;
+	}
+}

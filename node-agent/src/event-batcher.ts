@@ -1,0 +1,136 @@
+/**
+ * Adaptive batching of one job's events (ADR 0004). At most one post is in
+ * flight; events produced meanwhile wait and go out together in the next post,
+ * with consecutive deltas merged into one. The first token therefore leaves at
+ * once and, under load, posts grow instead of multiplying. A post that fails
+ * in transit is retried with the same sequence numbers: the edge skips seqs it
+ * has already applied, so output is never duplicated.
+ */
+import type { JobEvent, JobEventsResponse } from "../../src/protocol/agent-wire.js";
+import { Backoff, sleep } from "./backoff.js";
+import { EdgeHttpError } from "./edge-client.js";
+import { errorMessage, type Logger } from "./logger.js";
+
+/** An event before it is numbered. */
+export type PendingEvent = JobEvent extends infer E ? (E extends { seq: number } ? Omit<E, "seq"> : never) : never;
+
+/** Why the batcher stopped sending: the client cancelled, the lease is gone, the edge refused, or the node was revoked. */
+export type StopReason = "cancelled" | "lease_lost" | "rejected" | "revoked";
+
+export interface EventBatcherOptions {
+	/** Posts one batch; resolves with the edge's answer or throws EdgeHttpError / EdgeNetworkError. */
+	send(events: JobEvent[]): Promise<JobEventsResponse>;
+	/** Called once when sending stops for good before all events were delivered. */
+	onStop(reason: StopReason): void;
+	/** Called with each new lease expiry the edge grants. */
+	onLeaseRenewed?(leaseExpiresAt: number): void;
+	logger: Logger;
+	backoff?: Backoff;
+	/** Stops retries (shutdown). */
+	signal?: AbortSignal;
+}
+
+/** Largest merged delta, well under the wire limit of 1 000 000 characters. */
+const MAX_DELTA_CHARS = 256_000;
+/** Largest number of events per post (the wire allows 1000). */
+const MAX_EVENTS = 500;
+
+export class EventBatcher {
+	private pending: PendingEvent[] = [];
+	private nextSeq = 0;
+	private pumping: Promise<void> | null = null;
+	private stopped: StopReason | null = null;
+	private readonly backoff: Backoff;
+
+	constructor(private readonly options: EventBatcherOptions) {
+		this.backoff = options.backoff ?? new Backoff({ baseMs: 100, capMs: 5000 });
+	}
+
+	/** Why sending stopped, or null while it goes on. */
+	get stopReason(): StopReason | null {
+		return this.stopped;
+	}
+
+	/** Queues an event; it is sent at once when no post is in flight. */
+	push(event: PendingEvent): void {
+		if (this.stopped) return;
+		this.pending.push(event);
+		this.kick();
+	}
+
+	/** Resolves when every queued event is delivered, or sending stopped. */
+	async drain(): Promise<void> {
+		while (this.pumping) await this.pumping;
+	}
+
+	private kick(): void {
+		if (this.pumping) return;
+		this.pumping = this.pump().finally(() => {
+			this.pumping = null;
+			// Events pushed while the pump was finishing would otherwise wait for the next push.
+			if (this.pending.length > 0 && !this.stopped) this.kick();
+		});
+	}
+
+	private async pump(): Promise<void> {
+		while (this.pending.length > 0 && !this.stopped) {
+			await this.sendWithRetry(this.takeBatch());
+		}
+	}
+
+	/** Numbers the waiting events, merging runs of deltas. */
+	private takeBatch(): JobEvent[] {
+		const batch: JobEvent[] = [];
+		while (this.pending.length > 0 && batch.length < MAX_EVENTS) {
+			const event = this.pending[0] as PendingEvent;
+			const last = batch[batch.length - 1];
+			if (event.type === "delta" && last?.type === "delta" && last.text.length + event.text.length <= MAX_DELTA_CHARS) {
+				last.text += event.text;
+			} else {
+				batch.push({ ...event, seq: this.nextSeq++ } as JobEvent);
+			}
+			this.pending.shift();
+		}
+		return batch;
+	}
+
+	private stop(reason: StopReason): void {
+		if (this.stopped) return;
+		this.stopped = reason;
+		this.pending = [];
+		this.options.onStop(reason);
+	}
+
+	private async sendWithRetry(batch: JobEvent[]): Promise<void> {
+		const log = this.options.logger;
+		for (;;) {
+			try {
+				const answer = await this.options.send(batch);
+				this.backoff.reset();
+				this.options.onLeaseRenewed?.(answer.leaseExpiresAt);
+				if (answer.cancelled) this.stop("cancelled");
+				return;
+			} catch (err) {
+				if (err instanceof EdgeHttpError) {
+					if (err.revoked) return this.stop("revoked");
+					if (err.status === 404 || err.status === 409) {
+						log.warn("edge no longer holds this job for us; stopping it", { status: err.status, code: err.code });
+						return this.stop("lease_lost");
+					}
+					if (err.status !== 401 && !err.transient) {
+						log.error("edge refused job events", { error: err.message, firstSeq: batch[0]?.seq });
+						return this.stop("rejected");
+					}
+				}
+				if (this.options.signal?.aborted) return this.stop("rejected");
+				const delay = this.backoff.next();
+				log.warn("posting job events failed; retrying with the same seqs", {
+					error: errorMessage(err),
+					firstSeq: batch[0]?.seq,
+					retryInMs: delay,
+				});
+				await sleep(delay, this.options.signal);
+			}
+		}
+	}
+}

@@ -1,0 +1,114 @@
+/**
+ * Runs one leased job: streams it from the backend, forwards the output to the
+ * edge through an EventBatcher, and always ends the job with exactly one
+ * outcome (done, error, or stopped because the edge or the shutdown said so).
+ * Whatever happens, the job must end in a state the edge can act on, or its
+ * client waits for a lease expiry.
+ */
+import type { LeasedJob, TokenUsage } from "../../src/protocol/agent-wire.js";
+import { type Backend, BackendError } from "./backends/index.js";
+import type { EdgeClient } from "./edge-client.js";
+import { EventBatcher, type StopReason } from "./event-batcher.js";
+import { errorMessage, type Logger } from "./logger.js";
+
+/** Why a job was aborted from outside: the edge cancelled it, or the agent is shutting down. */
+export type AbortCause = "cancelled" | "shutdown";
+
+/** How a job ended, for the work loop. */
+export type JobOutcome =
+	| { kind: "done" }
+	| { kind: "failed"; code: string }
+	| { kind: "stopped"; reason: StopReason | AbortCause };
+
+/** A job the agent holds, with what the work loop needs to renew, cancel or release it. */
+export interface RunningJob {
+	job: LeasedJob;
+	abort: AbortController;
+	/** True until the backend starts answering. */
+	queued: boolean;
+	leaseExpiresAt: number;
+}
+
+export interface JobRunnerDeps {
+	backend: Backend;
+	edge: Pick<EdgeClient, "postEvents">;
+	logger: Logger;
+	/** Counts output tokens for the telemetry's tokens/s. */
+	onTokens(count: number): void;
+	/** Aborted when the agent must stop for good (grace expired); stops event retries. */
+	hardStop?: AbortSignal;
+}
+
+/** Runs `running.job` to its end; never throws. */
+export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<JobOutcome> {
+	const { job, abort } = running;
+	const log = deps.logger.child({ jobId: job.jobId, attempt: job.attempt });
+	const batcher = new EventBatcher({
+		send: (events) => deps.edge.postEvents(job.jobId, { leaseId: job.leaseId, events }),
+		onStop: (reason) => {
+			if (!abort.signal.aborted) abort.abort(reason);
+		},
+		onLeaseRenewed: (at) => {
+			running.leaseExpiresAt = at;
+		},
+		logger: log,
+		...(deps.hardStop ? { signal: deps.hardStop } : {}),
+	});
+	log.info("job started", { model: job.model });
+	let deltas = 0;
+	let outcome: JobOutcome;
+	try {
+		let usage: TokenUsage | null = null;
+		let finishReason: "stop" | "length" | "content_filter" = "stop";
+		for await (const part of deps.backend.chat(job.model, job.request, abort.signal)) {
+			running.queued = false;
+			if (part.type === "delta") {
+				deltas += 1;
+				deps.onTokens(1);
+				batcher.push({ type: "delta", text: part.text });
+			} else {
+				usage = part.usage;
+				finishReason = part.finishReason;
+			}
+		}
+		if (abort.signal.aborted) throw abort.signal.reason;
+		const promptTokens = usage?.prompt_tokens ?? 0;
+		batcher.push({
+			type: "done",
+			finishReason,
+			usage: usage ?? { prompt_tokens: promptTokens, completion_tokens: deltas },
+		});
+		outcome = { kind: "done" };
+	} catch (err) {
+		if (abort.signal.aborted) {
+			const reason = abort.signal.reason;
+			outcome = {
+				kind: "stopped",
+				reason: reason === "shutdown" || typeof reason !== "string" ? "shutdown" : (reason as StopReason | AbortCause),
+			};
+		} else {
+			const failure = err instanceof BackendError ? err : new BackendError("backend_error", errorMessage(err), false);
+			log.warn("job failed on the backend", {
+				code: failure.code,
+				retryable: failure.retryable,
+				error: failure.message,
+			});
+			batcher.push({
+				type: "error",
+				code: failure.code,
+				message: failure.message.slice(0, 2000),
+				retryable: failure.retryable,
+			});
+			outcome = { kind: "failed", code: failure.code };
+		}
+	}
+	await batcher.drain();
+	const stop = batcher.stopReason;
+	if (stop && outcome.kind !== "stopped") outcome = { kind: "stopped", reason: stop };
+	log.info("job ended", {
+		outcome: outcome.kind,
+		detail: outcome.kind === "failed" ? outcome.code : outcome.kind === "stopped" ? outcome.reason : undefined,
+		deltas,
+	});
+	return outcome;
+}

@@ -1,0 +1,68 @@
+/**
+ * Structured logging for the agent: one line per record, as `text` for people
+ * or `json` for log shippers. Loggers are scoped (`child`) so that every line
+ * about a job carries its jobId and attempt without each call repeating them.
+ */
+
+/** Log levels from most to least verbose. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+/** `text`: `ts LEVEL msg key=value`; `json`: one JSON object per line. */
+export type LogFormat = "text" | "json";
+export type LogFields = Record<string, string | number | boolean | null | undefined>;
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+export interface Logger {
+	debug(msg: string, fields?: LogFields): void;
+	info(msg: string, fields?: LogFields): void;
+	warn(msg: string, fields?: LogFields): void;
+	error(msg: string, fields?: LogFields): void;
+	/** A logger whose lines all carry `fields` (e.g. `{ jobId, attempt }`). */
+	child(fields: LogFields): Logger;
+}
+
+export interface LoggerOptions {
+	format: LogFormat;
+	level: LogLevel;
+	/** Where lines go; defaults to stderr so stdout stays free for command output. */
+	write?: (line: string) => void;
+	now?: () => Date;
+}
+
+function textValue(value: string | number | boolean | null): string {
+	const s = String(value);
+	return /^[^\s="]+$/.test(s) ? s : JSON.stringify(s);
+}
+
+/** Creates a logger that drops records below `level`. */
+export function createLogger(options: LoggerOptions, scope: LogFields = {}): Logger {
+	const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+	const now = options.now ?? (() => new Date());
+	const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
+		if (RANK[level] < RANK[options.level]) return;
+		const all: LogFields = { ...scope, ...fields };
+		const defined = Object.entries(all).filter(
+			(e): e is [string, string | number | boolean | null] => e[1] !== undefined,
+		);
+		if (options.format === "json") {
+			write(JSON.stringify({ ts: now().toISOString(), level, msg, ...Object.fromEntries(defined) }));
+			return;
+		}
+		const kv = defined.map(([k, v]) => `${k}=${textValue(v)}`).join(" ");
+		write(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${kv ? ` ${kv}` : ""}`);
+	};
+	return {
+		debug: (msg, fields) => emit("debug", msg, fields),
+		info: (msg, fields) => emit("info", msg, fields),
+		warn: (msg, fields) => emit("warn", msg, fields),
+		error: (msg, fields) => emit("error", msg, fields),
+		child: (fields) => createLogger(options, { ...scope, ...fields }),
+	};
+}
+
+/** A message for anything thrown, including non-Error values and `cause` chains. */
+export function errorMessage(err: unknown): string {
+	if (!(err instanceof Error)) return String(err);
+	const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+	return `${err.message}${cause}`;
+}

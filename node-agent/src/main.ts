@@ -1,0 +1,85 @@
+/**
+ * The `arcnet-agent` command line: parses the command line, loads the
+ * configuration and runs a command. Exit codes: 0 ok, 1 failure, 64 usage or
+ * configuration error, 73 already enrolled, 78 node revoked.
+ */
+import { parseArgs } from "node:util";
+import { enrollCommand } from "./commands/enroll.js";
+import { runCommand } from "./commands/run.js";
+import { type AgentConfig, ConfigError, loadConfig, OPTIONS } from "./config.js";
+import { EdgeHttpError } from "./edge-client.js";
+import { createLogger, errorMessage } from "./logger.js";
+import { AGENT_VERSION } from "./version.js";
+
+function helpText(): string {
+	const rows = OPTIONS.map((o) => {
+		const flag = `--${o.flag}${o.boolean ? "" : " <value>"}`;
+		return `  ${flag.padEnd(34)} ${o.doc}. Env ${o.env}. Default ${o.defaultDoc}.`;
+	});
+	return [
+		`arcnet-agent ${AGENT_VERSION}: ArcNet Edge node agent`,
+		"",
+		"Usage:",
+		"  arcnet-agent enroll --edge <url> --token <token> [options]",
+		"  arcnet-agent run [options]",
+		"",
+		"Options (precedence: flags > env > --config file > defaults):",
+		`  ${"--config <path>".padEnd(34)} JSON file with camelCase option keys. Env ARCNET_CONFIG.`,
+		...rows,
+		`  ${"--help, -h".padEnd(34)} Show this help.`,
+		`  ${"--version".padEnd(34)} Print the version.`,
+	].join("\n");
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
+	const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+		config: { type: "string" },
+		help: { type: "boolean", short: "h" },
+		version: { type: "boolean" },
+	};
+	for (const o of OPTIONS) options[o.flag] = { type: o.boolean ? "boolean" : "string" };
+	let parsed: ReturnType<typeof parseArgs>;
+	try {
+		parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+	} catch (err) {
+		process.stderr.write(`${errorMessage(err)}\nRun arcnet-agent --help for the options.\n`);
+		return 64;
+	}
+	const { values, positionals } = parsed;
+	if (values.version) {
+		process.stdout.write(`${AGENT_VERSION}\n`);
+		return 0;
+	}
+	const command = positionals[0];
+	if (values.help || command === undefined || command === "help") {
+		process.stdout.write(`${helpText()}\n`);
+		return command === undefined && !values.help ? 64 : 0;
+	}
+	if (command !== "enroll" && command !== "run") {
+		process.stderr.write(`unknown command ${JSON.stringify(command)}; expected enroll or run\n`);
+		return 64;
+	}
+	let config: AgentConfig;
+	try {
+		const flags = Object.fromEntries(
+			Object.entries(values).filter((e): e is [string, string | boolean] => typeof e[1] !== "object"),
+		);
+		const configPath = typeof values.config === "string" ? values.config : env.ARCNET_CONFIG || undefined;
+		config = loadConfig({ flags, env, configPath });
+	} catch (err) {
+		process.stderr.write(`invalid configuration:\n${errorMessage(err)}\n`);
+		return err instanceof ConfigError ? 64 : 1;
+	}
+	const logger = createLogger({ format: config.logFormat, level: config.logLevel });
+	try {
+		return command === "enroll" ? await enrollCommand(config, logger) : await runCommand(config, logger);
+	} catch (err) {
+		if (err instanceof EdgeHttpError && err.revoked) {
+			logger.error("this node was revoked by an operator; stopping");
+			return 78;
+		}
+		logger.error(`${command} failed`, { error: errorMessage(err) });
+		return 1;
+	}
+}

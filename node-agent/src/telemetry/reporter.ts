@@ -1,0 +1,49 @@
+/**
+ * Builds and sends the periodic telemetry post, which doubles as heartbeat and
+ * lease renewal: the edge answers with renewed lease expiries and the jobs this
+ * node should stop.
+ */
+import type { TelemetryRequest, TelemetryResponse } from "../../../src/protocol/agent-wire.js";
+import type { RunningJob } from "../job-runner.js";
+import type { GpuSource } from "./gpu.js";
+import type { HostReading } from "./host.js";
+
+export interface TelemetryInputs {
+	gpu: GpuSource;
+	host: () => HostReading;
+	models: () => string[];
+	slots: number;
+	running: () => Iterable<RunningJob>;
+	/** Returns and resets the output tokens counted since the last call. */
+	takeTokens: () => number;
+}
+
+/** Creates a function that builds the next TelemetryRequest; tokens/s covers the time since the previous call. */
+export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => number = Date.now) {
+	let last = now();
+	return async (): Promise<TelemetryRequest> => {
+		const t = now();
+		const elapsedS = Math.max(0.001, (t - last) / 1000);
+		last = t;
+		const running = [...inputs.running()];
+		return {
+			hardware: inputs.gpu.hardware,
+			gpus: await inputs.gpu.read(running.length / inputs.slots),
+			host: inputs.host(),
+			models: inputs.models().slice(0, 100),
+			slots: inputs.slots,
+			running: running.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })),
+			tokensPerSecond: Math.round((inputs.takeTokens() / elapsedS) * 10) / 10,
+			queueDepth: running.filter((r) => r.queued).length,
+		};
+	};
+}
+
+/** Applies the edge's answer: renews leases and returns the running jobs to cancel. */
+export function applyTelemetryResponse(answer: TelemetryResponse, running: Map<string, RunningJob>): RunningJob[] {
+	for (const [jobId, expiresAt] of Object.entries(answer.leases)) {
+		const job = running.get(jobId);
+		if (job) job.leaseExpiresAt = expiresAt;
+	}
+	return answer.cancel.map((id) => running.get(id)).filter((r): r is RunningJob => r !== undefined);
+}

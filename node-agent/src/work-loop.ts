@@ -1,0 +1,243 @@
+/**
+ * The agent's main loop: long-poll the zone for as many jobs as there are free
+ * slots, run them concurrently, send telemetry on a timer, and on shutdown
+ * drain: stop polling, let running jobs finish within the grace period, then
+ * release the rest so the zone re-queues them at once instead of waiting for
+ * their leases to expire.
+ */
+import type { LeasedJob } from "../../src/protocol/agent-wire.js";
+import type { Backend } from "./backends/index.js";
+import { Backoff, sleep } from "./backoff.js";
+import { type EdgeClient, EdgeHttpError } from "./edge-client.js";
+import { EdgeStatus } from "./edge-status.js";
+import { type RunningJob, runJob } from "./job-runner.js";
+import { errorMessage, type Logger } from "./logger.js";
+import type { GpuSource } from "./telemetry/gpu.js";
+import type { HostReading } from "./telemetry/host.js";
+import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
+
+/** Exit code when an operator revoked the node (EX_CONFIG): a restart will not help. */
+export const EXIT_REVOKED = 78;
+
+export interface WorkLoopOptions {
+	edge: EdgeClient;
+	backend: Backend;
+	logger: Logger;
+	gpu: GpuSource;
+	host: () => HostReading;
+	slots: number;
+	pollWaitMs: number;
+	telemetryIntervalMs: number;
+	drainGraceMs: number;
+	backoff?: Backoff;
+}
+
+export class WorkLoop {
+	private readonly running = new Map<string, RunningJob>();
+	private readonly draining = new AbortController();
+	private readonly hardStop = new AbortController();
+	private readonly backoff: Backoff;
+	private readonly status: EdgeStatus;
+	private models: string[] = [];
+	private tokens = 0;
+	private revoked = false;
+	private slotFreed: (() => void) | null = null;
+	private jobPromises = new Set<Promise<void>>();
+
+	constructor(private readonly o: WorkLoopOptions) {
+		this.backoff = o.backoff ?? new Backoff({ baseMs: 250, capMs: 15_000 });
+		this.status = new EdgeStatus(o.logger);
+	}
+
+	/** Starts a graceful drain (first signal); safe to call more than once. */
+	shutdown(): void {
+		if (this.draining.signal.aborted) return;
+		this.o.logger.info("shutting down: no new jobs; waiting for running ones", {
+			running: this.running.size,
+			graceMs: this.o.drainGraceMs,
+		});
+		this.draining.abort();
+	}
+
+	/** Runs until shutdown or revocation; resolves with the process exit code (0 or 78). */
+	async run(): Promise<number> {
+		await this.discoverModels();
+		const telemetry = this.startTelemetry();
+		try {
+			while (!this.draining.signal.aborted && !this.revoked) {
+				const free = this.o.slots - this.running.size;
+				if (free <= 0) {
+					await this.waitForSlot();
+					continue;
+				}
+				await this.pollOnce(free);
+			}
+			await this.drain();
+		} finally {
+			telemetry.stop();
+		}
+		if (this.revoked) {
+			this.o.logger.error("this node was revoked by an operator; stopping. Enroll again with a new token to rejoin.");
+			return EXIT_REVOKED;
+		}
+		this.o.logger.info("stopped");
+		return 0;
+	}
+
+	private async discoverModels(): Promise<void> {
+		const backoff = new Backoff({ baseMs: 500, capMs: 15_000 });
+		while (!this.draining.signal.aborted) {
+			try {
+				const models = await this.o.backend.listModels(this.draining.signal);
+				if (models.length > 0) {
+					this.models = models.slice(0, 100);
+					this.o.logger.info("backend ready", { backend: this.o.backend.kind, models: this.models.join(",") });
+					return;
+				}
+				this.o.logger.warn("backend serves no models yet; retrying", { backend: this.o.backend.kind });
+			} catch (err) {
+				if (backoff.attempts === 0) this.o.logger.warn("backend not ready; retrying", { error: errorMessage(err) });
+			}
+			await sleep(backoff.next(), this.draining.signal);
+		}
+	}
+
+	private async pollOnce(free: number): Promise<void> {
+		try {
+			const answer = await this.o.edge.poll(
+				{ maxJobs: Math.min(free, 64), waitMs: this.o.pollWaitMs, models: this.models, slots: this.o.slots },
+				this.draining.signal,
+			);
+			this.status.ok();
+			this.backoff.reset();
+			for (const job of answer.jobs) this.start(job);
+		} catch (err) {
+			if (this.draining.signal.aborted) return;
+			this.onEdgeError(err, "poll");
+			await sleep(this.backoff.next(), this.draining.signal);
+		}
+	}
+
+	private onEdgeError(err: unknown, what: string): void {
+		if (err instanceof EdgeHttpError && err.revoked) {
+			this.revoke();
+		} else if (err instanceof EdgeHttpError && err.status === 401) {
+			this.o.logger.error(`${what}: the edge does not recognise this node (401); retrying`, { error: err.message });
+		} else if (err instanceof EdgeHttpError && !err.transient) {
+			this.o.logger.error(`${what}: the edge refused the request`, { status: err.status, error: err.message });
+		} else {
+			this.status.failed(errorMessage(err));
+		}
+	}
+
+	private revoke(): void {
+		this.revoked = true;
+		this.draining.abort();
+		this.hardStop.abort();
+		for (const r of this.running.values()) r.abort.abort("shutdown");
+	}
+
+	private start(job: LeasedJob): void {
+		if (this.running.has(job.jobId)) return;
+		const running: RunningJob = { job, abort: new AbortController(), queued: true, leaseExpiresAt: job.leaseExpiresAt };
+		this.running.set(job.jobId, running);
+		const p = runJob(running, {
+			backend: this.o.backend,
+			edge: this.o.edge,
+			logger: this.o.logger,
+			onTokens: (n) => {
+				this.tokens += n;
+			},
+			hardStop: this.hardStop.signal,
+		}).then((outcome) => {
+			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();
+			// A job stopped by the shutdown stays listed so drain() can release its lease.
+			if (!(outcome.kind === "stopped" && outcome.reason === "shutdown")) this.running.delete(job.jobId);
+			this.jobPromises.delete(p);
+			this.slotFreed?.();
+		});
+		this.jobPromises.add(p);
+	}
+
+	private waitForSlot(): Promise<void> {
+		return new Promise((resolve) => {
+			const done = () => {
+				this.slotFreed = null;
+				this.draining.signal.removeEventListener("abort", done);
+				resolve();
+			};
+			this.slotFreed = done;
+			this.draining.signal.addEventListener("abort", done, { once: true });
+		});
+	}
+
+	private async drain(): Promise<void> {
+		if (this.jobPromises.size > 0 && !this.revoked) {
+			const grace = new AbortController();
+			const all = Promise.all([...this.jobPromises]);
+			await Promise.race([all, sleep(this.o.drainGraceMs, grace.signal)]);
+			grace.abort();
+		}
+		const unfinished = [...this.running.values()];
+		if (unfinished.length === 0) return;
+		for (const r of unfinished) r.abort.abort("shutdown");
+		this.hardStop.abort();
+		await Promise.all([...this.jobPromises]);
+		if (this.revoked) return;
+		this.o.logger.warn("grace period over; releasing unfinished jobs", { count: unfinished.length });
+		try {
+			await this.o.edge.release({ leases: unfinished.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })) });
+		} catch (err) {
+			this.o.logger.error("could not release jobs; they will be re-queued when their leases expire", {
+				error: errorMessage(err),
+			});
+		}
+		for (const r of unfinished) this.running.delete(r.job.jobId);
+	}
+
+	private startTelemetry(): { stop(): void } {
+		const build = createTelemetryBuilder({
+			gpu: this.o.gpu,
+			host: this.o.host,
+			models: () => this.models,
+			slots: this.o.slots,
+			running: () => this.running.values(),
+			takeTokens: () => {
+				const n = this.tokens;
+				this.tokens = 0;
+				return n;
+			},
+		});
+		let busy = false;
+		const tick = async () => {
+			if (busy || this.revoked) return;
+			busy = true;
+			try {
+				await this.refreshModels();
+				const answer = await this.o.edge.telemetry(await build());
+				this.status.ok();
+				for (const r of applyTelemetryResponse(answer, this.running)) {
+					this.o.logger.info("edge asked to stop job", { jobId: r.job.jobId, attempt: r.job.attempt });
+					r.abort.abort("cancelled");
+				}
+			} catch (err) {
+				this.onEdgeError(err, "telemetry");
+			} finally {
+				busy = false;
+			}
+		};
+		void tick();
+		const timer = setInterval(() => void tick(), this.o.telemetryIntervalMs);
+		return { stop: () => clearInterval(timer) };
+	}
+
+	private async refreshModels(): Promise<void> {
+		if (this.o.backend.kind === "simulated") return;
+		try {
+			const models = await this.o.backend.listModels();
+			if (models.length > 0) this.models = models.slice(0, 100);
+		} catch (err) {
+			this.o.logger.debug("could not refresh models; keeping the last list", { error: errorMessage(err) });
+		}
+	}
+}

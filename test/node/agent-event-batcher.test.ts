@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { Backoff } from "../../node-agent/src/backoff.js";
+import { EdgeHttpError, EdgeNetworkError } from "../../node-agent/src/edge-client.js";
+import { EventBatcher, type StopReason } from "../../node-agent/src/event-batcher.js";
+import { createLogger } from "../../node-agent/src/logger.js";
+import type { JobEvent, JobEventsResponse } from "../../src/protocol/agent-wire.js";
+
+const logger = createLogger({ format: "json", level: "error", write: () => {} });
+const ok: JobEventsResponse = { leaseExpiresAt: 1, cancelled: false };
+
+/** A send() whose posts stay open until the test settles them. */
+function manualSend() {
+	const posts: { events: JobEvent[]; resolve(r: JobEventsResponse): void; reject(e: unknown): void }[] = [];
+	const send = (events: JobEvent[]) =>
+		new Promise<JobEventsResponse>((resolve, reject) => {
+			posts.push({ events: structuredClone(events), resolve, reject });
+		});
+	return { posts, send };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe("agent event batcher", () => {
+	it("sends the first delta at once and merges deltas produced while a post is in flight", async () => {
+		const { posts, send } = manualSend();
+		const b = new EventBatcher({ send, onStop: () => {}, logger });
+		b.push({ type: "delta", text: "He" });
+		await tick();
+		expect(posts).toHaveLength(1);
+		expect(posts[0]?.events).toEqual([{ seq: 0, type: "delta", text: "He" }]);
+		b.push({ type: "delta", text: "llo" });
+		b.push({ type: "delta", text: " world" });
+		b.push({ type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 3 } });
+		await tick();
+		expect(posts).toHaveLength(1);
+		posts[0]?.resolve(ok);
+		await tick();
+		expect(posts).toHaveLength(2);
+		expect(posts[1]?.events).toEqual([
+			{ seq: 1, type: "delta", text: "llo world" },
+			{ seq: 2, type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 3 } },
+		]);
+		posts[1]?.resolve(ok);
+		await b.drain();
+		expect(posts).toHaveLength(2);
+	});
+
+	it("numbers events 0, 1, 2, … in order across posts", async () => {
+		const seen: number[] = [];
+		const b = new EventBatcher({
+			send: async (events) => {
+				for (const e of events) seen.push(e.seq);
+				return ok;
+			},
+			onStop: () => {},
+			logger,
+		});
+		for (let i = 0; i < 20; i++) {
+			b.push({ type: "delta", text: `t${i}` });
+			if (i % 3 === 0) await tick();
+		}
+		b.push({ type: "error", code: "backend_error", message: "boom", retryable: false });
+		await b.drain();
+		expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+		expect(seen.length).toBeGreaterThan(2);
+	});
+
+	it("retries a failed post with the same seq numbers", async () => {
+		const attempts: JobEvent[][] = [];
+		let failures = 2;
+		const b = new EventBatcher({
+			send: async (events) => {
+				attempts.push(structuredClone(events));
+				if (failures-- > 0) throw new EdgeNetworkError("connection refused");
+				return ok;
+			},
+			onStop: () => {},
+			logger,
+			backoff: new Backoff({ baseMs: 1, capMs: 2 }),
+		});
+		b.push({ type: "delta", text: "a" });
+		await b.drain();
+		b.push({ type: "delta", text: "b" });
+		await b.drain();
+		expect(attempts.map((a) => a.map((e) => e.seq))).toEqual([[0], [0], [0], [1]]);
+		expect(attempts[2]).toEqual(attempts[0]);
+	});
+
+	it("stops and reports when the edge says the client cancelled", async () => {
+		const stops: StopReason[] = [];
+		let posts = 0;
+		const b = new EventBatcher({
+			send: async () => {
+				posts++;
+				return { leaseExpiresAt: 2, cancelled: true };
+			},
+			onStop: (r) => stops.push(r),
+			logger,
+		});
+		b.push({ type: "delta", text: "a" });
+		await b.drain();
+		b.push({ type: "delta", text: "b" });
+		await b.drain();
+		expect(stops).toEqual(["cancelled"]);
+		expect(posts).toBe(1);
+	});
+
+	it("stops with lease_lost on 409 and with revoked on 403 node_revoked", async () => {
+		for (const [err, reason] of [
+			[new EdgeHttpError(409, "lease_not_held", "x"), "lease_lost"],
+			[new EdgeHttpError(404, "job_not_found", "x"), "lease_lost"],
+			[new EdgeHttpError(403, "node_revoked", "x"), "revoked"],
+		] as const) {
+			const stops: StopReason[] = [];
+			const b = new EventBatcher({
+				send: async () => {
+					throw err;
+				},
+				onStop: (r) => stops.push(r),
+				logger,
+			});
+			b.push({ type: "delta", text: "a" });
+			await b.drain();
+			expect(stops).toEqual([reason]);
+			expect(b.stopReason).toBe(reason);
+		}
+	});
+});
