@@ -1,0 +1,34 @@
+/**
+ * One timed request, the same way for both paths (through the edge and
+ * straight to the inference server), so the only difference between the two
+ * samples is the route the request took.
+ */
+import { readWithFirstByte } from "../test/support/sse.js";
+
+/** The result of one timed request. */
+export interface Timed {
+	/** From just before fetch() to the last body byte, in ms. */
+	totalMs: number;
+	/** From just before fetch() to the first body byte, in ms. */
+	firstByteMs: number;
+	status: number;
+	/** x-arcnet-job-id when the edge answered. */
+	jobId: string | null;
+	text: string;
+}
+
+/** POSTs `body` as JSON to `url` and times it; rejects on a non-2xx status. */
+export async function timedPost(url: string, headers: Record<string, string>, body: unknown): Promise<Timed> {
+	const payload = JSON.stringify(body);
+	const startedAt = performance.now();
+	const res = await fetch(url, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...headers },
+		body: payload,
+		signal: AbortSignal.timeout(30_000),
+	});
+	const { firstByteMs, text } = await readWithFirstByte(res, startedAt);
+	const totalMs = performance.now() - startedAt;
+	if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${text.slice(0, 500)}`);
+	return { totalMs, firstByteMs, status: res.status, jobId: res.headers.get("x-arcnet-job-id"), text };
+}

@@ -1,0 +1,178 @@
+/**
+ * A deterministic OpenAI-compatible inference server on loopback, standing in
+ * for vLLM / llama.cpp / Ollama in end-to-end tests and the benchmark. Its
+ * answer to a prompt is predictable ("Echo: " + the last user message, one
+ * token per word), so a test can assert the exact content that must come out
+ * of the edge after passing through the agent and the GeozoneDO.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { z } from "zod";
+import { type ChatMessage, chatCompletionRequestSchema } from "../../src/protocol/openai.js";
+
+/** Options of the fake server, validated on start. */
+export const fakeOpenAIOptionsSchema = z.object({
+	/** Models listed by GET /v1/models and accepted by completions. Default: ["llama-3.1-8b-instruct"]. */
+	models: z.array(z.string().min(1).max(200)).min(1).max(100).default(["llama-3.1-8b-instruct"]),
+	/** Delay before each token, in ms (0 to 10,000). Default 0. */
+	tokenDelayMs: z.number().int().min(0).max(10_000).default(0),
+	/** TCP port on 127.0.0.1; 0 (the default) lets the OS pick a free one. */
+	port: z.number().int().min(0).max(65_535).default(0),
+});
+export type FakeOpenAIOptions = z.input<typeof fakeOpenAIOptionsSchema>;
+
+/** A running fake server. */
+export interface FakeOpenAIServer {
+	/** Base URL without /v1, e.g. http://127.0.0.1:41234. */
+	readonly url: string;
+	/** Chat completion requests received so far. */
+	readonly requestCount: number;
+	close(): Promise<void>;
+}
+
+/** What the fake server answers to a conversation: the content, its tokens and the usage it reports. */
+export interface ExpectedCompletion {
+	content: string;
+	tokens: string[];
+	finishReason: "stop" | "length";
+	usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+}
+
+function textOf(message: ChatMessage): string {
+	return typeof message.content === "string" ? message.content : message.content.map((p) => p.text).join("");
+}
+
+function wordCount(text: string): number {
+	return text.split(/\s+/).filter((w) => w.length > 0).length;
+}
+
+/** The completion the fake server produces for `messages`, cut to `maxTokens` when given. */
+export function expectedCompletion(messages: readonly ChatMessage[], maxTokens?: number): ExpectedCompletion {
+	const lastUser = [...messages].reverse().find((m) => m.role === "user");
+	const words = `Echo: ${lastUser ? textOf(lastUser) : ""}`.split(/\s+/).filter((w) => w.length > 0);
+	const all = words.map((w, i) => (i === 0 ? w : ` ${w}`));
+	const tokens = maxTokens !== undefined && maxTokens < all.length ? all.slice(0, maxTokens) : all;
+	const promptTokens = messages.reduce((n, m) => n + wordCount(textOf(m)), 0);
+	return {
+		content: tokens.join(""),
+		tokens,
+		finishReason: tokens.length < all.length ? "length" : "stop",
+		usage: {
+			prompt_tokens: promptTokens,
+			completion_tokens: tokens.length,
+			total_tokens: promptTokens + tokens.length,
+		},
+	};
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+	const text = JSON.stringify(body);
+	res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+	res.end(text);
+}
+
+function sendError(res: ServerResponse, status: number, message: string, code: string | null, param: string | null) {
+	sendJson(res, status, { error: { message, type: "invalid_request_error", param, code } });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+	const chunks: Buffer[] = [];
+	for await (const chunk of req) chunks.push(chunk as Buffer);
+	return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Starts the fake server on 127.0.0.1. */
+export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
+	const config = fakeOpenAIOptionsSchema.parse(options);
+	let requestCount = 0;
+	let nextId = 1;
+
+	const complete = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+		let json: unknown;
+		try {
+			json = JSON.parse(await readBody(req));
+		} catch {
+			return sendError(res, 400, "body: expected JSON", null, null);
+		}
+		const parsed = chatCompletionRequestSchema.safeParse(json);
+		if (!parsed.success) {
+			const issue = parsed.error.issues[0];
+			const param = issue ? issue.path.join(".") : null;
+			return sendError(res, 400, `${param}: ${issue?.message ?? "invalid"}`, null, param);
+		}
+		const body = parsed.data;
+		if (!config.models.includes(body.model)) {
+			const msg = `model: "${body.model}" does not exist; served: ${config.models.join(", ")}`;
+			return sendError(res, 404, msg, "model_not_found", "model");
+		}
+		requestCount += 1;
+		const answer = expectedCompletion(body.messages, body.max_completion_tokens ?? body.max_tokens);
+		const id = `chatcmpl-fake${nextId++}`;
+		const created = Math.floor(Date.now() / 1000);
+		const base = { id, created, model: body.model };
+		if (!body.stream) {
+			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs * answer.tokens.length);
+			const message = { role: "assistant", content: answer.content };
+			const choice = { index: 0, message, logprobs: null, finish_reason: answer.finishReason };
+			return sendJson(res, 200, { ...base, object: "chat.completion", choices: [choice], usage: answer.usage });
+		}
+		res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+		let aborted = false;
+		res.on("close", () => {
+			aborted = !res.writableFinished;
+		});
+		const chunk = (delta: object, finish: string | null) => ({
+			...base,
+			object: "chat.completion.chunk",
+			choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+		});
+		const write = (data: object | string) =>
+			res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+		write(chunk({ role: "assistant", content: "" }, null));
+		for (const token of answer.tokens) {
+			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs);
+			if (aborted) return;
+			write(chunk({ content: token }, null));
+		}
+		write(chunk({}, answer.finishReason));
+		if (body.stream_options?.include_usage) {
+			write({ ...base, object: "chat.completion.chunk", choices: [], usage: answer.usage });
+		}
+		write("[DONE]");
+		res.end();
+	};
+
+	const server = createServer((req, res) => {
+		const path = (req.url ?? "/").split("?")[0];
+		if (req.method === "GET" && path === "/v1/models") {
+			const data = config.models.map((id) => ({ id, object: "model", created: 0, owned_by: "fake-openai" }));
+			return sendJson(res, 200, { object: "list", data });
+		}
+		if (req.method === "GET" && (path === "/health" || path === "/healthz")) return sendJson(res, 200, { ok: true });
+		if (req.method === "POST" && path === "/v1/chat/completions") {
+			complete(req, res).catch((err: unknown) => {
+				if (!res.headersSent) sendError(res, 500, err instanceof Error ? err.message : String(err), null, null);
+				else res.destroy();
+			});
+			return;
+		}
+		sendError(res, 404, `${req.method} ${path}: no such route`, "not_found", null);
+	});
+	await new Promise<void>((resolve, reject) => {
+		server.once("error", reject);
+		server.listen(config.port, "127.0.0.1", () => resolve());
+	});
+	const { port } = server.address() as AddressInfo;
+	return {
+		url: `http://127.0.0.1:${port}`,
+		get requestCount() {
+			return requestCount;
+		},
+		close: () =>
+			new Promise<void>((resolve) => {
+				server.closeAllConnections();
+				server.close(() => resolve());
+			}),
+	};
+}
