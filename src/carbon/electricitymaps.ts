@@ -1,0 +1,78 @@
+/**
+ * Electricity Maps v3 adapter: GET {baseUrl}/v3/carbon-intensity/latest?zone=XX
+ * with the `auth-token` header. Values are already gCO2eq/kWh (lifecycle by
+ * default, or direct when `emissionFactorType` says so), keyed by the same
+ * zone codes as our catalogue, so no mapping or conversion is needed.
+ */
+import { z } from "zod";
+import { CarbonProviderError, parseConfig } from "./provider-error.js";
+import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
+import {
+	type CarbonProvider,
+	type CarbonSignal,
+	gridZoneSchema,
+	type ProviderRuntime,
+	providerTimestampSchema,
+} from "./signal.js";
+
+export const electricityMapsConfigSchema = z.object({
+	/** API key sent as the `auth-token` header. */
+	apiKey: z.string().min(1),
+	/** Default https://api.electricitymap.org (the `/v3/...` path is appended). */
+	baseUrl: baseUrlSchema.default("https://api.electricitymap.org"),
+	/** Default: the API's own (lifecycle). */
+	emissionFactorType: z.enum(["lifecycle", "direct"]).optional(),
+	timeoutMs: timeoutMsSchema,
+});
+export type ElectricityMapsConfig = z.input<typeof electricityMapsConfigSchema>;
+
+/** The fields we rely on from the `latest` response; extra fields are ignored. */
+const latestResponseSchema = z.object({
+	zone: z.string(),
+	carbonIntensity: z.number().min(0),
+	datetime: providerTimestampSchema,
+});
+
+/** Creates the Electricity Maps adapter; throws `CarbonConfigError` on a bad config. */
+export function createElectricityMapsProvider(
+	config: ElectricityMapsConfig,
+	runtime: ProviderRuntime = {},
+): CarbonProvider {
+	const cfg = parseConfig(electricityMapsConfigSchema, config, "electricitymaps");
+	const now = runtime.now ?? Date.now;
+	return {
+		source: "electricitymaps",
+		zones: undefined,
+		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
+			const ctx = { source: "electricitymaps", zone } as const;
+			if (!gridZoneSchema.safeParse(zone).success) {
+				throw new CarbonProviderError(
+					ctx.source,
+					zone,
+					"unsupported-zone",
+					`"${zone}" is not an Electricity Maps zone code`,
+				);
+			}
+			const query: Record<string, string> = { zone };
+			if (cfg.emissionFactorType) query.emissionFactorType = cfg.emissionFactorType;
+			const body = await getJson(ctx, {
+				url: buildUrl(cfg.baseUrl, "/v3/carbon-intensity/latest", query),
+				headers: { "auth-token": cfg.apiKey },
+				timeoutMs: cfg.timeoutMs,
+				signal: options.signal,
+				fetch: runtime.fetch ?? fetch,
+			});
+			const latest = parseProviderResponse(ctx, latestResponseSchema, body, "carbon-intensity/latest");
+			if (latest.zone !== zone) {
+				throw new CarbonProviderError(ctx.source, zone, "malformed", `zone: expected "${zone}", got "${latest.zone}"`);
+			}
+			return {
+				zone,
+				gco2PerKwh: latest.carbonIntensity,
+				source: "electricitymaps",
+				observedAt: latest.datetime,
+				fetchedAt: now(),
+			};
+		},
+	};
+}

@@ -1,0 +1,144 @@
+/**
+ * WattTime v3 adapter. Login: GET {authBaseUrl}/login with HTTP Basic gives a
+ * bearer token, cached until shortly before it expires (WattTime tokens last
+ * 30 minutes). Data: GET {baseUrl}/v3/forecast?region=R&signal_type=co2_moer,
+ * whose MOER is in lbs/MWh (x 0.453592 = g/kWh); the point covering "now" is
+ * the current value. `/v3/signal-index` is not used: it answers a 0-100
+ * percentile, which cannot be converted to g/kWh. WattTime speaks its own
+ * balancing-authority regions, so the config maps grid zones to regions.
+ */
+import { z } from "zod";
+import { CarbonProviderError, parseConfig } from "./provider-error.js";
+import {
+	baseUrlSchema,
+	buildUrl,
+	type CallContext,
+	getJson,
+	parseProviderResponse,
+	timeoutMsSchema,
+} from "./provider-http.js";
+import {
+	type CarbonProvider,
+	type CarbonSignal,
+	gridZoneSchema,
+	LBS_PER_MWH_TO_G_PER_KWH,
+	type ProviderRuntime,
+	providerTimestampSchema,
+} from "./signal.js";
+
+export const wattTimeConfigSchema = z.object({
+	username: z.string().min(1),
+	password: z.string().min(1),
+	/** Grid zone -> WattTime region, e.g. `{ "US-CAL-CISO": "CAISO_NORTH" }`; at least one entry. */
+	regions: z
+		.record(gridZoneSchema, z.string().regex(/^[A-Z0-9_]{2,40}$/, "a WattTime region such as CAISO_NORTH"))
+		.refine((r) => Object.keys(r).length > 0, "at least one grid zone -> WattTime region entry"),
+	/** Default https://api.watttime.org (the `/v3/...` path is appended). */
+	baseUrl: baseUrlSchema.default("https://api.watttime.org"),
+	/** Where `/login` lives; defaults to `baseUrl`. */
+	authBaseUrl: baseUrlSchema.optional(),
+	/** How long a token is trusted, in ms: default 30 min (WattTime's token lifetime), 1 min to 24 h. */
+	tokenTtlMs: z.number().int().min(60_000).max(86_400_000).default(1_800_000),
+	/** Log in again this long before the token expires, in ms: default 120,000, at most 10 min. */
+	tokenRefreshMarginMs: z.number().int().min(0).max(600_000).default(120_000),
+	timeoutMs: timeoutMsSchema,
+});
+export type WattTimeConfig = z.input<typeof wattTimeConfigSchema>;
+
+const loginResponseSchema = z.object({ token: z.string().min(1) });
+
+const forecastResponseSchema = z.object({
+	data: z.array(z.object({ point_time: providerTimestampSchema, value: z.number().min(0) })).min(1),
+	meta: z.object({ signal_type: z.literal("co2_moer"), units: z.literal("lbs_co2_per_mwh") }),
+});
+
+/** UTF-8 safe base64 for the Basic credentials (btoa alone only takes Latin-1). */
+function basicCredentials(username: string, password: string): string {
+	const bytes = new TextEncoder().encode(`${username}:${password}`);
+	let binary = "";
+	for (const b of bytes) binary += String.fromCharCode(b);
+	return `Basic ${btoa(binary)}`;
+}
+
+/** Creates the WattTime adapter; throws `CarbonConfigError` on a bad config. */
+export function createWattTimeProvider(config: WattTimeConfig, runtime: ProviderRuntime = {}): CarbonProvider {
+	const cfg = parseConfig(wattTimeConfigSchema, config, "watttime");
+	const now = runtime.now ?? Date.now;
+	const doFetch = runtime.fetch ?? fetch;
+	let token: { value: string; expiresAt: number } | undefined;
+	// Concurrent zone refreshes share one login instead of racing several.
+	let pendingLogin: Promise<string> | undefined;
+
+	async function login(ctx: CallContext, signal: AbortSignal | undefined): Promise<string> {
+		const body = await getJson(ctx, {
+			url: buildUrl(cfg.authBaseUrl ?? cfg.baseUrl, "/login"),
+			headers: { authorization: basicCredentials(cfg.username, cfg.password) },
+			timeoutMs: cfg.timeoutMs,
+			signal,
+			fetch: doFetch,
+		});
+		const { token: value } = parseProviderResponse(ctx, loginResponseSchema, body, "login");
+		token = { value, expiresAt: now() + cfg.tokenTtlMs };
+		return value;
+	}
+
+	function bearer(ctx: CallContext, signal: AbortSignal | undefined): Promise<string> {
+		if (token && now() < token.expiresAt - cfg.tokenRefreshMarginMs) return Promise.resolve(token.value);
+		pendingLogin ??= login(ctx, signal).finally(() => {
+			pendingLogin = undefined;
+		});
+		return pendingLogin;
+	}
+
+	async function forecast(ctx: CallContext, region: string, signal: AbortSignal | undefined): Promise<unknown> {
+		const request = async () =>
+			getJson(ctx, {
+				url: buildUrl(cfg.baseUrl, "/v3/forecast", { region, signal_type: "co2_moer", horizon_hours: "1" }),
+				headers: { authorization: `Bearer ${await bearer(ctx, signal)}` },
+				timeoutMs: cfg.timeoutMs,
+				signal,
+				fetch: doFetch,
+			});
+		try {
+			return await request();
+		} catch (err) {
+			// A token revoked or expired early: log in again once, then give up.
+			if (!(err instanceof CarbonProviderError) || err.reason !== "auth") throw err;
+			token = undefined;
+			return request();
+		}
+	}
+
+	return {
+		source: "watttime",
+		zones: Object.keys(cfg.regions),
+		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
+			const ctx = { source: "watttime", zone } as const;
+			const region = cfg.regions[zone];
+			if (!region) {
+				throw new CarbonProviderError(
+					ctx.source,
+					zone,
+					"unsupported-zone",
+					"no WattTime region is configured for this zone",
+				);
+			}
+			const body = await forecast(ctx, region, options.signal);
+			const { data } = parseProviderResponse(ctx, forecastResponseSchema, body, "forecast");
+			const t = now();
+			// The latest point not in the future is the current 5-minute MOER; if all are ahead, the earliest.
+			const past = data.filter((p) => Date.parse(p.point_time) <= t);
+			const point =
+				past.length > 0
+					? past.reduce((a, b) => (a.point_time >= b.point_time ? a : b))
+					: data.reduce((a, b) => (a.point_time <= b.point_time ? a : b));
+			return {
+				zone,
+				gco2PerKwh: point.value * LBS_PER_MWH_TO_G_PER_KWH,
+				source: "watttime",
+				observedAt: point.point_time,
+				fetchedAt: t,
+			};
+		},
+	};
+}
