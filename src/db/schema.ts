@@ -30,6 +30,8 @@ export const tenants = sqliteTable("tenants", {
 	id: text("id").primaryKey(),
 	name: text("name").notNull(),
 	createdAt: integer("created_at").notNull(),
+	/** The routing policy used when a request names none: latency, carbon, balanced (default) or weights JSON. */
+	defaultPolicy: text("default_policy"),
 });
 
 /** Enrolled GPU nodes and the Ed25519 public key each one signs with. */
@@ -79,6 +81,30 @@ export const zoneStatus = sqliteTable("zone_status", {
 	freeSlots: integer("free_slots").notNull(),
 	queueDepth: integer("queue_depth").notNull(),
 	updatedAt: integer("updated_at").notNull(),
+	/** Total GPU power draw of live nodes (W). */
+	powerW: real("power_w").notNull().default(0),
+	/** Power draw of live nodes that report their own power source (W). */
+	ownPowerW: real("own_power_w").notNull().default(0),
+	/** Sum over those nodes of power x own intensity (W x gCO2eq/kWh); see docs/carbon-and-latency.md. */
+	ownPowerGco2W: real("own_power_gco2_w").notNull().default(0),
+	/** Moving averages the zone keeps: queue wait and time to first token (ms). */
+	queueWaitMs: real("queue_wait_ms").notNull().default(0),
+	ttftMs: real("ttft_ms").notNull().default(0),
+});
+
+/** The latest carbon signal of each zone, refreshed by the cron trigger; the last good value survives provider failures. */
+export const carbonSignals = sqliteTable("carbon_signals", {
+	zoneId: text("zone_id").primaryKey(),
+	gridZone: text("grid_zone").notNull(),
+	gco2PerKwh: real("gco2_per_kwh").notNull(),
+	/** electricitymaps | watttime | uk-carbon-intensity | carbon-aware-sdk | static */
+	source: text("source").notNull(),
+	/** When the provider says the value holds (epoch ms). */
+	observedAt: integer("observed_at").notNull(),
+	/** When we fetched it (epoch ms). */
+	fetchedAt: integer("fetched_at").notNull(),
+	lastError: text("last_error"),
+	lastErrorAt: integer("last_error_at"),
 });
 
 /** The history of every job, written off the hot path once the job is finished. */
@@ -105,6 +131,19 @@ export const jobs = sqliteTable(
 		finishReason: text("finish_reason"),
 		errorCode: text("error_code"),
 		errorMessage: text("error_message"),
+		/** Routing policy applied: latency, carbon, balanced or weights. */
+		policy: text("policy"),
+		/** Estimated client round trip to the chosen zone (ms), as the router saw it. */
+		estLatencyMs: real("est_latency_ms"),
+		/** Carbon intensity of the chosen zone when routed (gCO2eq/kWh). */
+		zoneGco2PerKwh: real("zone_gco2_per_kwh"),
+		/** The nearest eligible zone and its intensity: the baseline for "carbon avoided". */
+		nearestZoneId: text("nearest_zone_id"),
+		nearestGco2PerKwh: real("nearest_gco2_per_kwh"),
+		/** Estimated GPU energy of the job (joules): tokens x J/token of the node's GPU class. An estimate. */
+		estEnergyJ: real("est_energy_j"),
+		/** Estimated emissions (gCO2eq) = energy x zone intensity. An estimate. */
+		estGco2: real("est_gco2"),
 		/** JSON of the routing decision: candidates, scores, chosen zone. */
 		routing: text("routing").notNull().default(sql`'{}'`),
 	},

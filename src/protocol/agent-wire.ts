@@ -177,6 +177,16 @@ export const gpuReadingSchema = z.object({
 });
 export type GpuReading = z.infer<typeof gpuReadingSchema>;
 
+/** A node's own power source and its carbon intensity, reported by the operator's config. */
+export const powerSourceSchema = z
+	.object({
+		source: z.enum(["grid", "solar", "wind", "hydro", "battery", "mixed"]),
+		/** gCO2eq/kWh of that source (lifecycle); for `grid` the zone's signal is used instead. */
+		gco2PerKwh: z.number().min(0).max(2000),
+	})
+	.strict();
+export type PowerSource = z.infer<typeof powerSourceSchema>;
+
 /** POST /agent/v1/telemetry: heartbeat, lease renewal and readings in one. */
 export const telemetryRequestSchema = z
 	.object({
@@ -195,6 +205,8 @@ export const telemetryRequestSchema = z
 		tokensPerSecond: z.number().min(0),
 		/** Jobs accepted by the node but not yet started on the backend. */
 		queueDepth: z.number().int().min(0),
+		/** The node's own power source, when it has one (on-site solar, battery); absent means the grid. */
+		power: powerSourceSchema.optional(),
 	})
 	.strict();
 export type TelemetryRequest = z.infer<typeof telemetryRequestSchema>;
