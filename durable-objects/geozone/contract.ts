@@ -78,6 +78,16 @@ export interface ZoneSummary {
 	freeSlots: number;
 	queueDepth: number;
 	updatedAt: number;
+	/** Σ GPU power draw of live nodes from their last telemetry (W). */
+	powerW: number;
+	/** The part of powerW drawn by nodes on their own supply (telemetry `power`, source not "grid") (W). */
+	ownPowerW: number;
+	/** Σ over those nodes of draw (W) × their gCO2eq/kWh; see src/carbon/node-power.ts. */
+	ownPowerGco2W: number;
+	/** Moving average (EWMA, α 0.2) of receipt-to-first-lease wait (ms); 0 before the first job. */
+	queueWaitMs: number;
+	/** Moving average (EWMA, α 0.2) of lease-to-first-token time (ms); 0 before the first token. */
+	ttftMs: number;
 }
 
 /** What `release` did with each handed-back job. */

@@ -6,6 +6,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import { jobs, zoneStatus } from "../../src/db/schema.js";
 import type { JobRow } from "./job-queue.js";
+import { routingFigures } from "./routing-record.js";
 import { deleteMeta, writeMeta } from "./schema.js";
 import { zoneSummary } from "./summary.js";
 import { FINISHED_RETENTION_MS, markFlushDue, type ZoneState } from "./zone-state.js";
@@ -31,6 +32,11 @@ export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: str
 		freeSlots: summary.freeSlots,
 		queueDepth: summary.queueDepth,
 		updatedAt: summary.updatedAt,
+		powerW: summary.powerW,
+		ownPowerW: summary.ownPowerW,
+		ownPowerGco2W: summary.ownPowerGco2W,
+		queueWaitMs: summary.queueWaitMs,
+		ttftMs: summary.ttftMs,
 	};
 	const { zoneId: _key, ...statusUpdate } = statusRow;
 	const statusQuery = db.insert(zoneStatus).values(statusRow).onConflictDoUpdate({
@@ -95,5 +101,8 @@ function historyRow(row: JobRow, zoneId: string): typeof jobs.$inferInsert {
 		errorCode: row.error_code,
 		errorMessage: row.error_message,
 		routing: row.routing,
+		...routingFigures(row.routing),
+		estEnergyJ: row.est_energy_j,
+		estGco2: row.est_gco2,
 	};
 }

@@ -8,6 +8,7 @@ import type { PostEventsInput, PostEventsResult } from "./contract.js";
 import { dispatchQueued } from "./dispatch.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { failJob, requeueJob, succeedJob } from "./job-transitions.js";
+import { recordTtft } from "./moving-averages.js";
 import type { ZoneState } from "./zone-state.js";
 
 /** Validates sequence and lease, then applies the new events in order. */
@@ -71,12 +72,13 @@ function applyOne(state: ZoneState, row: JobRow, event: JobEvent): "continue" | 
 		case "delta": {
 			if (event.text.length === 0) return "continue";
 			const now = state.now();
-			state.sql.exec(
-				`UPDATE jobs SET status = 'running', has_output = 1, first_token_at = coalesce(first_token_at, ?)
-				 WHERE job_id = ?`,
+			const first = state.sql.exec(
+				"UPDATE jobs SET first_token_at = ? WHERE job_id = ? AND first_token_at IS NULL",
 				now,
 				row.job_id,
-			);
+			).rowsWritten;
+			if (first > 0 && row.leased_at !== null) recordTtft(state, now - row.leased_at);
+			state.sql.exec("UPDATE jobs SET status = 'running', has_output = 1 WHERE job_id = ?", row.job_id);
 			state.streams.send(row.job_id, { type: "delta", text: event.text });
 			return "continue";
 		}

@@ -37,6 +37,10 @@ export type JobRow = {
 	error_message: string | null;
 	routing: string;
 	history_pending: number;
+	/** The energy estimate, set when the job succeeded (schema v2). */
+	est_energy_j: number | null;
+	est_gco2: number | null;
+	est_gpu_class: string | null;
 };
 
 /** Writes a new queued job. Throws if the job id is already known to the zone. */

@@ -5,11 +5,13 @@
  */
 import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
 import type { FinishReason } from "../../src/protocol/openai.js";
+import { estimateFinishedJob } from "./job-energy.js";
 import { getJob, isTerminal } from "./job-queue.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
 
-/** Finishes a job as succeeded and closes its stream with the usage. */
+/** Finishes a job as succeeded, estimates its energy, and closes its stream with the usage and estimate. */
 export function succeedJob(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
+	const row = getJob(state.sql, jobId);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
 		   completion_tokens = ?, history_pending = 1 WHERE job_id = ?`,
@@ -19,8 +21,9 @@ export function succeedJob(state: ZoneState, jobId: string, finishReason: Finish
 		usage.completion_tokens,
 		jobId,
 	);
+	const estimate = row ? estimateFinishedJob(state, row, usage.completion_tokens) : undefined;
 	markFlushDue(state);
-	state.streams.close(jobId, { type: "done", finishReason, usage });
+	state.streams.close(jobId, { type: "done", finishReason, usage, ...(estimate ? { estimate } : {}) });
 }
 
 /**

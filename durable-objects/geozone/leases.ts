@@ -5,6 +5,7 @@
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 import { getJob, holdsLease, type JobRow, jobRequest } from "./job-queue.js";
 import { failJob, requeueJob } from "./job-transitions.js";
+import { recordQueueWait } from "./moving-averages.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 const LEASE_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
@@ -35,6 +36,8 @@ export function leaseJobs(state: ZoneState, nodeId: string, rows: readonly JobRo
 			now,
 			row.job_id,
 		);
+		// Only a first lease measures the queue: a retry's wait includes the failed attempt.
+		if (attempt === 1) recordQueueWait(state, now - row.received_at);
 		state.streams.send(row.job_id, { type: "assigned", nodeId, attempt });
 		leased.push({ jobId: row.job_id, leaseId, leaseExpiresAt, attempt, model: row.model, request: jobRequest(row) });
 	}

@@ -5,9 +5,20 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
-const migrations: Record<number, string[]> = {
+/** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
+type Step = string | ((sql: SqlStorage) => void);
+
+/** Adds a column unless the table has it already, so every step stays safe to re-run. */
+function addColumn(table: string, column: string, type: string): Step {
+	return (sql) => {
+		const has = sql.exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`).toArray();
+		if (!has.some((c) => c.name === column)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+	};
+}
+
+const migrations: Record<number, Step[]> = {
 	1: [
 		`CREATE TABLE IF NOT EXISTS nodes (
 			node_id TEXT PRIMARY KEY,
@@ -47,6 +58,12 @@ const migrations: Record<number, string[]> = {
 		"CREATE INDEX IF NOT EXISTS jobs_lease_idx ON jobs (lease_expires_at) WHERE status IN ('leased', 'running')",
 		"CREATE INDEX IF NOT EXISTS jobs_history_idx ON jobs (history_pending, finished_at)",
 	],
+	// The energy estimate of a succeeded job, fixed when it finished (the node's telemetry may change later).
+	2: [
+		addColumn("jobs", "est_energy_j", "REAL"),
+		addColumn("jobs", "est_gco2", "REAL"),
+		addColumn("jobs", "est_gpu_class", "TEXT"),
+	],
 };
 
 /** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */
@@ -56,8 +73,9 @@ export function ensureSchema(sql: SqlStorage): number {
 	if (stored >= SCHEMA_VERSION) return 0;
 	let steps = 0;
 	for (let version = stored + 1; version <= SCHEMA_VERSION; version++) {
-		for (const ddl of migrations[version] ?? []) {
-			sql.exec(ddl);
+		for (const step of migrations[version] ?? []) {
+			if (typeof step === "string") sql.exec(step);
+			else step(sql);
 			steps++;
 		}
 	}

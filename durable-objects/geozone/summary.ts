@@ -1,10 +1,13 @@
 /**
- * The zone's summary for routers: live nodes, the models they serve, and
- * spare capacity. Computed from SQLite plus the open polls.
+ * The zone's summary for routers: live nodes, the models they serve, spare
+ * capacity, power draw and the moving averages of queue wait and time to
+ * first token. Computed from SQLite plus the open polls.
  */
 import type { ZoneSummary } from "./contract.js";
 import { queueDepth } from "./job-queue.js";
+import { movingAverages } from "./moving-averages.js";
 import { liveNodes } from "./node-table.js";
+import { zonePower } from "./zone-power.js";
 import type { ZoneState } from "./zone-state.js";
 
 /** Summarises the zone now; free slots never go below 0. */
@@ -23,6 +26,7 @@ export function zoneSummary(state: ZoneState, zoneId: string): ZoneSummary {
 			JSON.stringify(nodes.map((n) => n.node_id)),
 		)
 		.one().n;
+	const averages = movingAverages(state.sql);
 	return {
 		zoneId,
 		liveNodes: nodes.length,
@@ -31,5 +35,8 @@ export function zoneSummary(state: ZoneState, zoneId: string): ZoneSummary {
 		freeSlots: Math.max(0, slots - busy),
 		queueDepth: queueDepth(state.sql),
 		updatedAt: state.now(),
+		...zonePower(nodes),
+		queueWaitMs: averages.queueWaitMs,
+		ttftMs: averages.ttftMs,
 	};
 }

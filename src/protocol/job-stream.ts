@@ -7,11 +7,24 @@
 import type { JobErrorCode, TokenUsage } from "./agent-wire.js";
 import type { FinishReason } from "./openai.js";
 
+/** A finished job's estimate (src/energy): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
+export interface JobStreamEstimate {
+	energyJ: number;
+	gco2: number;
+	gpuClass: string;
+}
+
 export type JobStreamEvent =
 	/** The job was leased to a node (sent once per attempt). */
 	| { type: "assigned"; nodeId: string; attempt: number }
 	| { type: "delta"; text: string }
-	| { type: "done"; finishReason: FinishReason; usage: TokenUsage }
+	| {
+			type: "done";
+			finishReason: FinishReason;
+			usage: TokenUsage;
+			/** The job's estimated GPU energy and emissions; absent when the zone's intensity was not known. */
+			estimate?: JobStreamEstimate;
+	  }
 	| { type: "error"; code: JobErrorCode | "no_capacity"; message: string };
 
 const encoder = new TextEncoder();
