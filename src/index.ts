@@ -3,6 +3,7 @@
  * that wrangler binds as GEOZONE.
  */
 import { createApp } from "./app.js";
+import { scheduled } from "./scheduled.js";
 
 export { GeozoneDO } from "../durable-objects/geozone-do.js";
 
@@ -10,4 +11,5 @@ const app = createApp();
 
 export default {
 	fetch: app.fetch,
+	scheduled,
 } satisfies ExportedHandler<Env>;

@@ -4,3 +4,9 @@ declare namespace Cloudflare {
 		TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
 	}
 }
+
+/** Vite's `?raw` imports: a file's text (test/workerd/d1-queries.test.ts reads docs/d1-queries.md). */
+declare module "*?raw" {
+	const text: string;
+	export default text;
+}

@@ -1,0 +1,47 @@
+/**
+ * The Worker's Cron Trigger (every 5 minutes, see [triggers] in wrangler.toml): refreshes every
+ * zone's carbon signal from the configured provider. The work runs under
+ * `ctx.waitUntil` so the trigger returns at once. A bad carbon config is
+ * logged and recorded on every zone (falling back to the catalogue
+ * defaults), never thrown: routing must keep a figure to read.
+ */
+import { parseCarbonEnv } from "./carbon/config.js";
+import { providerFromConfig } from "./carbon/provider-from-config.js";
+import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./carbon/refresh.js";
+import { database } from "./db/client.js";
+
+/** Longest a refresh may wait on its provider before outstanding calls are cancelled (ms). */
+const REFRESH_DEADLINE_MS = 60_000;
+
+/** Refreshes `carbon_signals` once from `env`'s config; logs a one-line summary and never rejects. */
+export async function runCarbonRefresh(env: Env): Promise<void> {
+	let provider: CarbonRefreshInput["provider"];
+	let maxAgeMs: number | undefined;
+	let concurrency: number | undefined;
+	try {
+		const cfg = parseCarbonEnv(env);
+		maxAgeMs = cfg.CARBON_MAX_AGE_MS;
+		concurrency = cfg.CARBON_REFRESH_CONCURRENCY;
+		provider = (defaults) => providerFromConfig(cfg, defaults);
+	} catch (err) {
+		// Recorded on every zone by the refresh (as a failing provider) and logged once here.
+		const message = err instanceof Error ? err.message : String(err);
+		console.error(message);
+		provider = () => {
+			throw new Error(message);
+		};
+	}
+	const summary = await refreshCarbon({
+		db: database(env),
+		provider,
+		maxAgeMs,
+		concurrency,
+		signal: AbortSignal.timeout(REFRESH_DEADLINE_MS),
+	});
+	(summary.error ? console.error : console.log)(formatRefreshSummary(summary));
+}
+
+/** The `scheduled` handler of the Worker's default export. */
+export const scheduled: ExportedHandlerScheduledHandler<Env> = (_controller, env, ctx) => {
+	ctx.waitUntil(runCarbonRefresh(env));
+};
