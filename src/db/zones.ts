@@ -1,7 +1,11 @@
-/** Reads the zone catalogue joined with each zone's live status (written by its GeozoneDO). */
+/**
+ * Reads the zone catalogue joined with each zone's live status (written by its
+ * GeozoneDO) and its latest carbon signal (written by the carbon cron), in one
+ * D1 query so the router's directory costs a single read.
+ */
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "./client.js";
-import { geozones, zoneStatus } from "./schema.js";
+import { carbonSignals, geozones, zoneStatus } from "./schema.js";
 
 /** One zone of the catalogue with its latest status; status fields are null before the zone first reports. */
 export interface ZoneRow {
@@ -21,9 +25,20 @@ export interface ZoneRow {
 	freeSlots: number | null;
 	queueDepth: number | null;
 	updatedAt: number | null;
+	/** Moving averages of queue wait and time to first token (ms). */
+	queueWaitMs: number | null;
+	ttftMs: number | null;
+	/** Power of live nodes (W), of those with their own supply (W), and their Σ power x own intensity. */
+	powerW: number | null;
+	ownPowerW: number | null;
+	ownPowerGco2W: number | null;
+	/** The zone's latest carbon signal; null before the cron first wrote one. */
+	signalGco2PerKwh: number | null;
+	signalSource: string | null;
+	signalFetchedAt: number | null;
 }
 
-/** Every zone of the catalogue (enabled or not) with its status, by id. */
+/** Every zone of the catalogue (enabled or not) with its status and carbon signal, by id. */
 export async function listZonesWithStatus(db: Database): Promise<ZoneRow[]> {
 	return db
 		.select({
@@ -43,9 +58,18 @@ export async function listZonesWithStatus(db: Database): Promise<ZoneRow[]> {
 			freeSlots: zoneStatus.freeSlots,
 			queueDepth: zoneStatus.queueDepth,
 			updatedAt: zoneStatus.updatedAt,
+			queueWaitMs: zoneStatus.queueWaitMs,
+			ttftMs: zoneStatus.ttftMs,
+			powerW: zoneStatus.powerW,
+			ownPowerW: zoneStatus.ownPowerW,
+			ownPowerGco2W: zoneStatus.ownPowerGco2W,
+			signalGco2PerKwh: carbonSignals.gco2PerKwh,
+			signalSource: carbonSignals.source,
+			signalFetchedAt: carbonSignals.fetchedAt,
 		})
 		.from(geozones)
 		.leftJoin(zoneStatus, eq(zoneStatus.zoneId, geozones.id))
+		.leftJoin(carbonSignals, eq(carbonSignals.zoneId, geozones.id))
 		.orderBy(asc(geozones.id))
 		.all();
 }

@@ -1,8 +1,8 @@
 /**
  * POST /v1/chat/completions: validate, route, submit the job to a zone, and
- * relay its output as one `chat.completion` JSON or as SSE chunks. Headers
- * x-arcnet-zone, x-arcnet-node, x-arcnet-job-id and x-arcnet-route say where
- * the job ran and why.
+ * relay its output as one `chat.completion` JSON or as SSE chunks. The
+ * x-arcnet-* headers and the `arcnet` object (routing-headers.ts) say where
+ * the job ran, why, and its estimated energy and carbon.
  */
 import type { Context } from "hono";
 import { randomId } from "../auth/crypto.js";
@@ -10,11 +10,14 @@ import type { AppEnv } from "../http/app-env.js";
 import { jsonBody } from "../http/validation.js";
 import type { InferenceRequest } from "../protocol/agent-wire.js";
 import { type ChatCompletionRequest, chatCompletion, chatCompletionRequestSchema } from "../protocol/openai.js";
+import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
-import { firstAvailableRouter } from "../routing/router.js";
+import { requestPreferences } from "../routing/request-preferences.js";
+import { policyRouter } from "../routing/router.js";
 import { jobErrorToApiError } from "./job-errors.js";
-import { awaitFirstOutput, outputEvents } from "./job-output.js";
+import { outputEvents } from "./job-output.js";
+import { arcnetSummary, estimateHeaders, routingHeaders } from "./routing-headers.js";
 import { chatCompletionSse, toUsage } from "./sse.js";
 
 /** The part of the client's body a node needs to run the job. */
@@ -39,38 +42,47 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const stream = body.stream === true;
 	const tenantId = c.get("tenantId");
 
-	const dispatched = await dispatchJob(
-		c.env,
-		firstAvailableRouter,
-		{ model: body.model, tenantId, options: body.arcnet, cf: c.req.raw.cf },
-		{ jobId, tenantId, model: body.model, request: toInferenceRequest(body), stream, receivedAt },
-	);
+	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, tenantId);
+	const context = { model: body.model, tenantId, client: clientLocation(c.req.raw.cf, c.env), ...preferences };
+
+	// The attempt the client is waiting on; a retry in another zone replaces it.
+	let current: { zoneId: string; jobId: string } | null = null;
 	let settled = false;
 	const cancelJob = () => {
-		if (settled) return;
+		if (settled || !current) return;
 		settled = true;
-		const cancel = geozoneStub(c.env, dispatched.zoneId)
-			.cancel(dispatched.zoneId, jobId)
-			.catch((err: unknown) => console.error(`cancel of ${jobId} failed`, err));
+		const { zoneId, jobId: attemptId } = current;
+		const cancel = geozoneStub(c.env, zoneId)
+			.cancel(zoneId, attemptId)
+			.catch((err: unknown) => console.error(`cancel of ${attemptId} failed`, err));
 		c.executionCtx.waitUntil(cancel);
 	};
 	// A client that disconnects while the job is queued should free its slot.
 	c.req.raw.signal.addEventListener("abort", cancelJob, { once: true });
 
-	const started = await awaitFirstOutput(dispatched.stream);
-	const headers: Record<string, string> = {
-		"x-arcnet-zone": dispatched.zoneId,
-		"x-arcnet-job-id": jobId,
-		"x-arcnet-route": dispatched.explanation,
-		...(started.nodeId ? { "x-arcnet-node": started.nodeId } : {}),
-	};
+	const dispatched = await dispatchJob(
+		c.env,
+		policyRouter,
+		context,
+		{ jobId, tenantId, model: body.model, request: toInferenceRequest(body), stream, receivedAt },
+		{
+			nextJobId: () => randomId("job_"),
+			onAccepted: (zoneId, attemptId) => {
+				current = { zoneId, jobId: attemptId };
+				if (c.req.raw.signal.aborted) cancelJob();
+			},
+			signal: c.req.raw.signal,
+		},
+	);
+	const started = dispatched.started;
+	const headers = routingHeaders(dispatched);
 	if (started.first.type === "error") {
 		settled = true;
 		const error = jobErrorToApiError(started.first);
 		return Response.json(error.toBody(), { status: error.status, headers });
 	}
 	const created = Math.floor(receivedAt / 1000);
-	const id = `chatcmpl-${jobId.slice(4)}`;
+	const id = `chatcmpl-${dispatched.jobId.slice(4)}`;
 	if (stream) {
 		const sse = chatCompletionSse(outputEvents(started), {
 			id,
@@ -81,6 +93,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 			onSettled: () => {
 				settled = true;
 			},
+			finalFields: (done) => ({ arcnet: arcnetSummary(dispatched, done.estimate) }),
 		});
 		return new Response(sse, {
 			headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
@@ -102,7 +115,8 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 				finishReason: event.finishReason,
 				usage: toUsage(event.usage),
 			});
-			return Response.json(completion, { headers });
+			const summary = { ...completion, arcnet: arcnetSummary(dispatched, event.estimate) };
+			return Response.json(summary, { headers: { ...headers, ...estimateHeaders(event.estimate) } });
 		}
 	}
 	// outputEvents always ends with done or error; this is unreachable but keeps the types honest.

@@ -2,12 +2,16 @@
  * The SSE body of a streamed chat completion, in OpenAI's chunk format: a
  * role chunk, content chunks, a finish chunk, usage (on the finish chunk, or
  * in its own `choices: []` chunk when `stream_options.include_usage`), then
- * `data: [DONE]`. A failure after output started is sent as an
+ * `data: [DONE]`. The last chunk before `[DONE]` also carries ArcNet's
+ * `arcnet` object (where the job ran, its energy and carbon estimate): an
+ * extra field OpenAI SDKs ignore. A failure after output started is sent as an
  * `data: {"error":{...}}` event before closing, never as a silent truncation.
  */
 import { chatCompletionChunk, type FinishReason, type Usage } from "../protocol/openai.js";
 import { jobErrorBody } from "./job-errors.js";
 import type { OutputEvent } from "./job-output.js";
+
+type DoneEvent = Extract<OutputEvent, { type: "done" }>;
 
 const encoder = new TextEncoder();
 
@@ -25,6 +29,8 @@ export interface SseOptions {
 	onCancel: () => void;
 	/** Called when the job's terminal event (done or error) has been read. */
 	onSettled: () => void;
+	/** Extra top-level fields of the last chunk (e.g. `arcnet`), from the done event; none when absent. */
+	finalFields?: (done: DoneEvent) => Record<string, unknown>;
 }
 
 /** Turns a job's output events into the SSE byte stream of a chat completion. */
@@ -66,11 +72,19 @@ export function chatCompletionSse(
 				return;
 			}
 			const usage = toUsage(event.usage);
+			const extra = options.finalFields?.(event) ?? {};
 			if (includeUsage) {
 				controller.enqueue(chunk({ finishReason: event.finishReason }));
-				controller.enqueue(sseData(chatCompletionChunk({ id, model, created, usage, usageOnly: true })));
+				controller.enqueue(
+					sseData({ ...chatCompletionChunk({ id, model, created, usage, usageOnly: true }), ...extra }),
+				);
 			} else {
-				controller.enqueue(chunk({ finishReason: event.finishReason, usage }));
+				controller.enqueue(
+					sseData({
+						...chatCompletionChunk({ id, model, created, finishReason: event.finishReason, usage }),
+						...extra,
+					}),
+				);
 			}
 			controller.enqueue(sseData("[DONE]"));
 			controller.close();

@@ -19,7 +19,8 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 /** Routing preferences in the body; the `x-arcnet-*` headers carry the same. */
 export const arcnetOptionsSchema = z
 	.object({
-		policy: z.enum(["latency", "carbon", "balanced"]).optional(),
+		/** latency | carbon | balanced | weights:latency=0.3,carbon=0.7 (checked by src/routing/policy-parse.ts). */
+		policy: z.string().min(1).max(100).optional(),
 		max_latency_ms: z.number().int().positive().max(60_000).optional(),
 		regions: z.array(z.string().min(1).max(20)).max(20).optional(),
 	})

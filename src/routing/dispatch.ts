@@ -1,23 +1,43 @@
 /**
  * Hands a job to a zone: submit to the router's first candidate and, when it
- * refuses, to the next. A stale directory must never lose a job, so when every
- * cached candidate refuses (or none qualifies), the directory is re-read once
- * and the new candidates are tried before the client gets a 503.
+ * refuses, to the next. A job that fails before its first output with a
+ * retryable cause (the zone lost its backend, ran out of attempts or
+ * capacity) is submitted afresh to the next candidate, under a new job id, so
+ * the client does not notice; once output started it is never retried. A
+ * stale directory must never lose a job, so when every cached candidate
+ * fails (or none qualifies), the directory is re-read once and the new
+ * candidates are tried before the client gets a 503.
  */
-import type { RefusalReason, SubmitJobInput } from "../../durable-objects/geozone/contract.js";
+import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import { NoCapacityError } from "../http/errors.js";
+import { awaitFirstOutput, type StartedJob } from "../openai/job-output.js";
+import type { RoutingDecision } from "../protocol/routing-decision.js";
 import { geozoneStub } from "./geozone-stub.js";
+import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
 import type { CandidateRecord, RouteContext, Router } from "./router.js";
 import { zoneDirectory } from "./zone-directory.js";
 
 /** Retry-After (seconds) when no zone qualifies at all. */
 const NO_ZONE_RETRY_AFTER_S = 5;
 
-/** A job accepted by a zone: its output stream and the decision recorded with it. */
+/** Error codes of a failure before any output after which another zone may well succeed. */
+export const RETRYABLE_BEFORE_OUTPUT: ReadonlySet<string> = new Set([
+	"backend_unreachable",
+	"backend_overloaded",
+	"max_attempts",
+	"lease_expired",
+	"no_capacity",
+]);
+
+/** A job accepted by a zone and read up to its first output, with the decision recorded with it. */
 export interface Dispatched {
 	zoneId: string;
-	stream: ReadableStream<Uint8Array>;
-	routing: Record<string, unknown>;
+	/** The id of the attempt that produced the output (differs from the first when a zone was retried). */
+	jobId: string;
+	started: StartedJob;
+	decision: RoutingDecision;
+	/** The policy as shown in x-arcnet-policy. */
+	strategy: string;
 	/** One-line explanation for the x-arcnet-route header. */
 	explanation: string;
 }
@@ -25,24 +45,33 @@ export interface Dispatched {
 /** The job without the fields dispatch fills in (zone and routing record). */
 export type JobToDispatch = Omit<SubmitJobInput, "zoneId" | "routing">;
 
-interface Refusal {
-	zoneId: string;
-	reason: RefusalReason | "rpc_error";
-	retryAfterMs: number;
+/** Hooks into an attempt's life. */
+export interface DispatchHooks {
+	/** A job id for each attempt after the first. */
+	nextJobId(): string;
+	/** Called when a zone accepts an attempt, so the caller can cancel it if the client leaves. */
+	onAccepted(zoneId: string, jobId: string): void;
+	/** Once aborted (client gone), no further zone is tried. */
+	signal?: AbortSignal;
 }
 
 /**
- * Submits `job` to the first zone that accepts it; throws NoCapacityError (503
- * with Retry-After) naming the model when none does.
+ * Submits `job` to the best zone that takes it and reads it up to its first
+ * output. Throws NoCapacityError (503 with Retry-After) naming the model when
+ * no zone accepts it; when every attempt failed before output, the last
+ * failure is returned so the client sees its real error.
  */
 export async function dispatchJob(
 	env: Env,
 	router: Router,
 	context: RouteContext,
 	job: JobToDispatch,
+	hooks: DispatchHooks,
 ): Promise<Dispatched> {
 	const tried = new Set<string>();
 	const refusals: Refusal[] = [];
+	let lastFailure: Dispatched | undefined;
+	let jobId = job.jobId;
 	const startedAt = Date.now();
 	let firstReadAt: number | undefined;
 	for (const fresh of [false, true]) {
@@ -52,42 +81,38 @@ export async function dispatchJob(
 		firstReadAt ??= directory.fetchedAt;
 		const plan = router.route(context, directory);
 		for (const candidate of plan.candidates) {
+			if (hooks.signal?.aborted) break;
 			if (tried.has(candidate.zoneId)) continue;
 			tried.add(candidate.zoneId);
-			const routing = {
-				strategy: plan.strategy,
-				candidates: plan.candidates.map(summarize),
-				chosen: candidate.zoneId,
-				refused: refusals.map(({ zoneId, reason }) => ({ zoneId, reason })),
-			};
-			const refusal = await trySubmit(env, candidate, { ...job, zoneId: candidate.zoneId, routing });
-			if ("stream" in refusal) {
-				const explanation = explain(plan.strategy, candidate.zoneId, refusals);
-				return { zoneId: candidate.zoneId, stream: refusal.stream, routing, explanation };
+			const decision = decisionRecord(context, plan, candidate, refusals);
+			const submitted = await trySubmit(env, candidate, { ...job, jobId, zoneId: candidate.zoneId, routing: decision });
+			if (!("stream" in submitted)) {
+				refusals.push(submitted);
+				continue;
 			}
-			refusals.push(refusal);
+			hooks.onAccepted(candidate.zoneId, jobId);
+			const started = await awaitFirstOutput(submitted.stream);
+			const explanation = explain(decision, plan.strategy);
+			const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
+			const first = started.first;
+			if (first.type !== "error" || !RETRYABLE_BEFORE_OUTPUT.has(first.code)) return dispatched;
+			// Nothing reached the client yet: the next zone gets a fresh job (the failed one is terminal in its zone).
+			lastFailure = dispatched;
+			refusals.push({ zoneId: candidate.zoneId, reason: `failed:${first.code}`, retryAfterMs: 1000 });
+			jobId = hooks.nextJobId();
 		}
 	}
+	if (lastFailure) return lastFailure;
 	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
 	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
 	const why =
 		refusals.length > 0
 			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
-			: "no zone has a live node serving it";
+			: "no zone has a live node serving it within the request's constraints";
 	throw new NoCapacityError(
 		`No capacity for model ${JSON.stringify(context.model)}: ${why}. Retry later.`,
 		retryAfterS,
 	);
-}
-
-/** `strategy=first-available; chosen=eu-north; refused=us-west:queue_full`, for the response header. */
-function explain(strategy: string, chosen: string, refusals: Refusal[]): string {
-	const refused = refusals.map((r) => `${r.zoneId}:${r.reason}`).join(",");
-	return `strategy=${strategy}; chosen=${chosen}${refused ? `; refused=${refused}` : ""}`;
-}
-
-function summarize(c: CandidateRecord) {
-	return { zoneId: c.zoneId, freeSlots: c.freeSlots, queueDepth: c.queueDepth, liveNodes: c.liveNodes };
 }
 
 async function trySubmit(

@@ -1,37 +1,46 @@
 /**
- * The router: given the requested model and the request's context, it orders
- * the zones that may take the job and explains why. This first cut is
- * `first-available` (live zones serving the model, most free slots first);
- * latency and carbon scoring will plug in behind the same interface.
+ * The router: given the requested model and the request's preferences, it
+ * applies the hard constraints (constraints.ts), estimates each remaining
+ * zone's latency and carbon, and orders them best-first under the policy
+ * (policy.ts). The first candidate gets the job; the rest are fallbacks.
  */
-import type { ArcnetOptions } from "../protocol/openai.js";
-import type { Directory, DirectoryZone } from "./zone-directory.js";
+import type { ClientLocation } from "./client-location.js";
+import { applyConstraints, type HardConstraints } from "./constraints.js";
+import { formatPolicy, policyWeights, type RoutingPolicy, rankZones } from "./policy.js";
+import type { Directory } from "./zone-directory.js";
 
 /** What a router may weigh about one request. */
-export interface RouteContext {
-	model: string;
+export interface RouteContext extends HardConstraints {
 	tenantId: string;
-	/** Preferences from the `arcnet` body field; `regions` is a hard constraint. */
-	options?: ArcnetOptions;
-	/** Cloudflare's request.cf (client lat/lon, colo, country) when present; placeholder locally. */
-	cf?: Request["cf"];
+	policy: RoutingPolicy;
+	/** Where the policy came from: header, body, tenant or default (for the record). */
+	policySource: "header" | "body" | "tenant" | "default";
+	client: ClientLocation;
 }
 
 /** One zone considered for a job, with the figures the decision used. */
 export interface CandidateRecord {
 	zoneId: string;
 	locationHint: string;
+	estLatencyMs: number;
+	gco2PerKwh: number;
+	carbonSource: string;
+	/** Policy score; lower is better. */
+	score: number;
 	freeSlots: number;
 	queueDepth: number;
-	liveNodes: number;
 }
 
-/** The router's answer: candidates in the order to try them, and the record kept with the job. */
+/** The router's answer: candidates in the order to try them, and what the record needs. */
 export interface RoutePlan {
+	/** The policy as headers show it (`balanced`, `weights:latency=0.3,carbon=0.7`). */
 	strategy: string;
+	policy: RoutingPolicy;
 	candidates: CandidateRecord[];
-	/** Zones left out and why (e.g. "region", "model", "no_live_node"). */
+	/** Zones left out by a hard constraint, and which one. */
 	excluded: { zoneId: string; reason: string }[];
+	/** The candidate with the lowest estimated latency: the "carbon avoided" baseline. */
+	nearest: CandidateRecord | null;
 }
 
 /** A routing strategy. Pure: it reads the directory it is given and nothing else. */
@@ -39,37 +48,45 @@ export interface Router {
 	route(context: RouteContext, directory: Directory): RoutePlan;
 }
 
-function excludeReason(zone: DirectoryZone, context: RouteContext): string | null {
-	const regions = context.options?.regions;
-	if (regions && regions.length > 0 && !regions.some((r) => zone.regions.includes(r))) return "region";
-	if (zone.liveNodes <= 0) return "no_live_node";
-	if (!zone.models.includes(context.model)) return "model";
-	return null;
-}
-
-/** Live zones serving the model, most free slots first, then shortest queue, then id. */
-export const firstAvailableRouter: Router = {
+/** Hard constraints, then rankZones under the request's policy. */
+export const policyRouter: Router = {
 	route(context, directory) {
-		const candidates: CandidateRecord[] = [];
-		const excluded: RoutePlan["excluded"] = [];
-		for (const zone of directory.zones) {
-			const reason = excludeReason(zone, context);
-			if (reason) {
-				// Zones that never reported are noise in the record; keep only informative exclusions.
-				if (reason !== "no_live_node" || zone.updatedAt > 0) excluded.push({ zoneId: zone.zoneId, reason });
-				continue;
-			}
-			candidates.push({
-				zoneId: zone.zoneId,
-				locationHint: zone.locationHint,
-				freeSlots: zone.freeSlots,
-				queueDepth: zone.queueDepth,
-				liveNodes: zone.liveNodes,
-			});
-		}
-		candidates.sort(
-			(a, b) => b.freeSlots - a.freeSlots || a.queueDepth - b.queueDepth || a.zoneId.localeCompare(b.zoneId),
+		const { eligible, excluded } = applyConstraints(directory.zones, context, context.client);
+		const byId = new Map(eligible.map((e) => [e.zone.zoneId, e.zone]));
+		const ranked = rankZones(
+			eligible.map((e) => ({
+				zoneId: e.zone.zoneId,
+				estLatencyMs: e.estLatencyMs,
+				gco2PerKwh: e.zone.gco2PerKwh,
+				freeSlots: e.zone.freeSlots,
+			})),
+			context.policy,
 		);
-		return { strategy: "first-available", candidates, excluded };
+		const candidates: CandidateRecord[] = ranked.map((r) => {
+			const zone = byId.get(r.zoneId);
+			return {
+				zoneId: r.zoneId,
+				locationHint: zone?.locationHint ?? "",
+				estLatencyMs: r.estLatencyMs,
+				gco2PerKwh: r.gco2PerKwh,
+				carbonSource: zone?.carbonSource ?? "static",
+				score: r.score,
+				freeSlots: r.freeSlots,
+				queueDepth: zone?.queueDepth ?? 0,
+			};
+		});
+		const nearest = rankZones(ranked, { name: "latency" })[0];
+		return {
+			strategy: formatPolicy(context.policy),
+			policy: context.policy,
+			candidates,
+			excluded,
+			nearest: candidates.find((c) => c.zoneId === nearest?.zoneId) ?? null,
+		};
 	},
 };
+
+/** The weights recorded with a decision (only `weights` policies carry explicit ones). */
+export function recordedWeights(policy: RoutingPolicy): { latency: number; carbon: number } | undefined {
+	return policy.name === "weights" ? policyWeights(policy) : undefined;
+}

@@ -1,10 +1,12 @@
 /**
  * The zone directory: which zones are enabled, where they are, and what their
- * GeozoneDOs last reported (live nodes, models, free slots). Read from D1 and
+ * GeozoneDOs last reported (live nodes, models, free slots, queue wait, time
+ * to first token) and their carbon figure. Read from D1 in one query and
  * cached per isolate for DIRECTORY_TTL_MS so the warm path costs no D1 read.
  */
 import { database } from "../db/client.js";
 import { listZonesWithStatus, type ZoneRow } from "../db/zones.js";
+import { zoneCarbon } from "./zone-carbon.js";
 
 /** How long a directory read is reused (2 s). */
 export const DIRECTORY_TTL_MS = 2_000;
@@ -24,6 +26,12 @@ export interface DirectoryZone {
 	queueDepth: number;
 	/** Epoch ms of the zone's last status report; 0 when it never reported. */
 	updatedAt: number;
+	/** Moving averages reported by the zone (ms); 0 before it measured any. */
+	queueWaitMs: number;
+	ttftMs: number;
+	/** Effective carbon intensity (gCO2eq/kWh) and its source (see zone-carbon.ts). */
+	gco2PerKwh: number;
+	carbonSource: string;
 }
 
 /** A directory snapshot and when it was read. */
@@ -42,7 +50,26 @@ function parseStringArray(json: string | null): string[] {
 	}
 }
 
-function toDirectoryZone(row: ZoneRow): DirectoryZone {
+/** Signals older than this are ignored (CARBON_MAX_AGE_MS, default 6 h). */
+function carbonMaxAgeMs(env: Env): number {
+	const value = Number(env.CARBON_MAX_AGE_MS);
+	return Number.isFinite(value) && value > 0 ? value : 6 * 3_600_000;
+}
+
+function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number): DirectoryZone {
+	const carbon = zoneCarbon(
+		{
+			defaultGco2PerKwh: row.defaultGco2PerKwh,
+			signalGco2PerKwh: row.signalGco2PerKwh,
+			signalSource: row.signalSource,
+			signalFetchedAt: row.signalFetchedAt,
+			powerW: row.powerW ?? 0,
+			ownPowerW: row.ownPowerW ?? 0,
+			ownPowerGco2W: row.ownPowerGco2W ?? 0,
+		},
+		now,
+		maxAgeMs,
+	);
 	return {
 		zoneId: row.id,
 		locationHint: row.locationHint,
@@ -56,6 +83,10 @@ function toDirectoryZone(row: ZoneRow): DirectoryZone {
 		freeSlots: row.freeSlots ?? 0,
 		queueDepth: row.queueDepth ?? 0,
 		updatedAt: row.updatedAt ?? 0,
+		queueWaitMs: Math.max(0, row.queueWaitMs ?? 0),
+		ttftMs: Math.max(0, row.ttftMs ?? 0),
+		gco2PerKwh: carbon.gco2PerKwh,
+		carbonSource: carbon.source,
 	};
 }
 
@@ -66,7 +97,8 @@ export async function zoneDirectory(env: Env, options: { fresh?: boolean; now?: 
 	const now = options.now ?? Date.now();
 	if (!options.fresh && cached && now - cached.fetchedAt < DIRECTORY_TTL_MS) return cached;
 	const rows = await listZonesWithStatus(database(env));
-	cached = { zones: rows.filter((r) => r.enabled).map(toDirectoryZone), fetchedAt: now };
+	const maxAgeMs = carbonMaxAgeMs(env);
+	cached = { zones: rows.filter((r) => r.enabled).map((r) => toDirectoryZone(r, now, maxAgeMs)), fetchedAt: now };
 	return cached;
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Routing policies and the score they give a zone. Pure (no I/O), so the
+ * Worker's router and the routing-quality benchmark rank zones the same way.
+ *
+ * The score is a weighted sum of two figures, each divided by a fixed
+ * reference scale so that both are unitless and comparable across requests:
+ *
+ *   score = (wL × estLatencyMs / 100 ms + wC × gco2PerKwh / 100 g/kWh) / (wL + wC)
+ *
+ * Lower is better. Fixed scales (rather than the candidates' min-max range)
+ * keep a score meaningful on its own, in the decision record, and stop one
+ * outlier candidate from changing how the others compare. With the scales
+ * equal, `balanced` (wL = wC) trades 1 ms of estimated latency for 1 g/kWh.
+ * Latency bounds are hard constraints applied before ranking (constraints.ts),
+ * so the score never has to defend a bound.
+ */
+
+/** A routing policy: a named preset or explicit weights. */
+export type RoutingPolicy =
+	| { name: "latency" }
+	| { name: "carbon" }
+	| { name: "balanced" }
+	| { name: "weights"; latency: number; carbon: number };
+
+/** The two figures the score weighs, plus the capacity the constraints checked. */
+export interface ZoneFigures {
+	zoneId: string;
+	estLatencyMs: number;
+	gco2PerKwh: number;
+	freeSlots: number;
+}
+
+/** A zone with its policy score (lower is better). */
+export interface ScoredZone extends ZoneFigures {
+	score: number;
+}
+
+/** Latency reference scale: 100 ms counts as 1 unit of score. */
+export const LATENCY_SCALE_MS = 100;
+
+/** Carbon reference scale: 100 gCO2eq/kWh counts as 1 unit of score. */
+export const CARBON_SCALE_GCO2_PER_KWH = 100;
+
+/** Weights of `balanced`: equal, i.e. 1 ms of latency is worth 1 g/kWh. */
+export const BALANCED_WEIGHTS = { latency: 0.5, carbon: 0.5 } as const;
+
+/** The policy used when neither the request nor the tenant names one. */
+export const DEFAULT_POLICY: RoutingPolicy = { name: "balanced" };
+
+/** The (latency, carbon) weights a policy stands for. */
+export function policyWeights(policy: RoutingPolicy): { latency: number; carbon: number } {
+	switch (policy.name) {
+		case "latency":
+			return { latency: 1, carbon: 0 };
+		case "carbon":
+			return { latency: 0, carbon: 1 };
+		case "balanced":
+			return { ...BALANCED_WEIGHTS };
+		case "weights":
+			return { latency: policy.latency, carbon: policy.carbon };
+	}
+}
+
+/** The score of one zone under `weights` (see the module comment for the formula). */
+export function scoreZone(zone: ZoneFigures, weights: { latency: number; carbon: number }): number {
+	const total = weights.latency + weights.carbon;
+	// Parsing rejects all-zero weights; guard anyway so a score is never NaN.
+	if (!(total > 0)) return 0;
+	const latency = zone.estLatencyMs / LATENCY_SCALE_MS;
+	const carbon = zone.gco2PerKwh / CARBON_SCALE_GCO2_PER_KWH;
+	return (weights.latency * latency + weights.carbon * carbon) / total;
+}
+
+/**
+ * Orders zones best-first (lowest score) under a policy; ties by latency then zoneId.
+ * Under `latency` a tie in latency is broken by carbon before zoneId, so
+ * carbon still counts when it costs nothing.
+ * @example rankZones(zones, { name: "carbon" })[0]?.zoneId // the cleanest zone
+ */
+export function rankZones(zones: readonly ZoneFigures[], policy: RoutingPolicy): ScoredZone[] {
+	const weights = policyWeights(policy);
+	const scored = zones.map((zone) => ({ ...zone, score: scoreZone(zone, weights) }));
+	scored.sort(
+		(a, b) =>
+			a.score - b.score ||
+			a.estLatencyMs - b.estLatencyMs ||
+			a.gco2PerKwh - b.gco2PerKwh ||
+			(a.zoneId < b.zoneId ? -1 : a.zoneId > b.zoneId ? 1 : 0),
+	);
+	return scored;
+}
+
+/** `latency`, `carbon`, `balanced` or `weights:latency=0.3,carbon=0.7`, as headers and records show it. */
+export function formatPolicy(policy: RoutingPolicy): string {
+	if (policy.name !== "weights") return policy.name;
+	return `weights:latency=${policy.latency},carbon=${policy.carbon}`;
+}
