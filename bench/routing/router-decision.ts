@@ -1,0 +1,70 @@
+/**
+ * One routing decision as the Worker makes it: keep the zones that meet the
+ * hard constraints (estimated RTT within the request's bound, a free slot),
+ * then let the router's pure ranking (src/routing/policy.ts) order them and
+ * take the best. The simulation and the micro-benchmark both call this.
+ */
+import { estimateRttMs } from "../../src/geo/latency-model.js";
+import { type RoutingPolicy, rankZones, type ZoneFigures } from "../../src/routing/policy.js";
+import type { Scenario } from "./scenario.js";
+import type { SimRequest } from "./workload.js";
+
+/** The best zone id among `zones` within `boundMs` with a free slot, or null when none qualifies. */
+export function pickWithinBound(zones: readonly ZoneFigures[], boundMs: number, policy: RoutingPolicy): string | null {
+	const eligible = zones.filter((z) => z.estLatencyMs <= boundMs && z.freeSlots > 0);
+	if (eligible.length === 0) return null;
+	return rankZones(eligible, policy)[0]?.zoneId ?? null;
+}
+
+/** What the edge knows about a zone: an aggregate of its nodes' telemetry, one row per zone. */
+export interface ZoneSummary {
+	zoneId: string;
+	lat: number;
+	lon: number;
+	gco2PerKwh: number;
+	freeSlots: number;
+}
+
+/** A full decision from a client location: latency estimates for every zone, then pickWithinBound. */
+export function decide(
+	client: { lat: number; lon: number },
+	boundMs: number,
+	zones: readonly ZoneSummary[],
+	policy: RoutingPolicy,
+): string | null {
+	const figures: ZoneFigures[] = zones.map((z) => ({
+		zoneId: z.zoneId,
+		estLatencyMs: estimateRttMs(client, z),
+		gco2PerKwh: z.gco2PerKwh,
+		freeSlots: z.freeSlots,
+	}));
+	return pickWithinBound(figures, boundMs, policy);
+}
+
+/**
+ * The simulation's router step: the zone index chosen for `request`. When no
+ * zone meets the bound with a free slot, the Worker would refuse the job; the
+ * simulation serves it at the nearest zone with a free slot and counts it
+ * over its bound, so every strategy serves the same requests. -1 if all are full.
+ */
+export function routeOne(
+	scenario: Scenario,
+	request: SimRequest,
+	free: readonly number[],
+	policy: RoutingPolicy,
+): number {
+	const rtt = scenario.rttMs[request.cityIndex] ?? [];
+	const figures: ZoneFigures[] = scenario.zones.map((zone, z) => ({
+		zoneId: zone.id,
+		estLatencyMs: rtt[z] ?? Number.POSITIVE_INFINITY,
+		gco2PerKwh: scenario.gco2[z]?.[request.hour] ?? Number.POSITIVE_INFINITY,
+		freeSlots: free[z] ?? 0,
+	}));
+	const picked = pickWithinBound(figures, request.boundMs, policy);
+	if (picked !== null) return scenario.zones.findIndex((zone) => zone.id === picked);
+	let nearest = -1;
+	for (let z = 0; z < free.length; z++) {
+		if ((free[z] ?? 0) > 0 && (nearest < 0 || (rtt[z] ?? 0) < (rtt[nearest] ?? 0))) nearest = z;
+	}
+	return nearest;
+}
