@@ -13,6 +13,7 @@ import { AuthenticationError, PermissionError } from "../http/errors.js";
 import { AGENT_JWT_CLOCK_TOLERANCE_S, AGENT_JWT_MAX_AGE_S, nodeIdSchema } from "../protocol/agent-wire.js";
 import { bearerToken } from "./bearer.js";
 import { cachedNodeKey } from "./node-key-cache.js";
+import { recallVerifiedToken, rememberVerifiedToken } from "./verified-token-cache.js";
 
 /** The node an agent request was signed by. */
 export interface AuthenticatedNode {
@@ -42,6 +43,9 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 		throw new PermissionError(`Node ${node.id} has been revoked; enroll again with a new token.`, "node_revoked");
 	}
 
+	// Revocation and key rotation are checked above and by the key match, on every request; only the signature check is skipped.
+	if (recallVerifiedToken(jwt, node.publicKeyJwk) === node.id) return { nodeId: node.id, zoneId: node.zoneId };
+
 	let payloadSub: string | undefined;
 	try {
 		const key = await importJWK(JSON.parse(node.publicKeyJwk), "EdDSA");
@@ -53,6 +57,9 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 			requiredClaims: ["sub", "iat", "exp"],
 		});
 		payloadSub = payload.sub;
+		if (payloadSub === kid && payload.iat !== undefined && payload.exp !== undefined) {
+			rememberVerifiedToken(jwt, { nodeId: kid, publicKeyJwk: node.publicKeyJwk, iat: payload.iat, exp: payload.exp });
+		}
 	} catch (err) {
 		refuse(err instanceof Error ? err.message : "verification failed");
 	}
