@@ -6,7 +6,6 @@
  * and GeozoneDO); the poll response's trip to the agent over loopback is not
  * included. D1 is written off the hot path, so this waits for the rows.
  */
-import { queryLocalD1 } from "../test/support/local-edge.js";
 import { waitFor } from "../test/support/wait.js";
 import { type Summary, summarize } from "./stats.js";
 
@@ -36,8 +35,11 @@ function emptyPhases() {
 	return { dispatch: summarize([]), leaseToFirstToken: summarize([]), receivedToFinished: summarize([]) };
 }
 
-/** The D1 timings of `jobIds`; waits up to `timeoutMs` (default 60 s) for the history flush. */
-export async function jobPhases(persistDir: string, jobIds: readonly string[], timeoutMs = 60_000): Promise<JobPhases> {
+/** Runs one SQL statement against the edge's D1 and returns its rows. */
+export type QueryD1 = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** The D1 timings of `jobIds`, read with `query`; waits up to `timeoutMs` (default 60 s) for the history flush. */
+export async function jobPhases(query: QueryD1, jobIds: readonly string[], timeoutMs = 60_000): Promise<JobPhases> {
 	const ids = jobIds.filter((id) => /^job_[a-z0-9]+$/.test(id));
 	const sql = `SELECT id, received_at, leased_at, first_token_at, finished_at FROM jobs WHERE leased_at IS NOT NULL AND id IN (${ids.map((id) => `'${id}'`).join(",")})`;
 	let rows: Record<string, unknown>[] = [];
@@ -46,7 +48,7 @@ export async function jobPhases(persistDir: string, jobIds: readonly string[], t
 		rows = await waitFor(
 			`${ids.length} job rows with leased_at in D1`,
 			async () => {
-				rows = await queryLocalD1(persistDir, sql);
+				rows = await query(sql);
 				return rows.length >= ids.length ? rows : undefined;
 			},
 			{ timeoutMs, intervalMs: 2_000 },

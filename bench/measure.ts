@@ -11,6 +11,8 @@ export interface Timed {
 	totalMs: number;
 	/** From just before fetch() to the first body byte, in ms. */
 	firstByteMs: number;
+	/** Wall-clock time just before fetch(), in epoch ms with sub-ms precision (to compare with the agent's log stamps). */
+	sentAtEpochMs: number;
 	status: number;
 	/** x-arcnet-job-id when the edge answered. */
 	jobId: string | null;
@@ -21,6 +23,7 @@ export interface Timed {
 export async function timedPost(url: string, headers: Record<string, string>, body: unknown): Promise<Timed> {
 	const payload = JSON.stringify(body);
 	const startedAt = performance.now();
+	const sentAtEpochMs = performance.timeOrigin + startedAt;
 	const res = await fetch(url, {
 		method: "POST",
 		headers: { "content-type": "application/json", ...headers },
@@ -30,5 +33,5 @@ export async function timedPost(url: string, headers: Record<string, string>, bo
 	const { firstByteMs, text } = await readWithFirstByte(res, startedAt);
 	const totalMs = performance.now() - startedAt;
 	if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${text.slice(0, 500)}`);
-	return { totalMs, firstByteMs, status: res.status, jobId: res.headers.get("x-arcnet-job-id"), text };
+	return { totalMs, firstByteMs, sentAtEpochMs, status: res.status, jobId: res.headers.get("x-arcnet-job-id"), text };
 }

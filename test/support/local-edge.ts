@@ -29,7 +29,8 @@ export const OFFLINE_WRANGLER_ENV: Record<string, string> = {
 	FORCE_COLOR: "0",
 };
 
-const localEdgeOptionsSchema = z.object({
+/** Options of a local edge (wrangler dev or Miniflare): state dir, port, keys, vars, migrations, start timeout. */
+export const localEdgeOptionsSchema = z.object({
 	/** State directory for D1 and Durable Objects; default: a new temp dir. */
 	persistDir: z.string().min(1).optional(),
 	/** Port on 127.0.0.1; default: a free one. */
