@@ -65,14 +65,14 @@ export const OPTIONS: OptionSpec[] = [
 		key: "backend",
 		flag: "backend",
 		env: "ARCNET_BACKEND",
-		doc: "Backend kind: openai | simulated",
+		doc: "Backend kind: openai | ollama (native API) | simulated",
 		defaultDoc: "openai",
 	},
 	{
 		key: "backendUrl",
 		flag: "backend-url",
 		env: "ARCNET_BACKEND_URL",
-		doc: "OpenAI-compatible server root",
+		doc: "Inference server root (openai: /v1/... appended; ollama: /api/...)",
 		defaultDoc: "http://127.0.0.1:8000",
 	},
 	{
@@ -117,6 +117,20 @@ export const OPTIONS: OptionSpec[] = [
 		env: "ARCNET_DRAIN_GRACE_MS",
 		doc: "Shutdown grace for running jobs (0-600000)",
 		defaultDoc: "30000",
+	},
+	{
+		key: "gpu",
+		flag: "gpu",
+		env: "ARCNET_GPU",
+		doc: "GPU telemetry: auto (nvidia-smi if it answers) | nvidia-smi | simulated",
+		defaultDoc: "auto",
+	},
+	{
+		key: "nvidiaSmi",
+		flag: "nvidia-smi",
+		env: "ARCNET_NVIDIA_SMI",
+		doc: "nvidia-smi executable (name on PATH or full path)",
+		defaultDoc: "nvidia-smi",
 	},
 	{
 		key: "logFormat",

@@ -84,7 +84,7 @@ export const agentConfigSchema = z.object({
 	name: text("a node name of 1 to 100 characters", 100),
 	gpuModel: text("a GPU model name of up to 100 characters", 100).optional(),
 	force: bool,
-	backend: oneOf(["openai", "simulated"] as const),
+	backend: oneOf(["openai", "ollama", "simulated"] as const),
 	backendUrl: httpUrl,
 	backendApiKey: text("an API key", 4096).optional(),
 	models: modelList,
@@ -93,6 +93,8 @@ export const agentConfigSchema = z.object({
 	telemetryIntervalMs: intIn(1000, 60_000),
 	pollWaitMs: intIn(0, 30_000),
 	drainGraceMs: intIn(0, 600_000),
+	gpu: oneOf(["auto", "nvidia-smi", "simulated"] as const),
+	nvidiaSmi: text("an executable name or path", 4096),
 	logFormat: oneOf(["text", "json"] as const),
 	logLevel: oneOf(["debug", "info", "warn", "error"] as const),
 });
@@ -112,6 +114,8 @@ export function defaults(): Record<string, unknown> {
 		telemetryIntervalMs: 5000,
 		pollWaitMs: 25_000,
 		drainGraceMs: 30_000,
+		gpu: "auto",
+		nvidiaSmi: "nvidia-smi",
 		logFormat: "text",
 		logLevel: "info",
 	};

@@ -16,9 +16,14 @@ import {
 	type PollResponse,
 	pollResponseSchema,
 	type ReleaseRequest,
+	type RotateKeyRequest,
+	type RotateKeyResponse,
+	rotateKeyResponseSchema,
 	type TelemetryRequest,
 	type TelemetryResponse,
 	telemetryResponseSchema,
+	type WhoamiResponse,
+	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
 import type { TokenSource } from "./jwt.js";
 
@@ -92,12 +97,28 @@ export class EdgeClient {
 		return this.post("/agent/v1/telemetry", body, telemetryResponseSchema, {});
 	}
 
+	/** Replaces the node's public key; must be signed with the current one (the token source's key). */
+	rotateKey(body: RotateKeyRequest): Promise<RotateKeyResponse> {
+		return this.post("/agent/v1/keys/rotate", body, rotateKeyResponseSchema, {});
+	}
+
+	/** Asks the edge who it takes this node to be: proves the identity is accepted, changes nothing. */
+	whoami(): Promise<WhoamiResponse> {
+		return this.post("/agent/v1/whoami", undefined, whoamiResponseSchema, { method: "GET" });
+	}
+
+	/** Checks that the edge answers GET /healthz with 2xx; throws EdgeNetworkError or EdgeHttpError otherwise. */
+	async health(): Promise<void> {
+		await this.post("/healthz", undefined, null, { auth: false, method: "GET" });
+	}
+
 	private async post<S extends z.ZodType>(
 		path: string,
 		body: unknown,
 		schema: S | null,
-		opts: { auth?: boolean; signal?: AbortSignal | undefined; timeoutMs?: number },
+		opts: { auth?: boolean; signal?: AbortSignal | undefined; timeoutMs?: number; method?: "GET" | "POST" },
 	): Promise<z.output<S>> {
+		const method = opts.method ?? "POST";
 		const headers: Record<string, string> = { "content-type": "application/json" };
 		if (opts.auth !== false) {
 			if (!this.options.tokens) throw new Error(`${path} needs an identity`);
@@ -108,13 +129,18 @@ export class EdgeClient {
 		let res: Response;
 		let text: string;
 		try {
-			res = await this.doFetch(`${this.base}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal });
+			res = await this.doFetch(`${this.base}${path}`, {
+				method,
+				headers,
+				...(method === "POST" ? { body: JSON.stringify(body) } : {}),
+				signal,
+			});
 			text = await res.text();
 		} catch (err) {
 			if (opts.signal?.aborted) throw err;
 			const reason =
 				err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-			throw new EdgeNetworkError(`POST ${path}: ${reason}`, { cause: err });
+			throw new EdgeNetworkError(`${method} ${path}: ${reason}`, { cause: err });
 		}
 		let json: unknown = null;
 		try {
@@ -128,7 +154,7 @@ export class EdgeClient {
 			throw new EdgeHttpError(
 				res.status,
 				typeof error?.code === "string" ? error.code : null,
-				`POST ${path}: ${res.status} ${message}`,
+				`${method} ${path}: ${res.status} ${message}`,
 			);
 		}
 		if (schema === null) return undefined as z.output<S>;
@@ -136,7 +162,7 @@ export class EdgeClient {
 		if (!parsed.success) {
 			const issue = parsed.error.issues[0];
 			throw new EdgeNetworkError(
-				`POST ${path}: unexpected answer at ${issue?.path.join(".") || "body"}: ${issue?.message}`,
+				`${method} ${path}: unexpected answer at ${issue?.path.join(".") || "body"}: ${issue?.message}`,
 			);
 		}
 		return parsed.data;

@@ -1,8 +1,12 @@
 /**
  * Adaptive batching of one job's events (ADR 0004). At most one post is in
  * flight; events produced meanwhile wait and go out together in the next post,
- * with consecutive deltas merged into one. The first token therefore leaves at
- * once and, under load, posts grow instead of multiplying. A post that fails
+ * with consecutive deltas merged into one. When nothing is in flight, the
+ * first event waits one macrotask (setImmediate) so that events already parsed
+ * from the same socket read join it: a fast backend's deltas and its `done`
+ * then leave in one post instead of two round trips, while a slow backend's
+ * first token is delayed by microseconds only. Under load posts grow instead
+ * of multiplying. A post that fails
  * in transit is retried with the same sequence numbers: the edge skips seqs it
  * has already applied, so output is never duplicated.
  */
@@ -30,6 +34,9 @@ export interface EventBatcherOptions {
 	signal?: AbortSignal;
 }
 
+/** Resolves after the I/O callbacks of the current event-loop turn have run (and their microtasks). */
+const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Largest merged delta, well under the wire limit of 1 000 000 characters. */
 const MAX_DELTA_CHARS = 256_000;
 /** Largest number of events per post (the wire allows 1000). */
@@ -51,7 +58,7 @@ export class EventBatcher {
 		return this.stopped;
 	}
 
-	/** Queues an event; it is sent at once when no post is in flight. */
+	/** Queues an event; when no post is in flight it leaves after the current macrotask, with whatever joined it. */
 	push(event: PendingEvent): void {
 		if (this.stopped) return;
 		this.pending.push(event);
@@ -65,11 +72,13 @@ export class EventBatcher {
 
 	private kick(): void {
 		if (this.pumping) return;
-		this.pumping = this.pump().finally(() => {
-			this.pumping = null;
-			// Events pushed while the pump was finishing would otherwise wait for the next push.
-			if (this.pending.length > 0 && !this.stopped) this.kick();
-		});
+		this.pumping = nextMacrotask()
+			.then(() => this.pump())
+			.finally(() => {
+				this.pumping = null;
+				// Events pushed while the pump was finishing would otherwise wait for the next push.
+				if (this.pending.length > 0 && !this.stopped) this.kick();
+			});
 	}
 
 	private async pump(): Promise<void> {

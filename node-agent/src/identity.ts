@@ -23,6 +23,8 @@ export const identitySchema = z.object({
 	publicJwk: ed25519PublicJwkSchema,
 	privateJwk: privateJwkSchema,
 	enrolledAt: z.string(),
+	/** ISO time of the last `rotate-key`; absent while the enrollment key is in use. */
+	keyRotatedAt: z.string().optional(),
 });
 export type Identity = z.infer<typeof identitySchema>;
 

@@ -27,6 +27,8 @@ export interface RunningJob {
 	/** True until the backend starts answering. */
 	queued: boolean;
 	leaseExpiresAt: number;
+	/** Epoch ms the agent took the job, for the status view. */
+	startedAt: number;
 }
 
 export interface JobRunnerDeps {

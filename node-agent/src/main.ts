@@ -4,8 +4,11 @@
  * configuration error, 73 already enrolled, 78 node revoked.
  */
 import { parseArgs } from "node:util";
+import { doctorCommand } from "./commands/doctor.js";
 import { enrollCommand } from "./commands/enroll.js";
+import { rotateKeyCommand } from "./commands/rotate-key.js";
 import { runCommand } from "./commands/run.js";
+import { statusCommand } from "./commands/status.js";
 import { type AgentConfig, ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { EdgeHttpError } from "./edge-client.js";
 import { createLogger, errorMessage } from "./logger.js";
@@ -22,14 +25,20 @@ function helpText(): string {
 		"Usage:",
 		"  arcnet-agent enroll --edge <url> --token <token> [options]",
 		"  arcnet-agent run [options]",
+		"  arcnet-agent doctor [options]       check config, edge, identity, backend and GPU; print fixes",
+		"  arcnet-agent status [--once]        live view of the running agent (GPUs, jobs, tokens/s)",
+		"  arcnet-agent rotate-key [options]   replace the node's key pair (restart the agent afterwards)",
 		"",
 		"Options (precedence: flags > env > --config file > defaults):",
 		`  ${"--config <path>".padEnd(34)} JSON file with camelCase option keys. Env ARCNET_CONFIG.`,
 		...rows,
+		`  ${"--once".padEnd(34)} status: print one plain-text view and exit.`,
 		`  ${"--help, -h".padEnd(34)} Show this help.`,
 		`  ${"--version".padEnd(34)} Print the version.`,
 	].join("\n");
 }
+
+const COMMANDS = ["enroll", "run", "doctor", "status", "rotate-key"];
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -37,6 +46,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		config: { type: "string" },
 		help: { type: "boolean", short: "h" },
 		version: { type: "boolean" },
+		once: { type: "boolean" },
 	};
 	for (const o of OPTIONS) options[o.flag] = { type: o.boolean ? "boolean" : "string" };
 	let parsed: ReturnType<typeof parseArgs>;
@@ -56,24 +66,44 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		process.stdout.write(`${helpText()}\n`);
 		return command === undefined && !values.help ? 64 : 0;
 	}
-	if (command !== "enroll" && command !== "run") {
-		process.stderr.write(`unknown command ${JSON.stringify(command)}; expected enroll or run\n`);
+	if (!COMMANDS.includes(command)) {
+		process.stderr.write(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}\n`);
 		return 64;
 	}
 	let config: AgentConfig;
 	try {
 		const flags = Object.fromEntries(
-			Object.entries(values).filter((e): e is [string, string | boolean] => typeof e[1] !== "object"),
+			Object.entries(values).filter(
+				(e): e is [string, string | boolean] => typeof e[1] !== "object" && e[0] !== "once",
+			),
 		);
 		const configPath = typeof values.config === "string" ? values.config : env.ARCNET_CONFIG || undefined;
 		config = loadConfig({ flags, env, configPath });
 	} catch (err) {
+		if (command === "doctor") {
+			const fix = "correct the named field in the flag, environment variable or config file it came from";
+			process.stdout.write(
+				`fail  config    ${errorMessage(err).split("\n").join("\n                ")}\n      fix: ${fix}\n`,
+			);
+			return 1;
+		}
 		process.stderr.write(`invalid configuration:\n${errorMessage(err)}\n`);
 		return err instanceof ConfigError ? 64 : 1;
 	}
 	const logger = createLogger({ format: config.logFormat, level: config.logLevel });
 	try {
-		return command === "enroll" ? await enrollCommand(config, logger) : await runCommand(config, logger);
+		switch (command) {
+			case "enroll":
+				return await enrollCommand(config, logger);
+			case "doctor":
+				return await doctorCommand(config);
+			case "status":
+				return await statusCommand(config, { once: values.once === true });
+			case "rotate-key":
+				return await rotateKeyCommand(config, logger);
+			default:
+				return await runCommand(config, logger);
+		}
 	} catch (err) {
 		if (err instanceof EdgeHttpError && err.revoked) {
 			logger.error("this node was revoked by an operator; stopping");

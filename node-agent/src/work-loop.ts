@@ -5,19 +5,29 @@
  * release the rest so the zone re-queues them at once instead of waiting for
  * their leases to expire.
  */
-import type { LeasedJob } from "../../src/protocol/agent-wire.js";
+import type { LeasedJob, TelemetryRequest } from "../../src/protocol/agent-wire.js";
 import type { Backend } from "./backends/index.js";
 import { Backoff, sleep } from "./backoff.js";
 import { type EdgeClient, EdgeHttpError } from "./edge-client.js";
-import { EdgeStatus } from "./edge-status.js";
+import { type ConnectionState, EdgeStatus } from "./edge-status.js";
 import { type RunningJob, runJob } from "./job-runner.js";
 import { errorMessage, type Logger } from "./logger.js";
-import type { GpuSource } from "./telemetry/gpu.js";
+import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
 import type { HostReading } from "./telemetry/host.js";
 import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
 
 /** Exit code when an operator revoked the node (EX_CONFIG): a restart will not help. */
 export const EXIT_REVOKED = 78;
+
+/** What the loop knows after a telemetry tick, for the status view. */
+export interface LoopStatus {
+	telemetry: TelemetryRequest;
+	connection: ConnectionState;
+	draining: boolean;
+	running: RunningJob[];
+	/** Why nvidia-smi readings were replaced by simulated ones on this tick, if they were. */
+	gpuProblem: string | null;
+}
 
 export interface WorkLoopOptions {
 	edge: EdgeClient;
@@ -30,6 +40,8 @@ export interface WorkLoopOptions {
 	telemetryIntervalMs: number;
 	drainGraceMs: number;
 	backoff?: Backoff;
+	/** Called after every telemetry tick (sent or not); the run command writes the status file with it. */
+	onStatus?: (status: LoopStatus) => void;
 }
 
 export class WorkLoop {
@@ -43,6 +55,7 @@ export class WorkLoop {
 	private revoked = false;
 	private slotFreed: (() => void) | null = null;
 	private jobPromises = new Set<Promise<void>>();
+	private gpuProblem: string | null = null;
 
 	constructor(private readonly o: WorkLoopOptions) {
 		this.backoff = o.backoff ?? new Backoff({ baseMs: 250, capMs: 15_000 });
@@ -122,7 +135,7 @@ export class WorkLoop {
 		if (err instanceof EdgeHttpError && err.revoked) {
 			this.revoke();
 		} else if (err instanceof EdgeHttpError && err.status === 401) {
-			this.o.logger.error(`${what}: the edge does not recognise this node (401); retrying`, { error: err.message });
+			this.status.unauthorised(`${what}: ${err.message}`);
 		} else if (err instanceof EdgeHttpError && !err.transient) {
 			this.o.logger.error(`${what}: the edge refused the request`, { status: err.status, error: err.message });
 		} else {
@@ -139,7 +152,13 @@ export class WorkLoop {
 
 	private start(job: LeasedJob): void {
 		if (this.running.has(job.jobId)) return;
-		const running: RunningJob = { job, abort: new AbortController(), queued: true, leaseExpiresAt: job.leaseExpiresAt };
+		const running: RunningJob = {
+			job,
+			abort: new AbortController(),
+			queued: true,
+			leaseExpiresAt: job.leaseExpiresAt,
+			startedAt: Date.now(),
+		};
 		this.running.set(job.jobId, running);
 		const p = runJob(running, {
 			backend: this.o.backend,
@@ -207,14 +226,18 @@ export class WorkLoop {
 				this.tokens = 0;
 				return n;
 			},
+			onGpuSample: (sample) => this.noteGpuSample(sample),
 		});
 		let busy = false;
 		const tick = async () => {
 			if (busy || this.revoked) return;
 			busy = true;
+			let sent: TelemetryRequest | null = null;
 			try {
 				await this.refreshModels();
-				const answer = await this.o.edge.telemetry(await build());
+				const body = await build();
+				sent = body;
+				const answer = await this.o.edge.telemetry(body);
 				this.status.ok();
 				for (const r of applyTelemetryResponse(answer, this.running)) {
 					this.o.logger.info("edge asked to stop job", { jobId: r.job.jobId, attempt: r.job.attempt });
@@ -224,11 +247,37 @@ export class WorkLoop {
 				this.onEdgeError(err, "telemetry");
 			} finally {
 				busy = false;
+				if (sent) this.reportStatus(sent);
 			}
 		};
 		void tick();
 		const timer = setInterval(() => void tick(), this.o.telemetryIntervalMs);
 		return { stop: () => clearInterval(timer) };
+	}
+
+	private noteGpuSample(sample: GpuSample): void {
+		const problem = sample.problem ?? null;
+		if (problem !== null && this.gpuProblem === null) {
+			this.o.logger.warn("nvidia-smi failed; reporting simulated GPU readings until it answers", { error: problem });
+		} else if (problem === null && this.gpuProblem !== null) {
+			this.o.logger.info("nvidia-smi answers again");
+		}
+		this.gpuProblem = problem;
+	}
+
+	private reportStatus(telemetry: TelemetryRequest): void {
+		if (!this.o.onStatus) return;
+		try {
+			this.o.onStatus({
+				telemetry,
+				connection: this.status.state,
+				draining: this.draining.signal.aborted,
+				running: [...this.running.values()],
+				gpuProblem: this.gpuProblem,
+			});
+		} catch (err) {
+			this.o.logger.debug("could not write status", { error: errorMessage(err) });
+		}
 	}
 
 	private async refreshModels(): Promise<void> {

@@ -1,5 +1,5 @@
-/** Reads the identity of one enrolled node: its zone, status and public key. */
-import { eq } from "drizzle-orm";
+/** Reads (and, for key rotation, replaces) the identity of one enrolled node: its zone, status and public key. */
+import { and, eq } from "drizzle-orm";
 import type { Database } from "./client.js";
 import { nodes } from "./schema.js";
 
@@ -19,4 +19,24 @@ export async function findNodeKey(db: Database, nodeId: string): Promise<NodeKey
 		.where(eq(nodes.id, nodeId))
 		.get();
 	return row ?? null;
+}
+
+/**
+ * Replaces an active node's public key and stamps key_rotated_at; resolves
+ * false when the node is unknown or revoked (a revoked node cannot rotate
+ * its way back in).
+ */
+export async function replaceNodeKey(db: Database, nodeId: string, publicKeyJwk: string, at: number): Promise<boolean> {
+	const updated = await db
+		.update(nodes)
+		.set({ publicKeyJwk, keyRotatedAt: at })
+		.where(and(eq(nodes.id, nodeId), eq(nodes.status, "active")))
+		.returning({ id: nodes.id });
+	return updated.length === 1;
+}
+
+/** When the node last rotated its key (epoch ms), or null if it never did or is unknown. */
+export async function nodeKeyRotatedAt(db: Database, nodeId: string): Promise<number | null> {
+	const row = await db.select({ at: nodes.keyRotatedAt }).from(nodes).where(eq(nodes.id, nodeId)).get();
+	return row?.at ?? null;
 }

@@ -55,6 +55,26 @@ export const enrollResponseSchema = z.object({
 });
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
 
+/** POST /agent/v1/keys/rotate: replace the node's public key; signed with the CURRENT key. */
+export const rotateKeyRequestSchema = z.object({ publicKeyJwk: ed25519PublicJwkSchema }).strict();
+export type RotateKeyRequest = z.infer<typeof rotateKeyRequestSchema>;
+
+export const rotateKeyResponseSchema = z.object({
+	nodeId: nodeIdSchema,
+	/** Epoch ms of the rotation; JWTs signed with the old key are refused from then on. */
+	keyRotatedAt: z.number().int(),
+});
+export type RotateKeyResponse = z.infer<typeof rotateKeyResponseSchema>;
+
+/** GET /agent/v1/whoami: who the edge takes the signer to be (used by `arcnet-agent doctor`). */
+export const whoamiResponseSchema = z.object({
+	nodeId: nodeIdSchema,
+	zoneId: zoneIdSchema,
+	/** Epoch ms of the last key rotation, null if the enrollment key is still in use. */
+	keyRotatedAt: z.number().int().nullable(),
+});
+export type WhoamiResponse = z.infer<typeof whoamiResponseSchema>;
+
 /** The inference request a job carries to the node: the OpenAI chat body, minus routing extras. */
 export const inferenceRequestSchema = z.object({
 	messages: z.array(chatMessageSchema).min(1),

@@ -47,11 +47,20 @@ describe("agent config", () => {
 			'slots: expected an integer from 1 to 1024, got "0" (string) (from flag --slots)',
 		);
 		expect(() => loadConfig({ flags: {}, env: { ARCNET_BACKEND: "tgi" } })).toThrow(
-			'backend: expected one of openai, simulated, got "tgi" (string) (from env ARCNET_BACKEND)',
+			'backend: expected one of openai, ollama, simulated, got "tgi" (string) (from env ARCNET_BACKEND)',
 		);
 		const configPath = configFile({ telemetryIntervalMs: 2.5 });
 		expect(() => loadConfig({ flags: {}, env: {}, configPath })).toThrow(
 			/telemetryIntervalMs: expected an integer from 1000 to 60000, got 2\.5 \(number\) \(from config file/,
+		);
+	});
+
+	it("takes the GPU source and nvidia-smi path, defaulting to auto, and refuses an unknown GPU source", () => {
+		expect(loadConfig({ flags: {}, env: {} })).toMatchObject({ gpu: "auto", nvidiaSmi: "nvidia-smi" });
+		const c = loadConfig({ flags: { "nvidia-smi": "/opt/nv/nvidia-smi" }, env: { ARCNET_GPU: "simulated" } });
+		expect(c).toMatchObject({ gpu: "simulated", nvidiaSmi: "/opt/nv/nvidia-smi" });
+		expect(() => loadConfig({ flags: { gpu: "rocm" }, env: {} })).toThrow(
+			'gpu: expected one of auto, nvidia-smi, simulated, got "rocm" (string) (from flag --gpu)',
 		);
 	});
 

@@ -18,7 +18,8 @@ function manualSend() {
 	return { posts, send };
 }
 
-const tick = () => new Promise((r) => setTimeout(r, 0));
+/** Lets one macrotask pass: the batcher's deferred first send (queued earlier) runs before this resolves. */
+const tick = () => new Promise((r) => setImmediate(r));
 
 describe("agent event batcher", () => {
 	it("sends the first delta at once and merges deltas produced while a post is in flight", async () => {
@@ -43,6 +44,25 @@ describe("agent event batcher", () => {
 		posts[1]?.resolve(ok);
 		await b.drain();
 		expect(posts).toHaveLength(2);
+	});
+
+	it("sends deltas and the done pushed in the same macrotask as one post", async () => {
+		const { posts, send } = manualSend();
+		const b = new EventBatcher({ send, onStop: () => {}, logger });
+		b.push({ type: "delta", text: "Hel" });
+		b.push({ type: "delta", text: "lo" });
+		b.push({ type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 2 } });
+		expect(posts).toHaveLength(0);
+		await tick();
+		expect(posts.map((p) => p.events)).toEqual([
+			[
+				{ seq: 0, type: "delta", text: "Hello" },
+				{ seq: 1, type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 2 } },
+			],
+		]);
+		posts[0]?.resolve(ok);
+		await b.drain();
+		expect(posts).toHaveLength(1);
 	});
 
 	it("numbers events 0, 1, 2, … in order across posts", async () => {

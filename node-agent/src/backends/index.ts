@@ -2,6 +2,7 @@
  * Picks the backend named by the configuration, so commands depend on one
  * factory instead of on every implementation.
  */
+import { createOllamaBackend } from "./ollama.js";
 import { createOpenAiBackend } from "./openai-compatible.js";
 import { createSimulatedBackend } from "./simulated.js";
 import type { Backend } from "./types.js";
@@ -10,11 +11,13 @@ export type { Backend, ChatPart, FinishReason } from "./types.js";
 export { BackendError } from "./types.js";
 
 export interface BackendConfig {
-	backend: "openai" | "simulated";
+	backend: "openai" | "ollama" | "simulated";
 	backendUrl: string;
 	backendApiKey?: string | undefined;
 	models: string[];
 	simTokensPerSecond: number;
+	/** Replaces global fetch (tests, doctor). */
+	fetch?: typeof fetch;
 }
 
 /** Creates the backend `config.backend` names. */
@@ -22,5 +25,7 @@ export function createBackend(config: BackendConfig): Backend {
 	if (config.backend === "simulated") {
 		return createSimulatedBackend({ models: config.models, tokensPerSecond: config.simTokensPerSecond });
 	}
-	return createOpenAiBackend({ url: config.backendUrl, apiKey: config.backendApiKey });
+	const f = config.fetch ? { fetch: config.fetch } : {};
+	if (config.backend === "ollama") return createOllamaBackend({ url: config.backendUrl, ...f });
+	return createOpenAiBackend({ url: config.backendUrl, apiKey: config.backendApiKey, ...f });
 }

@@ -1,7 +1,8 @@
 /**
  * `arcnet-agent run`: load the identity (never re-enroll: a node's identity is
  * an operator decision), build the backend, telemetry sources and edge client,
- * and hand them to the work loop with signal handling wired in.
+ * and hand them to the work loop with signal handling wired in. Every
+ * telemetry tick also refreshes `<stateDir>/status.json` for `status`.
  */
 import { createBackend } from "../backends/index.js";
 import type { AgentConfig } from "../config.js";
@@ -10,25 +11,57 @@ import { loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
 import { installSignalHandlers } from "../signals.js";
-import { createSimulatedGpu } from "../telemetry/gpu-simulated.js";
+import { writeStatusFile } from "../status-file.js";
+import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
-import { WorkLoop } from "../work-loop.js";
+import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
 /** Runs the agent until shutdown; resolves with the process exit code. */
 export async function runCommand(config: AgentConfig, logger: Logger): Promise<number> {
 	const identity = loadIdentity(config.stateDir);
 	const edgeUrl = config.edgeUrl ?? identity.edgeUrl;
 	const edge = new EdgeClient({ edgeUrl, tokens: createTokenSource(identity) });
+	const backend = createBackend(config);
+	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
+	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
+	const writeStatus = (s: LoopStatus) =>
+		writeStatusFile(config.stateDir, {
+			version: 1,
+			pid: process.pid,
+			nodeId: identity.nodeId,
+			zoneId: identity.zoneId,
+			edgeUrl,
+			updatedAt: Date.now(),
+			connection: s.connection,
+			draining: s.draining,
+			backend: backend.kind,
+			models: s.telemetry.models,
+			hardware: s.telemetry.hardware,
+			gpuProblem: s.gpuProblem,
+			gpus: s.telemetry.gpus,
+			host: s.telemetry.host,
+			slots: s.telemetry.slots,
+			running: s.running.map((r) => ({
+				jobId: r.job.jobId,
+				attempt: r.job.attempt,
+				model: r.job.model,
+				startedAt: r.startedAt,
+				queued: r.queued,
+			})),
+			tokensPerSecond: s.telemetry.tokensPerSecond,
+			queueDepth: s.telemetry.queueDepth,
+		});
 	const loop = new WorkLoop({
 		edge,
-		backend: createBackend(config),
+		backend,
 		logger: logger.child({ nodeId: identity.nodeId }),
-		gpu: createSimulatedGpu(),
+		gpu: gpu.source,
 		host: createHostSampler(),
 		slots: config.slots,
 		pollWaitMs: config.pollWaitMs,
 		telemetryIntervalMs: config.telemetryIntervalMs,
 		drainGraceMs: config.drainGraceMs,
+		onStatus: writeStatus,
 	});
 	const uninstall = installSignalHandlers({
 		onShutdown: (signal) => {
@@ -44,6 +77,8 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		nodeId: identity.nodeId,
 		zoneId: identity.zoneId,
 		edge: edgeUrl,
+		backend: backend.kind,
+		gpu: gpu.source.hardware,
 		slots: config.slots,
 	});
 	try {

@@ -5,7 +5,7 @@
  */
 import type { TelemetryRequest, TelemetryResponse } from "../../../src/protocol/agent-wire.js";
 import type { RunningJob } from "../job-runner.js";
-import type { GpuSource } from "./gpu.js";
+import type { GpuSample, GpuSource } from "./gpu.js";
 import type { HostReading } from "./host.js";
 
 export interface TelemetryInputs {
@@ -16,6 +16,8 @@ export interface TelemetryInputs {
 	running: () => Iterable<RunningJob>;
 	/** Returns and resets the output tokens counted since the last call. */
 	takeTokens: () => number;
+	/** Sees every GPU sample, e.g. to log a fallback from nvidia-smi once. */
+	onGpuSample?: (sample: GpuSample) => void;
 }
 
 /** Creates a function that builds the next TelemetryRequest; tokens/s covers the time since the previous call. */
@@ -26,9 +28,11 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 		const elapsedS = Math.max(0.001, (t - last) / 1000);
 		last = t;
 		const running = [...inputs.running()];
+		const sample = await inputs.gpu.read(running.length / inputs.slots);
+		inputs.onGpuSample?.(sample);
 		return {
-			hardware: inputs.gpu.hardware,
-			gpus: await inputs.gpu.read(running.length / inputs.slots),
+			hardware: sample.hardware,
+			gpus: sample.gpus,
 			host: inputs.host(),
 			models: inputs.models().slice(0, 100),
 			slots: inputs.slots,

@@ -1,0 +1,123 @@
+/**
+ * Backend for Ollama's native API: `POST /api/chat` streaming NDJSON and
+ * `GET /api/tags` for the models pulled on the host. Ollama's /v1 API works
+ * through the openai backend too; the native one reports exact token counts
+ * (`prompt_eval_count`, `eval_count`) and why generation stopped
+ * (`done_reason`), and is what older Ollama versions offer.
+ */
+import { z } from "zod";
+import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import { readChunks } from "../sse-parse.js";
+import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
+import { readLines } from "./ndjson.js";
+import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
+
+export interface OllamaBackendOptions {
+	/** Server root, e.g. http://127.0.0.1:11434; `/api/...` is appended. */
+	url: string;
+	fetch?: typeof fetch;
+}
+
+const tagsSchema = z.object({ models: z.array(z.object({ name: z.string(), model: z.string().optional() })) });
+const chunkSchema = z.object({
+	message: z.object({ content: z.string().optional() }).nullish(),
+	done: z.boolean().optional(),
+	done_reason: z.string().nullish(),
+	prompt_eval_count: z.number().int().min(0).nullish(),
+	eval_count: z.number().int().min(0).nullish(),
+	error: z.string().optional(),
+});
+
+/** Ollama's done_reason to the protocol's finish reason ("length" when num_predict cut it short). */
+export function finishReasonOfOllama(raw: string | null | undefined): FinishReason {
+	return raw === "length" ? "length" : "stop";
+}
+
+type Message = InferenceRequest["messages"][number];
+
+function contentOf(m: Message): string {
+	return typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join("");
+}
+
+/** The /api/chat body for an OpenAI-shaped request: sampling options move under `options`. */
+export function ollamaChatBody(model: string, req: InferenceRequest): Record<string, unknown> {
+	const options: Record<string, unknown> = {};
+	if (req.max_tokens !== undefined) options.num_predict = req.max_tokens;
+	if (req.temperature !== undefined) options.temperature = req.temperature;
+	if (req.top_p !== undefined) options.top_p = req.top_p;
+	if (req.stop !== undefined) options.stop = req.stop;
+	if (req.seed !== undefined) options.seed = req.seed;
+	return {
+		model,
+		stream: true,
+		messages: req.messages.map((m) => ({ role: m.role, content: contentOf(m) })),
+		...(Object.keys(options).length > 0 ? { options } : {}),
+	};
+}
+
+/** Creates the Ollama native backend. */
+export function createOllamaBackend(options: OllamaBackendOptions): Backend {
+	const base = options.url.replace(/\/+$/, "");
+	const doFetch = options.fetch ?? fetch;
+
+	async function request(path: string, init: RequestInit): Promise<Response> {
+		let res: Response;
+		try {
+			res = await doFetch(`${base}${path}`, { ...init, headers: { "content-type": "application/json" } });
+		} catch (err) {
+			throw classifyNetworkFailure(err);
+		}
+		if (!res.ok) throw classifyHttpFailure(res.status, await res.text().catch(() => ""));
+		return res;
+	}
+
+	return {
+		kind: "ollama",
+		async listModels(signal) {
+			const res = await request("/api/tags", { method: "GET", signal: signal ?? null });
+			const parsed = tagsSchema.safeParse(await res.json().catch(() => null));
+			if (!parsed.success)
+				throw new BackendError("backend_error", "GET /api/tags: expected { models: [{ name }] }", false);
+			return parsed.data.models.map((m) => m.name);
+		},
+		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
+			const body = JSON.stringify(ollamaChatBody(model, req));
+			const res = await request("/api/chat", { method: "POST", body, signal });
+			if (!res.body) throw new BackendError("backend_error", "backend sent no response body", false);
+			try {
+				for await (const line of readLines(readChunks(res.body))) {
+					let json: unknown;
+					try {
+						json = JSON.parse(line);
+					} catch {
+						throw new BackendError(
+							"backend_error",
+							`ollama sent a line that is not JSON: ${line.slice(0, 100)}`,
+							false,
+						);
+					}
+					const chunk = chunkSchema.safeParse(json);
+					if (!chunk.success) continue;
+					// A failure after the headers arrives as {"error": "..."}; classify its text as a refused
+					// request (400), so context-length and missing-model messages keep their codes.
+					if (chunk.data.error !== undefined) throw classifyHttpFailure(400, chunk.data.error);
+					const text = chunk.data.message?.content;
+					if (text) yield { type: "delta", text };
+					if (chunk.data.done) {
+						const { prompt_eval_count: p, eval_count: e } = chunk.data;
+						yield {
+							type: "done",
+							finishReason: finishReasonOfOllama(chunk.data.done_reason),
+							usage: typeof e === "number" ? { prompt_tokens: p ?? 0, completion_tokens: e } : null,
+						};
+						return;
+					}
+				}
+			} catch (err) {
+				if (err instanceof BackendError || signal.aborted) throw err;
+				throw classifyNetworkFailure(err);
+			}
+			throw new BackendError("backend_error", "ollama closed the stream before done", true);
+		},
+	};
+}

@@ -1,0 +1,80 @@
+/**
+ * The running agent's status snapshot, written as `<stateDir>/status.json`
+ * on every telemetry tick, so `arcnet-agent status` can show a live view
+ * without a socket or a port. It is written atomically (temp file + rename)
+ * so a reader never sees half a file, and read back through a zod schema
+ * because it crosses a process boundary.
+ */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { gpuReadingSchema, hardwareSourceSchema } from "../../src/protocol/agent-wire.js";
+
+export const statusSnapshotSchema = z.object({
+	version: z.literal(1),
+	pid: z.number().int(),
+	nodeId: z.string(),
+	zoneId: z.string(),
+	edgeUrl: z.string(),
+	/** Epoch ms of this snapshot. */
+	updatedAt: z.number(),
+	connection: z.enum(["starting", "connected", "unreachable", "unauthorised"]),
+	draining: z.boolean(),
+	backend: z.string(),
+	models: z.array(z.string()),
+	hardware: hardwareSourceSchema,
+	/** Why nvidia-smi readings were replaced by simulated ones, if they were. */
+	gpuProblem: z.string().nullable(),
+	gpus: z.array(gpuReadingSchema),
+	host: z.object({ cpuPct: z.number(), memUsedBytes: z.number(), memTotalBytes: z.number() }),
+	slots: z.number().int(),
+	running: z.array(
+		z.object({
+			jobId: z.string(),
+			attempt: z.number().int(),
+			model: z.string(),
+			startedAt: z.number(),
+			queued: z.boolean(),
+		}),
+	),
+	tokensPerSecond: z.number(),
+	queueDepth: z.number().int(),
+});
+export type StatusSnapshot = z.infer<typeof statusSnapshotSchema>;
+
+/** Path of the status file inside a state directory. */
+export function statusPath(stateDir: string): string {
+	return join(stateDir, "status.json");
+}
+
+/** Writes the snapshot atomically (mode 0600: it names jobs); returns its path. */
+export function writeStatusFile(stateDir: string, snapshot: StatusSnapshot): string {
+	const path = statusPath(stateDir);
+	const tmp = `${path}.${process.pid}.tmp`;
+	writeFileSync(tmp, JSON.stringify(snapshot), { mode: 0o600 });
+	renameSync(tmp, path);
+	return path;
+}
+
+/** Reads and validates the snapshot; the error says what to do when there is none. */
+export function readStatusFile(stateDir: string): StatusSnapshot {
+	const path = statusPath(stateDir);
+	let raw: string;
+	try {
+		raw = readFileSync(path, "utf8");
+	} catch {
+		throw new Error(`no status at ${path}: is the agent running with --state-dir ${stateDir}?`);
+	}
+	let json: unknown;
+	try {
+		json = JSON.parse(raw);
+	} catch (err) {
+		throw new Error(`${path} is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+	}
+	const parsed = statusSnapshotSchema.safeParse(json);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new Error(`${path}: ${issue?.path.join(".") || "status"}: ${issue?.message ?? "invalid"}`);
+	}
+	return parsed.data;
+}

@@ -1,0 +1,190 @@
+/**
+ * A fake edge for agent tests, on loopback: enrollment, poll, events,
+ * release, telemetry, whoami, key rotation and /healthz, with every JWT
+ * checked against the node's current key. Its state lives in a separate
+ * object so a test can stop the server and start a new one on the same
+ * port with the same state: an edge restart in the middle of a job.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { importJWK, jwtVerify } from "jose";
+import {
+	type Ed25519PublicJwk,
+	enrollRequestSchema,
+	type JobEvent,
+	jobEventsRequestSchema,
+	type LeasedJob,
+	pollRequestSchema,
+	releaseRequestSchema,
+	rotateKeyRequestSchema,
+	type TelemetryRequest,
+	telemetryRequestSchema,
+} from "../../src/protocol/agent-wire.js";
+
+export const FAKE_NODE_ID = "node_fakeedge0000000000001";
+export const FAKE_AUDIENCE = "arcnet-agent-test";
+
+/** What the fake edge knows; survives a restart. */
+export class FakeEdgeState {
+	publicJwk: Ed25519PublicJwk | null = null;
+	queue: LeasedJob[] = [];
+	events = new Map<string, JobEvent[]>();
+	telemetry: TelemetryRequest[] = [];
+	released: string[] = [];
+	authFailures = 0;
+	rotations = 0;
+	revoked = false;
+
+	/** The text of a job's deltas, in seq order. */
+	text(jobId: string): string {
+		return (this.events.get(jobId) ?? []).map((e) => (e.type === "delta" ? e.text : "")).join("");
+	}
+}
+
+function error(status: number, code: string | null, message: string): [number, unknown] {
+	return [status, { error: { message, type: "x", param: null, code } }];
+}
+
+/** One run of the fake edge's server. */
+export class FakeEdge {
+	readonly server: Server;
+	url = "";
+	/** Longest a poll with an empty queue is held, in ms (the edge holds up to the agent's waitMs). Default 300. */
+	maxHoldMs = 300;
+	private holds = new Set<() => void>();
+
+	constructor(readonly state = new FakeEdgeState()) {
+		this.server = createServer((req, res) => {
+			void this.handle(req).then(
+				([status, body]) => {
+					res.writeHead(status, { "content-type": "application/json" });
+					res.end(JSON.stringify(body));
+				},
+				(err: unknown) => {
+					res.writeHead(500, { "content-type": "application/json" });
+					res.end(JSON.stringify({ error: { message: String(err), type: "server_error", param: null, code: null } }));
+				},
+			);
+		});
+	}
+
+	/** Listens on 127.0.0.1:`port` (0 = any free port). */
+	async start(port = 0): Promise<this> {
+		await new Promise<void>((r) => this.server.listen(port, "127.0.0.1", r));
+		this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+		return this;
+	}
+
+	/** The port it listens on, to restart on the same one. */
+	get port(): number {
+		return (this.server.address() as AddressInfo).port;
+	}
+
+	/** Answers every held poll now (call after queueing jobs, as the real zone wakes its waiters). */
+	wake(): void {
+		for (const release of this.holds) release();
+	}
+
+	/** Stops at once, dropping open connections (long polls included), as a crashed edge would. */
+	stop(): Promise<void> {
+		for (const release of this.holds) release();
+		this.server.closeAllConnections();
+		return new Promise((r) => this.server.close(() => r()));
+	}
+
+	private async handle(req: IncomingMessage): Promise<[number, unknown]> {
+		const s = this.state;
+		let raw = "";
+		for await (const c of req) raw += c;
+		const body: unknown = JSON.parse(raw || "null");
+		const path = req.url ?? "";
+		if (path === "/healthz") return [200, { ok: true }];
+		if (path === "/agent/v1/enroll") {
+			s.publicJwk = enrollRequestSchema.parse(body).publicKeyJwk;
+			return [201, { nodeId: FAKE_NODE_ID, zoneId: "eu-stockholm", audience: FAKE_AUDIENCE }];
+		}
+		if (s.revoked) return error(403, "node_revoked", "revoked");
+		if (!(await this.authorised(req.headers.authorization))) {
+			s.authFailures++;
+			return error(401, "invalid_agent_token", "bad token");
+		}
+		if (path === "/agent/v1/whoami") return [200, { nodeId: FAKE_NODE_ID, zoneId: "eu-stockholm", keyRotatedAt: null }];
+		if (path === "/agent/v1/keys/rotate") {
+			s.publicJwk = rotateKeyRequestSchema.parse(body).publicKeyJwk;
+			s.rotations++;
+			return [200, { nodeId: FAKE_NODE_ID, keyRotatedAt: Date.now() }];
+		}
+		if (path === "/agent/v1/poll") {
+			const p = pollRequestSchema.parse(body);
+			if (s.queue.length === 0) {
+				await new Promise<void>((resolve) => {
+					const done = () => {
+						this.holds.delete(done);
+						resolve();
+					};
+					this.holds.add(done);
+					setTimeout(done, Math.min(p.waitMs, this.maxHoldMs));
+				});
+			}
+			return [200, { jobs: s.queue.splice(0, p.maxJobs) }];
+		}
+		const events = /^\/agent\/v1\/jobs\/([^/]+)\/events$/.exec(path);
+		if (events?.[1]) {
+			const e = jobEventsRequestSchema.parse(body);
+			const list = s.events.get(events[1]) ?? [];
+			for (const ev of e.events) if (ev.seq === list.length) list.push(ev);
+			s.events.set(events[1], list);
+			return [200, { leaseExpiresAt: Date.now() + 30_000, cancelled: false }];
+		}
+		if (path === "/agent/v1/jobs/release") {
+			for (const l of releaseRequestSchema.parse(body).leases) s.released.push(l.jobId);
+			return [200, { released: s.released.length }];
+		}
+		if (path === "/agent/v1/telemetry") {
+			const t = telemetryRequestSchema.parse(body);
+			s.telemetry.push(t);
+			return [200, { leases: Object.fromEntries(t.running.map((r) => [r.jobId, Date.now() + 30_000])), cancel: [] }];
+		}
+		return error(404, null, "not found");
+	}
+
+	private async authorised(header: string | undefined): Promise<boolean> {
+		if (!this.state.publicJwk || !header?.startsWith("Bearer ")) return false;
+		try {
+			const key = await importJWK(this.state.publicJwk, "EdDSA");
+			await jwtVerify(header.slice(7), key, {
+				algorithms: ["EdDSA"],
+				audience: FAKE_AUDIENCE,
+				subject: FAKE_NODE_ID,
+				maxTokenAge: "120s",
+			});
+			return true;
+		} catch {
+			return false;
+		}
+	}
+}
+
+/** A leased job for model `sim-1` with a distinct prompt. */
+export function fakeJob(n: number, maxTokens?: number): LeasedJob {
+	return {
+		jobId: `job_fake${String(n).padStart(20, "0")}`,
+		leaseId: `lease_fake${String(n).padStart(20, "0")}`,
+		leaseExpiresAt: Date.now() + 30_000,
+		attempt: 1,
+		model: "sim-1",
+		request: {
+			messages: [{ role: "user", content: `question ${n}` }],
+			...(maxTokens ? { max_tokens: maxTokens } : {}),
+		},
+	};
+}
+
+/** Polls `check` every 20 ms until it holds; throws naming `what` after `limitMs`. */
+export async function waitFor(what: string, check: () => boolean, limitMs = 20_000): Promise<void> {
+	const until = Date.now() + limitMs;
+	while (!check()) {
+		if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 20));
+	}
+}
