@@ -11,6 +11,13 @@ import { assertCompatibilityDate } from "./test/setup/compat-date.js";
 
 assertCompatibilityDate();
 
+/** Test-only secrets: wrangler checks [secrets].required against the environment before the bindings below apply. */
+const TEST_SECRETS = {
+	ARCNET_DEV_API_KEY: "sk-test-dev-key-000000000000",
+	ARCNET_ADMIN_KEY: "sk-test-admin-key-0000000000",
+};
+Object.assign(process.env, TEST_SECRETS);
+
 export default defineConfig(async () => {
 	const migrations = await readD1Migrations("./migrations");
 	return {
@@ -23,8 +30,7 @@ export default defineConfig(async () => {
 							miniflare: {
 								bindings: {
 									TEST_MIGRATIONS: migrations,
-									ARCNET_DEV_API_KEY: "sk-test-dev-key-000000000000",
-									ARCNET_ADMIN_KEY: "sk-test-admin-key-0000000000",
+									...TEST_SECRETS,
 								},
 							},
 						}),
