@@ -6,35 +6,7 @@
  *   node scripts/build-catalogue-seed.mjs
  */
 import { readFileSync, writeFileSync } from "node:fs";
-
-/** Parses CSV with quoted fields; lines starting with # are comments. */
-export function parseCsv(text) {
-	const rows = [];
-	for (const line of text.split(/\r?\n/)) {
-		if (line.trim() === "" || line.startsWith("#")) continue;
-		const fields = [];
-		let field = "";
-		let quoted = false;
-		for (let i = 0; i < line.length; i++) {
-			const ch = line[i];
-			if (quoted) {
-				if (ch === '"' && line[i + 1] === '"') {
-					field += '"';
-					i++;
-				} else if (ch === '"') quoted = false;
-				else field += ch;
-			} else if (ch === '"') quoted = true;
-			else if (ch === ",") {
-				fields.push(field);
-				field = "";
-			} else field += ch;
-		}
-		fields.push(field);
-		rows.push(fields);
-	}
-	const [header, ...body] = rows;
-	return body.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
-}
+import { parseCsv } from "./csv.mjs";
 
 const sqlString = (s) => `'${String(s).replaceAll("'", "''")}'`;
 
