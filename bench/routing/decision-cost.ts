@@ -21,6 +21,9 @@ export interface DecisionCost {
 	nsPerZone: number;
 }
 
+/** Slots per simulated node (its free slots are drawn in 0..3 of them). */
+const NODE_SLOTS = 4;
+
 /** A node's telemetry as the zone's DO sees it: its free slots. */
 interface NodeReport {
 	zoneIndex: number;
@@ -35,10 +38,13 @@ function summarise(zoneCount: number, nodes: readonly NodeReport[], random: Rand
 		lon: random() * 360 - 180,
 		gco2PerKwh: 20 + random() * 700,
 		freeSlots: 0,
+		slots: 0,
 	}));
 	for (const node of nodes) {
 		const zone = zones[node.zoneIndex];
-		if (zone) zone.freeSlots += node.freeSlots;
+		if (!zone) continue;
+		zone.freeSlots += node.freeSlots;
+		zone.slots = (zone.slots ?? 0) + NODE_SLOTS;
 	}
 	return zones;
 }

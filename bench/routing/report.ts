@@ -57,11 +57,11 @@ const pad = (s: string, n: number) => s.padStart(n);
 /** Prints the quality table and one target line per router policy. */
 export function printQuality(rows: readonly StrategyFigures[]): void {
 	console.log(
-		`${"strategy".padEnd(24)}${pad("total gCO2", 12)}${pad("saved g", 10)}${pad("saved %", 9)}${pad("over bound", 12)}${pad("of optimum", 12)}`,
+		`${"strategy".padEnd(30)}${pad("total gCO2", 12)}${pad("saved g", 10)}${pad("saved %", 9)}${pad("over bound", 12)}${pad("of optimum", 12)}`,
 	);
 	for (const r of rows) {
 		console.log(
-			`${r.strategy.padEnd(24)}${pad(r.totalGrams.toFixed(2), 12)}${pad(r.savedVsNearestGrams.toFixed(2), 10)}` +
+			`${r.strategy.padEnd(30)}${pad(r.totalGrams.toFixed(2), 12)}${pad(r.savedVsNearestGrams.toFixed(2), 10)}` +
 				`${pad(r.savedVsNearestPct.toFixed(1), 9)}${pad(`${(100 * r.overBoundShare).toFixed(2)}%`, 12)}` +
 				`${pad(`${(100 * r.fractionOfOptimumSavings).toFixed(1)}%`, 12)}`,
 		);

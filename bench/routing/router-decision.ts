@@ -5,15 +5,20 @@
  * take the best. The simulation and the micro-benchmark both call this.
  */
 import { estimateRttMs } from "../../src/geo/latency-model.js";
-import { type RoutingPolicy, rankZones, type ZoneFigures } from "../../src/routing/policy.js";
+import { type RequestFigures, type RoutingPolicy, rankZones, type ZoneFigures } from "../../src/routing/policy.js";
 import type { Scenario } from "./scenario.js";
 import type { SimRequest } from "./workload.js";
 
-/** The best zone id among `zones` within `boundMs` with a free slot, or null when none qualifies. */
-export function pickWithinBound(zones: readonly ZoneFigures[], boundMs: number, policy: RoutingPolicy): string | null {
+/** The best zone id among `zones` within `boundMs` with a free slot, or null when none qualifies; `request` as the Worker passes it. */
+export function pickWithinBound(
+	zones: readonly ZoneFigures[],
+	boundMs: number,
+	policy: RoutingPolicy,
+	request: RequestFigures = {},
+): string | null {
 	const eligible = zones.filter((z) => z.estLatencyMs <= boundMs && z.freeSlots > 0);
 	if (eligible.length === 0) return null;
-	return rankZones(eligible, policy)[0]?.zoneId ?? null;
+	return rankZones(eligible, policy, request)[0]?.zoneId ?? null;
 }
 
 /** What the edge knows about a zone: an aggregate of its nodes' telemetry, one row per zone. */
@@ -23,6 +28,8 @@ export interface ZoneSummary {
 	lon: number;
 	gco2PerKwh: number;
 	freeSlots: number;
+	/** The zone's total slots (zone_status.slots); absent: no scarcity price. */
+	slots?: number;
 }
 
 /** A full decision from a client location: latency estimates for every zone, then pickWithinBound. */
@@ -37,6 +44,7 @@ export function decide(
 		estLatencyMs: estimateRttMs(client, z),
 		gco2PerKwh: z.gco2PerKwh,
 		freeSlots: z.freeSlots,
+		...(z.slots !== undefined ? { slots: z.slots } : {}),
 	}));
 	return pickWithinBound(figures, boundMs, policy);
 }
@@ -52,6 +60,7 @@ export function routeOne(
 	request: SimRequest,
 	free: readonly number[],
 	policy: RoutingPolicy,
+	sizeKnown = true,
 ): number {
 	const rtt = scenario.rttMs[request.cityIndex] ?? [];
 	const figures: ZoneFigures[] = scenario.zones.map((zone, z) => ({
@@ -59,8 +68,11 @@ export function routeOne(
 		estLatencyMs: rtt[z] ?? Number.POSITIVE_INFINITY,
 		gco2PerKwh: scenario.gco2[z]?.[request.hour] ?? Number.POSITIVE_INFINITY,
 		freeSlots: free[z] ?? 0,
+		slots: zone.slots,
 	}));
-	const picked = pickWithinBound(figures, request.boundMs, policy);
+	// The Worker passes max_tokens as expectedTokens; the simulation assumes clients set it to the real length.
+	const expected = sizeKnown ? { expectedTokens: request.outputTokens } : {};
+	const picked = pickWithinBound(figures, request.boundMs, policy, expected);
 	if (picked !== null) return scenario.zones.findIndex((zone) => zone.id === picked);
 	let nearest = -1;
 	for (let z = 0; z < free.length; z++) {

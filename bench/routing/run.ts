@@ -65,7 +65,8 @@ const scenario = buildScenario(zones, cities, requests, {
 });
 
 const outcomes = new Map<string, Outcome>();
-for (const strategy of [nearest, roundRobin, carbonGreedy, ...POLICIES.map(routerStrategy)]) {
+const sizeBlind = POLICIES.filter((p) => p.name !== "latency").map((p) => routerStrategy(p, false));
+for (const strategy of [nearest, roundRobin, carbonGreedy, ...POLICIES.map((p) => routerStrategy(p)), ...sizeBlind]) {
 	outcomes.set(strategy.name, score(scenario, runOnline(scenario, strategy)));
 }
 const solveStarted = performance.now();

@@ -63,11 +63,15 @@ export const carbonGreedy: OnlineStrategy = {
 	make: (s) => (r, free) => argminFree(free, (z) => s.gco2[z]?.[r.hour] ?? Number.POSITIVE_INFINITY),
 };
 
-/** The router: hard constraints (bound, free slot), then rankZones with `policy`, as the Worker does. */
-export function routerStrategy(policy: RoutingPolicy): OnlineStrategy {
+/**
+ * The router: hard constraints (bound, free slot), then rankZones with `policy`, as the Worker does.
+ * `sizeKnown` (default true): the request carries max_tokens equal to its output length; false: no
+ * max_tokens (every request priced as median size), named `router:<policy>/no-max-tokens`.
+ */
+export function routerStrategy(policy: RoutingPolicy, sizeKnown = true): OnlineStrategy {
 	const label = policy.name === "weights" ? `weights(${policy.latency},${policy.carbon})` : policy.name;
 	return {
-		name: `router:${label}`,
-		make: (s) => (r, free) => routeOne(s, r, free, policy),
+		name: `router:${label}${sizeKnown ? "" : "/no-max-tokens"}`,
+		make: (s) => (r, free) => routeOne(s, r, free, policy, sizeKnown),
 	};
 }

@@ -43,7 +43,14 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const tenantId = c.get("tenantId");
 
 	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, tenantId);
-	const context = { model: body.model, tenantId, client: clientLocation(c.req.raw.cf, c.env), ...preferences };
+	const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
+	const context = {
+		model: body.model,
+		tenantId,
+		client: clientLocation(c.req.raw.cf, c.env),
+		...preferences,
+		...(expectedTokens !== undefined ? { expectedTokens } : {}),
+	};
 
 	// The attempt the client is waiting on; a retry in another zone replaces it.
 	let current: { zoneId: string; jobId: string } | null = null;

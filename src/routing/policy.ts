@@ -5,15 +5,21 @@
  * The score is a weighted sum of two figures, each divided by a fixed
  * reference scale so that both are unitless and comparable across requests:
  *
- *   score = (wL × estLatencyMs / 100 ms + wC × gco2PerKwh / 100 g/kWh) / (wL + wC)
+ *   score = (wL × estLatencyMs / 100 ms + wC × (gco2PerKwh + scarcity) / 100 g/kWh) / (wL + wC)
  *
- * Lower is better. Fixed scales (rather than the candidates' min-max range)
+ * Lower is better. `scarcity` (scarcity-price.ts) is the price of the zone's
+ * next slot in g/kWh: 0 while the zone is empty or its slots are unknown,
+ * rising to 200 g/kWh for its last slot, times the request's sizeFactor
+ * (250 / expected output tokens, at most 4), so that the last clean slots go
+ * to the long jobs that save the most carbon with them. It only enters the
+ * carbon term: `latency` (wC = 0) ignores it. Fixed scales (rather than the candidates' min-max range)
  * keep a score meaningful on its own, in the decision record, and stop one
  * outlier candidate from changing how the others compare. With the scales
  * equal, `balanced` (wL = wC) trades 1 ms of estimated latency for 1 g/kWh.
  * Latency bounds are hard constraints applied before ranking (constraints.ts),
  * so the score never has to defend a bound.
  */
+import { scarcityPrice } from "./scarcity-price.js";
 
 /** A routing policy: a named preset or explicit weights. */
 export type RoutingPolicy =
@@ -28,11 +34,21 @@ export interface ZoneFigures {
 	estLatencyMs: number;
 	gco2PerKwh: number;
 	freeSlots: number;
+	/** The zone's total slots; with freeSlots it sets the scarcity price. Absent: no price. */
+	slots?: number;
+}
+
+/** What the score may know about the request itself (all optional). */
+export interface RequestFigures {
+	/** Expected output tokens (the request's max_tokens); sets how much of the scarcity price it pays. */
+	expectedTokens?: number;
 }
 
 /** A zone with its policy score (lower is better). */
 export interface ScoredZone extends ZoneFigures {
 	score: number;
+	/** Scarcity price added to gco2PerKwh in the carbon term, g/kWh (0 without slots). */
+	scarcityGco2PerKwh: number;
 }
 
 /** Latency reference scale: 100 ms counts as 1 unit of score. */
@@ -61,13 +77,13 @@ export function policyWeights(policy: RoutingPolicy): { latency: number; carbon:
 	}
 }
 
-/** The score of one zone under `weights` (see the module comment for the formula). */
-export function scoreZone(zone: ZoneFigures, weights: { latency: number; carbon: number }): number {
+/** The score of one zone under `weights` (see the module comment); `scarcity` defaults to 0. */
+export function scoreZone(zone: ZoneFigures, weights: { latency: number; carbon: number }, scarcity = 0): number {
 	const total = weights.latency + weights.carbon;
 	// Parsing rejects all-zero weights; guard anyway so a score is never NaN.
 	if (!(total > 0)) return 0;
 	const latency = zone.estLatencyMs / LATENCY_SCALE_MS;
-	const carbon = zone.gco2PerKwh / CARBON_SCALE_GCO2_PER_KWH;
+	const carbon = (zone.gco2PerKwh + scarcity) / CARBON_SCALE_GCO2_PER_KWH;
 	return (weights.latency * latency + weights.carbon * carbon) / total;
 }
 
@@ -75,11 +91,19 @@ export function scoreZone(zone: ZoneFigures, weights: { latency: number; carbon:
  * Orders zones best-first (lowest score) under a policy; ties by latency then zoneId.
  * Under `latency` a tie in latency is broken by carbon before zoneId, so
  * carbon still counts when it costs nothing.
- * @example rankZones(zones, { name: "carbon" })[0]?.zoneId // the cleanest zone
+ * `request` sizes the scarcity price; without it a request counts as median size.
+ * @example rankZones(zones, { name: "carbon" })[0]?.zoneId // the cleanest zone with room
  */
-export function rankZones(zones: readonly ZoneFigures[], policy: RoutingPolicy): ScoredZone[] {
+export function rankZones(
+	zones: readonly ZoneFigures[],
+	policy: RoutingPolicy,
+	request: RequestFigures = {},
+): ScoredZone[] {
 	const weights = policyWeights(policy);
-	const scored = zones.map((zone) => ({ ...zone, score: scoreZone(zone, weights) }));
+	const scored = zones.map((zone) => {
+		const scarcity = weights.carbon > 0 ? scarcityPrice(zone, request.expectedTokens) : 0;
+		return { ...zone, scarcityGco2PerKwh: scarcity, score: scoreZone(zone, weights, scarcity) };
+	});
 	scored.sort(
 		(a, b) =>
 			a.score - b.score ||

@@ -16,6 +16,8 @@ export interface RouteContext extends HardConstraints {
 	/** Where the policy came from: header, body, tenant or default (for the record). */
 	policySource: "header" | "body" | "tenant" | "default";
 	client: ClientLocation;
+	/** Expected output tokens (the request's max_tokens), which size the scarcity price; absent: median size. */
+	expectedTokens?: number;
 }
 
 /** One zone considered for a job, with the figures the decision used. */
@@ -59,8 +61,10 @@ export const policyRouter: Router = {
 				estLatencyMs: e.estLatencyMs,
 				gco2PerKwh: e.zone.gco2PerKwh,
 				freeSlots: e.zone.freeSlots,
+				slots: e.zone.slots,
 			})),
 			context.policy,
+			context.expectedTokens === undefined ? {} : { expectedTokens: context.expectedTokens },
 		);
 		const candidates: CandidateRecord[] = ranked.map((r) => {
 			const zone = byId.get(r.zoneId);

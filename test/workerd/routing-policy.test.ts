@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { rankZones, scoreZone, type ZoneFigures } from "../../src/routing/policy.js";
 import { parsePolicy, parseTenantPolicy } from "../../src/routing/policy-parse.js";
+import { policyRouter } from "../../src/routing/router.js";
+import { SCARCITY_PRICE_MAX, SIZE_FACTOR_MAX, scarcityPrice } from "../../src/routing/scarcity-price.js";
+import { MODEL } from "./edge-fixtures.js";
+import { directoryZone } from "./routing-fixtures.js";
 
 const near: ZoneFigures = { zoneId: "near-dirty", estLatencyMs: 5, gco2PerKwh: 340, freeSlots: 4 };
 const mid: ZoneFigures = { zoneId: "mid-clean", estLatencyMs: 25, gco2PerKwh: 21, freeSlots: 4 };
@@ -41,6 +45,78 @@ describe("routing policy scores", () => {
 		expect(order({ name: "carbon" }, [b, c])).toEqual(["c-zone", "a-zone"]);
 		const twin = { ...a, zoneId: "a-twin" };
 		expect(order({ name: "balanced" }, [a, twin])).toEqual(["a-twin", "b-zone"]);
+	});
+});
+
+describe("scarcity price", () => {
+	// A clean zone with its last slot free, and a dirtier zone that is nearly empty.
+	const cleanNearlyFull: ZoneFigures = {
+		zoneId: "clean-full",
+		estLatencyMs: 20,
+		gco2PerKwh: 30,
+		freeSlots: 1,
+		slots: 10,
+	};
+	const dirtierFree: ZoneFigures = {
+		zoneId: "dirtier-free",
+		estLatencyMs: 20,
+		gco2PerKwh: 100,
+		freeSlots: 10,
+		slots: 10,
+	};
+	const pair = [cleanNearlyFull, dirtierFree];
+	const first = (policy: Parameters<typeof rankZones>[1], expectedTokens?: number) =>
+		rankZones(pair, policy, expectedTokens === undefined ? {} : { expectedTokens })[0]?.zoneId;
+
+	it("makes a short request yield a nearly full clean zone to a slightly dirtier free one", () => {
+		expect(first({ name: "carbon" }, 100)).toBe("dirtier-free");
+		expect(first({ name: "balanced" }, 100)).toBe("dirtier-free");
+	});
+
+	it("keeps the last clean slot for a long request", () => {
+		expect(first({ name: "carbon" }, 1_000)).toBe("clean-full");
+		expect(first({ name: "balanced" }, 1_000)).toBe("clean-full");
+	});
+
+	it("charges the full price for a zone's last slot and little for an empty zone's first", () => {
+		expect(scarcityPrice(cleanNearlyFull, 250)).toBeCloseTo(SCARCITY_PRICE_MAX, 9);
+		expect(scarcityPrice(dirtierFree, 250)).toBeLessThan(SCARCITY_PRICE_MAX * 0.1);
+		expect(scarcityPrice({ freeSlots: 10, slots: 10 }, 250)).toBeGreaterThan(0);
+	});
+
+	it("caps how much a tiny request pays, and prices nothing when slots are unknown", () => {
+		expect(scarcityPrice(cleanNearlyFull, 1)).toBeCloseTo(SCARCITY_PRICE_MAX * SIZE_FACTOR_MAX, 9);
+		expect(scarcityPrice({ freeSlots: 1 }, 1)).toBe(0);
+		const ranked = rankZones([{ ...cleanNearlyFull, slots: undefined }], { name: "carbon" });
+		expect(ranked[0]?.scarcityGco2PerKwh).toBe(0);
+		expect(ranked[0]?.score).toBeCloseTo(0.3, 9);
+	});
+
+	it("leaves the latency policy untouched by utilisation", () => {
+		const nearFull = { ...cleanNearlyFull, zoneId: "near-full", estLatencyMs: 5 };
+		const ranked = rankZones([dirtierFree, nearFull], { name: "latency" }, { expectedTokens: 16 });
+		expect(ranked.map((z) => z.zoneId)).toEqual(["near-full", "dirtier-free"]);
+		expect(ranked.every((z) => z.scarcityGco2PerKwh === 0)).toBe(true);
+	});
+
+	it("is applied by the Worker's router from the zone's slots and the request's max_tokens", () => {
+		const directory = {
+			fetchedAt: 1,
+			zones: [
+				directoryZone({ zoneId: "eu-clean", gco2PerKwh: 30, slots: 10, freeSlots: 1 }),
+				directoryZone({ zoneId: "eu-dirtier", gco2PerKwh: 100, slots: 10, freeSlots: 10 }),
+			],
+		};
+		const client = { lat: 50.11, lon: 8.68, source: "cf" as const };
+		const base = {
+			model: MODEL,
+			tenantId: "t",
+			policy: { name: "carbon" as const },
+			policySource: "header" as const,
+			client,
+		};
+		expect(policyRouter.route({ ...base, expectedTokens: 100 }, directory).candidates[0]?.zoneId).toBe("eu-dirtier");
+		expect(policyRouter.route({ ...base, expectedTokens: 1_000 }, directory).candidates[0]?.zoneId).toBe("eu-clean");
 	});
 });
 
