@@ -25,6 +25,7 @@ import {
 	type WhoamiResponse,
 	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
+import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.js";
 import type { TokenSource } from "./jwt.js";
 
 /** The edge answered with a non-2xx status and (usually) the standard error body. */
@@ -58,18 +59,19 @@ export interface EdgeClientOptions {
 	tokens?: TokenSource;
 	/** Timeout for requests other than poll, in ms. Default 15 000. */
 	timeoutMs?: number;
-	fetch?: typeof fetch;
+	/** Replaces the node:http client (tests). Default httpFetch. */
+	fetch?: HttpFetch;
 }
 
 export class EdgeClient {
 	private readonly base: string;
 	private readonly timeoutMs: number;
-	private readonly doFetch: typeof fetch;
+	private readonly doFetch: HttpFetch;
 
 	constructor(private readonly options: EdgeClientOptions) {
 		this.base = options.edgeUrl.replace(/\/+$/, "");
 		this.timeoutMs = options.timeoutMs ?? 15_000;
-		this.doFetch = options.fetch ?? fetch;
+		this.doFetch = options.fetch ?? httpFetch;
 	}
 
 	/** Trades an enrollment token for an identity (no auth). */
@@ -126,7 +128,7 @@ export class EdgeClient {
 		}
 		const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
 		const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
-		let res: Response;
+		let res: HttpResponse;
 		let text: string;
 		try {
 			res = await this.doFetch(`${this.base}${path}`, {

@@ -4,21 +4,6 @@
  * buffers bytes until a blank line ends an event, per the WHATWG SSE rules.
  */
 
-/** Reads a web ReadableStream as an async iterable (the DOM typings lack its async iterator). */
-export async function* readChunks(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
-	const reader = stream.getReader();
-	try {
-		for (;;) {
-			const { done, value } = await reader.read();
-			if (done) return;
-			yield value;
-		}
-	} finally {
-		// Cancelling tells fetch to drop the connection when the consumer stops early.
-		await reader.cancel().catch(() => undefined);
-	}
-}
-
 /** Yields the `data` of each event (multiple data lines joined by "\n"); comments and other fields are skipped. */
 export async function* parseSse(body: AsyncIterable<Uint8Array>): AsyncGenerator<string> {
 	const decoder = new TextDecoder();

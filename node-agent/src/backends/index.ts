@@ -2,6 +2,7 @@
  * Picks the backend named by the configuration, so commands depend on one
  * factory instead of on every implementation.
  */
+import type { HttpFetch } from "../http-fetch.js";
 import { createOllamaBackend } from "./ollama.js";
 import { createOpenAiBackend } from "./openai-compatible.js";
 import { createSimulatedBackend } from "./simulated.js";
@@ -16,8 +17,8 @@ export interface BackendConfig {
 	backendApiKey?: string | undefined;
 	models: string[];
 	simTokensPerSecond: number;
-	/** Replaces global fetch (tests, doctor). */
-	fetch?: typeof fetch;
+	/** Replaces the node:http client (tests, doctor). */
+	fetch?: HttpFetch;
 }
 
 /** Creates the backend `config.backend` names. */

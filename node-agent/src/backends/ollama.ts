@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
-import { readChunks } from "../sse-parse.js";
+import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { readLines } from "./ndjson.js";
 import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
@@ -15,7 +15,7 @@ import { type Backend, BackendError, type ChatPart, type FinishReason } from "./
 export interface OllamaBackendOptions {
 	/** Server root, e.g. http://127.0.0.1:11434; `/api/...` is appended. */
 	url: string;
-	fetch?: typeof fetch;
+	fetch?: HttpFetch;
 }
 
 const tagsSchema = z.object({ models: z.array(z.object({ name: z.string(), model: z.string().optional() })) });
@@ -58,10 +58,10 @@ export function ollamaChatBody(model: string, req: InferenceRequest): Record<str
 /** Creates the Ollama native backend. */
 export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 	const base = options.url.replace(/\/+$/, "");
-	const doFetch = options.fetch ?? fetch;
+	const doFetch = options.fetch ?? httpFetch;
 
-	async function request(path: string, init: RequestInit): Promise<Response> {
-		let res: Response;
+	async function request(path: string, init: HttpRequestInit): Promise<HttpResponse> {
+		let res: HttpResponse;
 		try {
 			res = await doFetch(`${base}${path}`, { ...init, headers: { "content-type": "application/json" } });
 		} catch (err) {
@@ -83,9 +83,8 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
 			const body = JSON.stringify(ollamaChatBody(model, req));
 			const res = await request("/api/chat", { method: "POST", body, signal });
-			if (!res.body) throw new BackendError("backend_error", "backend sent no response body", false);
 			try {
-				for await (const line of readLines(readChunks(res.body))) {
+				for await (const line of readLines(res.body)) {
 					let json: unknown;
 					try {
 						json = JSON.parse(line);

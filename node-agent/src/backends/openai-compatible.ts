@@ -6,7 +6,8 @@
  */
 import { z } from "zod";
 import type { InferenceRequest, TokenUsage } from "../../../src/protocol/agent-wire.js";
-import { parseSse, readChunks } from "../sse-parse.js";
+import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
+import { parseSse } from "../sse-parse.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
 
@@ -15,7 +16,7 @@ export interface OpenAiBackendOptions {
 	url: string;
 	/** Sent as `Authorization: Bearer` when set. */
 	apiKey?: string | undefined;
-	fetch?: typeof fetch;
+	fetch?: HttpFetch;
 }
 
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
@@ -41,14 +42,14 @@ function finishReasonOf(raw: string): FinishReason {
 /** Creates the OpenAI-compatible backend. */
 export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 	const base = options.url.replace(/\/+$/, "");
-	const doFetch = options.fetch ?? fetch;
+	const doFetch = options.fetch ?? httpFetch;
 	const headers = (): Record<string, string> => ({
 		"content-type": "application/json",
 		...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
 	});
 
-	async function request(path: string, init: RequestInit): Promise<Response> {
-		let res: Response;
+	async function request(path: string, init: HttpRequestInit): Promise<HttpResponse> {
+		let res: HttpResponse;
 		try {
 			res = await doFetch(`${base}${path}`, { ...init, headers: headers() });
 		} catch (err) {
@@ -70,11 +71,10 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
 			const body = { ...req, model, stream: true, stream_options: { include_usage: true } };
 			const res = await request("/v1/chat/completions", { method: "POST", body: JSON.stringify(body), signal });
-			if (!res.body) throw new BackendError("backend_error", "backend sent no response body", false);
 			let finish: FinishReason | null = null;
 			let usage: TokenUsage | null = null;
 			try {
-				for await (const data of parseSse(readChunks(res.body))) {
+				for await (const data of parseSse(res.body)) {
 					if (data.trim() === "[DONE]") break;
 					let json: unknown;
 					try {

@@ -7,6 +7,7 @@
  */
 import { createBackend } from "../backends/index.js";
 import type { AgentConfig } from "../config.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient, EdgeHttpError } from "../edge-client.js";
 import { type Identity, loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
@@ -22,7 +23,7 @@ export interface Finding {
 }
 
 /** Runs every check; `fetchImpl` lets tests point it at fakes. */
-export async function diagnose(config: AgentConfig, fetchImpl?: typeof fetch): Promise<Finding[]> {
+export async function diagnose(config: AgentConfig, fetchImpl?: HttpFetch): Promise<Finding[]> {
 	const findings: Finding[] = [{ check: "config", status: "ok", detail: `valid (backend ${config.backend})` }];
 	let identity: Identity | null = null;
 	try {
@@ -70,7 +71,7 @@ export async function diagnose(config: AgentConfig, fetchImpl?: typeof fetch): P
 	return findings;
 }
 
-async function checkAccepted(identity: Identity, edgeUrl: string, f: { fetch?: typeof fetch }): Promise<Finding> {
+async function checkAccepted(identity: Identity, edgeUrl: string, f: { fetch?: HttpFetch }): Promise<Finding> {
 	try {
 		const who = await new EdgeClient({ edgeUrl, tokens: createTokenSource(identity), timeoutMs: 5000, ...f }).whoami();
 		return { check: "accepted", status: "ok", detail: `the edge accepts ${who.nodeId} (zone ${who.zoneId})` };
@@ -90,7 +91,7 @@ async function checkAccepted(identity: Identity, edgeUrl: string, f: { fetch?: t
 	}
 }
 
-async function checkBackend(config: AgentConfig, fetchImpl?: typeof fetch): Promise<Finding> {
+async function checkBackend(config: AgentConfig, fetchImpl?: HttpFetch): Promise<Finding> {
 	const backend = createBackend({ ...config, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 	try {
 		const models = await backend.listModels(AbortSignal.timeout(5000));
@@ -136,7 +137,7 @@ export function formatFindings(findings: Finding[]): string {
 }
 
 /** Prints the findings; exit 0 when nothing failed, 1 otherwise. */
-export async function doctorCommand(config: AgentConfig, fetchImpl?: typeof fetch): Promise<number> {
+export async function doctorCommand(config: AgentConfig, fetchImpl?: HttpFetch): Promise<number> {
 	const findings = await diagnose(config, fetchImpl);
 	process.stdout.write(`${formatFindings(findings)}\n`);
 	return findings.some((x) => x.status === "fail") ? 1 : 0;

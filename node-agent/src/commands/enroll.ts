@@ -5,13 +5,14 @@
  * the edge already knows.
  */
 import type { AgentConfig } from "../config.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient } from "../edge-client.js";
 import { generateKeyPair, hasIdentity, identityPath, saveIdentity } from "../identity.js";
 import type { Logger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
 
 /** Enrolls this node; resolves with the process exit code. */
-export async function enrollCommand(config: AgentConfig, logger: Logger, fetchImpl?: typeof fetch): Promise<number> {
+export async function enrollCommand(config: AgentConfig, logger: Logger, fetchImpl?: HttpFetch): Promise<number> {
 	if (!config.edgeUrl) {
 		logger.error("edgeUrl: required; pass --edge <url> or set ARCNET_EDGE_URL");
 		return 64;

@@ -8,13 +8,14 @@
  * rename. A running agent must be restarted to pick up the new key.
  */
 import type { AgentConfig } from "../config.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient } from "../edge-client.js";
 import { generateKeyPair, loadIdentity, saveIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
 
 /** Rotates this node's key; resolves with the process exit code (0). Edge errors propagate to main. */
-export async function rotateKeyCommand(config: AgentConfig, logger: Logger, fetchImpl?: typeof fetch): Promise<number> {
+export async function rotateKeyCommand(config: AgentConfig, logger: Logger, fetchImpl?: HttpFetch): Promise<number> {
 	const identity = loadIdentity(config.stateDir);
 	const edge = new EdgeClient({
 		edgeUrl: config.edgeUrl ?? identity.edgeUrl,
