@@ -49,7 +49,11 @@ export const httpFetch: HttpFetch = (url, init = {}) =>
 		const send = target.protocol === "https:" ? httpsRequest : httpRequest;
 		const headers: Record<string, string> = { ...init.headers };
 		if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
-		const req = send(target, { method: init.method ?? "GET", headers, ...(init.signal ? { signal: init.signal } : {}) });
+		const req = send(target, {
+			method: init.method ?? "GET",
+			headers,
+			...(init.signal ? { signal: init.signal } : {}),
+		});
 		req.on("error", reject);
 		req.once("response", (res) => resolve(wrap(res)));
 		req.end(init.body);

@@ -7,8 +7,8 @@
  */
 import { createBackend } from "../backends/index.js";
 import type { AgentConfig } from "../config.js";
-import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient, EdgeHttpError } from "../edge-client.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { type Identity, loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import { errorMessage } from "../logger.js";

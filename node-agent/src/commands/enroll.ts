@@ -5,8 +5,8 @@
  * the edge already knows.
  */
 import type { AgentConfig } from "../config.js";
-import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient } from "../edge-client.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { generateKeyPair, hasIdentity, identityPath, saveIdentity } from "../identity.js";
 import type { Logger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";

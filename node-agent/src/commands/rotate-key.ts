@@ -8,8 +8,8 @@
  * rename. A running agent must be restarted to pick up the new key.
  */
 import type { AgentConfig } from "../config.js";
-import type { HttpFetch } from "../http-fetch.js";
 import { EdgeClient } from "../edge-client.js";
+import type { HttpFetch } from "../http-fetch.js";
 import { generateKeyPair, loadIdentity, saveIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
