@@ -2,7 +2,9 @@
  * `npm run dev`: the whole system on one machine, offline. It builds the agent
  * bundle when stale, creates .dev.vars on first run, applies the local D1
  * migrations, starts the Worker with `wrangler dev` on http://127.0.0.1:8787
- * and a simulated fleet of agents in six zones, and prints how to call it.
+ * and a simulated fleet of agents in six zones, fires the carbon Cron Trigger
+ * once and then every 5 minutes (wrangler dev does not), and prints how to
+ * call it.
  * Ctrl-C or SIGTERM drains the agents, stops wrangler and exits 0; a second
  * signal kills everything at once.
  *
@@ -15,6 +17,7 @@ import { applyLocalMigrations, type LocalEdge, REPO_ROOT, startLocalEdge } from 
 import type { ManagedProcess } from "../test/support/managed-process.js";
 import { ensureAgentBundle } from "./agent-bundle.js";
 import { intFlag, parseFlagsOrExit } from "./cli-flags.js";
+import { startCarbonCron } from "./dev-carbon-cron.js";
 import { DEV_MODELS, devFleet, specsWithValidIdentity, startFleet } from "./dev-fleet.js";
 import { ensureDevVars } from "./dev-vars.js";
 
@@ -46,6 +49,7 @@ function quietAgentTraffic(print: (line: string) => void): (line: string) => voi
 
 let edge: LocalEdge | undefined;
 let agents: ManagedProcess[] = [];
+let stopCarbonCron: (() => void) | undefined;
 let stopping = false;
 let firstSignalAt = 0;
 
@@ -60,6 +64,7 @@ async function shutdown(signal: string): Promise<void> {
 	}
 	stopping = true;
 	firstSignalAt = Date.now();
+	stopCarbonCron?.();
 	say(`${signal}: draining ${agents.length} agents, then stopping wrangler (signal again to force)`);
 	await Promise.all(agents.map((a) => a.stop(40_000)));
 	await edge?.stop();
@@ -99,6 +104,7 @@ async function main(): Promise<void> {
 		onLine: quietAgentTraffic(printer("wrangler", 2)),
 	});
 	if (stopping) return;
+	stopCarbonCron = startCarbonCron(url, printer("carbon-cron", 1));
 	agents = await startFleet(edge, specs, valid, say);
 	for (const agent of agents) {
 		agent.exited.then((status) => {
