@@ -65,9 +65,10 @@ export class GeozoneDO extends DurableObject<Env> {
 		const parsed = this.#parse(pollInputSchema, input, "poll");
 		const pending = pollJobs(this.#zone, parsed);
 		await this.#replan();
-		const jobs = await pending;
-		if (jobs.length > 0) await this.#replan();
-		return jobs;
+		// No second re-plan after the wait: a waiter only gets jobs from dispatchQueued, and every
+		// caller of it (submit, postEvents, release, the alarm) re-plans in its own call; skipping
+		// it keeps a storage round off the path of the job to the agent.
+		return pending;
 	}
 
 	/** Applies a node's job events under its lease; retried events are skipped, gaps refused. Renews the lease. */
