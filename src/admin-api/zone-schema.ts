@@ -37,7 +37,7 @@ const zoneFields = {
 export const createZoneSchema = z.object({ id: zoneIdSchema, ...zoneFields, enabled: z.boolean().optional() }).strict();
 export type CreateZone = z.output<typeof createZoneSchema>;
 
-/** PATCH /admin/v1/zones/:id body: any fields but the id, at least one. */
+/** PATCH /admin/v1/zones/:id body: one or more fields, never the id. */
 export const patchZoneSchema = z
 	.object({ ...zoneFields, enabled: z.boolean() })
 	.partial()

@@ -10,7 +10,7 @@ import { geozones } from "./schema.js";
 /** A catalogue row as written (regions as a JSON array text, as stored). */
 export type ZoneInsert = typeof geozones.$inferInsert;
 
-/** The fields a PATCH may change: any of the row's except the id. */
+/** The fields a PATCH may change: every column of the row except the id. */
 export type ZoneChanges = Partial<Omit<ZoneInsert, "id">>;
 
 /** Inserts `zone`; returns false (and writes nothing) when its id is taken. */

@@ -15,7 +15,7 @@ export type ExclusionReason = "region" | "no_live_node" | "model" | "capacity" |
 /** The request's hard constraints. */
 export interface HardConstraints {
 	model: string;
-	/** Region tags (e.g. `eu`, `de`); a zone qualifies with any of them. Absent or empty: any region. */
+	/** Region tags (e.g. `eu`, `de`); a zone qualifies if it carries one of them. Absent or empty: every region qualifies. */
 	regions?: readonly string[];
 	/** Upper bound (ms) on the zone's estimated latency; absent: no bound. */
 	maxLatencyMs?: number;
