@@ -64,11 +64,11 @@ export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: str
 
 /** Deletes finished jobs flushed more than FINISHED_RETENTION_MS ago; returns how many. */
 export function purgeFinished(state: ZoneState): number {
-	return state.sql.exec(
-		`DELETE FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL AND finished_at <= ?
-		 AND status IN ('succeeded', 'failed', 'cancelled', 'expired')`,
-		state.now() - FINISHED_RETENTION_MS,
-	).rowsWritten;
+	const purgeable = `SELECT job_id FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL AND finished_at <= ?
+		 AND status IN ('succeeded', 'failed', 'cancelled', 'expired')`;
+	const before = state.now() - FINISHED_RETENTION_MS;
+	state.sql.exec(`DELETE FROM job_output WHERE job_id IN (${purgeable})`, before);
+	return state.sql.exec(`DELETE FROM jobs WHERE job_id IN (${purgeable})`, before).rowsWritten;
 }
 
 /** When the next flushed, finished job may be purged, or null. */

@@ -6,6 +6,7 @@
 import type { JobEvent } from "../../src/protocol/agent-wire.js";
 import type { PostEventsInput, PostEventsResult } from "./contract.js";
 import { dispatchQueued } from "./dispatch.js";
+import { appendOutput } from "./job-output-store.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { failJob, requeueJob, succeedJob } from "./job-transitions.js";
 import { recordTtft } from "./moving-averages.js";
@@ -79,6 +80,7 @@ function applyOne(state: ZoneState, row: JobRow, event: JobEvent): "continue" | 
 			).rowsWritten;
 			if (first > 0 && row.leased_at !== null) recordTtft(state, now - row.leased_at);
 			state.sql.exec("UPDATE jobs SET status = 'running', has_output = 1 WHERE job_id = ?", row.job_id);
+			appendOutput(state.sql, row.job_id, event.seq, event.text);
 			state.streams.send(row.job_id, { type: "delta", text: event.text });
 			return "continue";
 		}

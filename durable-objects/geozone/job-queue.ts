@@ -41,6 +41,19 @@ export type JobRow = {
 	est_energy_j: number | null;
 	est_gco2: number | null;
 	est_gpu_class: string | null;
+	/** sync (a client waits on the stream) or async (POST /v1/jobs) (schema v3). */
+	kind: "sync" | "async";
+	/** The API key the job came with; null for the dev key (schema v3). */
+	api_key_id: string | null;
+	/** Async jobs: where and how to announce completion (schema v3). */
+	webhook_url: string | null;
+	webhook_secret: string | null;
+	/** null (no webhook), pending, delivered or failed (schema v3). */
+	webhook_status: string | null;
+	webhook_attempts: number;
+	webhook_next_at: number | null;
+	/** When a finished job and its output are deleted (epoch ms); null uses the zone's default (schema v3). */
+	expires_at: number | null;
 };
 
 /** Writes a new queued job. Throws if the job id is already known to the zone. */

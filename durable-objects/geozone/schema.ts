@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
 type Step = string | ((sql: SqlStorage) => void);
@@ -63,6 +63,24 @@ const migrations: Record<number, Step[]> = {
 		addColumn("jobs", "est_energy_j", "REAL"),
 		addColumn("jobs", "est_gco2", "REAL"),
 		addColumn("jobs", "est_gpu_class", "TEXT"),
+	],
+	// Durable output (a stream can be resumed after an eviction; async results are read from it),
+	// and the fields of asynchronous jobs: the API key, webhook delivery and retention.
+	3: [
+		`CREATE TABLE IF NOT EXISTS job_output (
+			job_id TEXT NOT NULL,
+			seq INTEGER NOT NULL,
+			text TEXT NOT NULL,
+			PRIMARY KEY (job_id, seq)
+		) WITHOUT ROWID`,
+		addColumn("jobs", "kind", "TEXT NOT NULL DEFAULT 'sync'"),
+		addColumn("jobs", "api_key_id", "TEXT"),
+		addColumn("jobs", "webhook_url", "TEXT"),
+		addColumn("jobs", "webhook_secret", "TEXT"),
+		addColumn("jobs", "webhook_status", "TEXT"),
+		addColumn("jobs", "webhook_attempts", "INTEGER NOT NULL DEFAULT 0"),
+		addColumn("jobs", "webhook_next_at", "INTEGER"),
+		addColumn("jobs", "expires_at", "INTEGER"),
 	],
 };
 

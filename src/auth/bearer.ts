@@ -28,6 +28,15 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 		throw new AuthenticationError("Incorrect API key provided.");
 	}
 	c.set("tenantId", DEV_TENANT_ID);
+	c.set("client", {
+		tenantId: DEV_TENANT_ID,
+		keyId: null,
+		keyPrefix: "dev",
+		scopes: ["inference", "jobs"],
+		allowedModels: null,
+		allowedRegions: null,
+		limits: { ratePerMinute: null, maxConcurrent: null, dailyTokens: null },
+	});
 	await next();
 };
 

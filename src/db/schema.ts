@@ -4,7 +4,7 @@
  * wrangler and the tests apply those same files.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** The geozone catalogue, seeded from catalogue/zones.csv. */
 export const geozones = sqliteTable("geozones", {
@@ -32,7 +32,74 @@ export const tenants = sqliteTable("tenants", {
 	createdAt: integer("created_at").notNull(),
 	/** The routing policy used when a request names none: latency, carbon, balanced (default) or weights JSON. */
 	defaultPolicy: text("default_policy"),
+	/** Limits for every key of the tenant that sets none of its own; null means the deployment default. */
+	rateLimitPerMinute: integer("rate_limit_per_minute"),
+	maxConcurrent: integer("max_concurrent"),
+	dailyTokenQuota: integer("daily_token_quota"),
+	/** A disabled tenant's keys are refused (epoch ms; null while enabled). */
+	disabledAt: integer("disabled_at"),
 });
+
+/**
+ * Client API keys. A key is shown once at creation; only its SHA-256 is kept,
+ * with a short public prefix to find the row and to name the key in logs.
+ */
+export const apiKeys = sqliteTable(
+	"api_keys",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id")
+			.notNull()
+			.references(() => tenants.id),
+		/** The key's public prefix, e.g. `ak_3f9a1c2e7b`, unique: the lookup column. */
+		prefix: text("prefix").notNull().unique(),
+		/** Hex SHA-256 of the whole key. Never returned by any endpoint. */
+		keyHash: text("key_hash").notNull(),
+		name: text("name").notNull(),
+		/** JSON array of scopes: inference, jobs, admin. */
+		scopes: text("scopes").notNull(),
+		/** JSON array of the models the key may use; null means any. */
+		allowedModels: text("allowed_models"),
+		/** JSON array of region tags the key's jobs may run in; null means any. */
+		allowedRegions: text("allowed_regions"),
+		/** Per-key limits; null inherits the tenant's, then the deployment default. */
+		rateLimitPerMinute: integer("rate_limit_per_minute"),
+		maxConcurrent: integer("max_concurrent"),
+		dailyTokenQuota: integer("daily_token_quota"),
+		createdAt: integer("created_at").notNull(),
+		expiresAt: integer("expires_at"),
+		revokedAt: integer("revoked_at"),
+		lastUsedAt: integer("last_used_at"),
+	},
+	(t) => [index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+/**
+ * Asynchronous jobs (POST /v1/jobs): which zone holds each one, and the
+ * Idempotency-Key it was submitted with. The job itself, its state and its
+ * result live in that zone's GeozoneDO until the retention time passes.
+ */
+export const asyncJobs = sqliteTable(
+	"async_jobs",
+	{
+		id: text("id").primaryKey(),
+		tenantId: text("tenant_id").notNull(),
+		/** The zone whose GeozoneDO holds the job; null until a zone accepted it. */
+		zoneId: text("zone_id"),
+		model: text("model").notNull(),
+		/** The client's Idempotency-Key header, unique per tenant; null when not sent. */
+		idempotencyKey: text("idempotency_key"),
+		/** Hex SHA-256 of the canonical request body: a reused key with another body is refused. */
+		requestHash: text("request_hash").notNull(),
+		createdAt: integer("created_at").notNull(),
+		/** When the job and its result are forgotten (epoch ms). */
+		expiresAt: integer("expires_at").notNull(),
+	},
+	(t) => [
+		uniqueIndex("async_jobs_idempotency_idx").on(t.tenantId, t.idempotencyKey),
+		index("async_jobs_expires_idx").on(t.expiresAt),
+	],
+);
 
 /** Enrolled GPU nodes and the Ed25519 public key each one signs with. */
 export const nodes = sqliteTable(
@@ -146,6 +213,12 @@ export const jobs = sqliteTable(
 		estGco2: real("est_gco2"),
 		/** JSON of the routing decision: candidates, scores, chosen zone. */
 		routing: text("routing").notNull().default(sql`'{}'`),
+		/** The API key the job was submitted with (api_keys.id); null for the dev key. */
+		apiKeyId: text("api_key_id"),
+		/** sync (chat completion, JSON or SSE) or async (POST /v1/jobs). */
+		kind: text("kind", { enum: ["sync", "async"] })
+			.notNull()
+			.default("sync"),
 	},
 	(t) => [
 		index("jobs_zone_received_idx").on(t.zoneId, t.receivedAt),

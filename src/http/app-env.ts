@@ -1,4 +1,5 @@
 /** The Hono environment of the edge app: bindings plus per-request variables set by auth middleware. */
+import type { ClientIdentity } from "../auth/client-identity.js";
 import type { AuthenticatedNode } from "../auth/node-identity.js";
 
 export interface AppEnv {
@@ -6,6 +7,8 @@ export interface AppEnv {
 	Variables: {
 		/** Set by the client API key check. */
 		tenantId: string;
+		/** Set by the client API key check: the key, its scopes, restrictions and limits. */
+		client: ClientIdentity;
 		/** Set by the agent JWT check. */
 		node: AuthenticatedNode;
 	};
