@@ -7,12 +7,16 @@ import { Hono } from "hono";
 import { adminRoutes } from "./admin-api/routes.js";
 import { agentRoutes } from "./agent-api/routes.js";
 import type { AppEnv } from "./http/app-env.js";
+import { bodyLimit } from "./http/body-limit.js";
+import { headerLimits } from "./http/header-limits.js";
 import { notFound, onError } from "./http/on-error.js";
 import { openaiRoutes } from "./openai/routes.js";
 
 /** Builds the app; stateless, so one instance per isolate is fine. */
 export function createApp(): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
+	// Input caps before any route (docs/security.md, "Input limits").
+	app.use("*", headerLimits, bodyLimit);
 	app.get("/healthz", (c) => c.json({ ok: true }));
 	app.route("/v1", openaiRoutes);
 	app.route("/agent/v1", agentRoutes);

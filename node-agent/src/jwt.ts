@@ -44,7 +44,7 @@ export function createTokenSource(identity: Identity, now: () => number = Date.n
 			const token = signEdDsaJwt(
 				key,
 				{ kid: identity.nodeId },
-				{ sub: identity.nodeId, aud: identity.audience, iat: nowS, exp, jti: randomUUID() },
+				{ iss: identity.nodeId, sub: identity.nodeId, aud: identity.audience, iat: nowS, exp, jti: randomUUID() },
 			);
 			cached = { token, exp };
 			return token;

@@ -2,8 +2,11 @@
  * Agent authentication (design decision 5): every agent request carries a
  * short-lived EdDSA JWT signed with the node's enrolled Ed25519 key. The
  * check is explicit about everything jose would otherwise leave open: the
- * algorithm, audience, maximum age, clock tolerance, and that `sub` names the
- * same node as the header's `kid`.
+ * algorithm (EdDSA only), audience, expiry, not-before, maximum age, clock
+ * tolerance, and that `sub` (and `iss`, when present) name the same node as
+ * the header's `kid`. Earlier agents send no `iss`, so it stays optional.
+ * There is no jti replay check: an agent reuses one token for ~45 s by design
+ * (docs/security.md, "JWT rules").
  */
 import type { MiddlewareHandler } from "hono";
 import { decodeProtectedHeader, importJWK, jwtVerify } from "jose";
@@ -47,6 +50,7 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 	if (recallVerifiedToken(jwt, node.publicKeyJwk) === node.id) return { nodeId: node.id, zoneId: node.zoneId };
 
 	let payloadSub: string | undefined;
+	let payloadIss: string | undefined;
 	try {
 		const key = await importJWK(JSON.parse(node.publicKeyJwk), "EdDSA");
 		const { payload } = await jwtVerify(jwt, key, {
@@ -57,13 +61,20 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 			requiredClaims: ["sub", "iat", "exp"],
 		});
 		payloadSub = payload.sub;
-		if (payloadSub === kid && payload.iat !== undefined && payload.exp !== undefined) {
+		payloadIss = payload.iss;
+		if (
+			payloadSub === kid &&
+			(payloadIss === undefined || payloadIss === kid) &&
+			payload.iat !== undefined &&
+			payload.exp !== undefined
+		) {
 			rememberVerifiedToken(jwt, { nodeId: kid, publicKeyJwk: node.publicKeyJwk, iat: payload.iat, exp: payload.exp });
 		}
 	} catch (err) {
 		refuse(err instanceof Error ? err.message : "verification failed");
 	}
 	if (payloadSub !== kid) refuse("sub must equal kid");
+	if (payloadIss !== undefined && payloadIss !== kid) refuse("iss must equal kid when present");
 	return { nodeId: node.id, zoneId: node.zoneId };
 }
 

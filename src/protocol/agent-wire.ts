@@ -5,7 +5,7 @@
  * bundle imports it, so neither side can drift.
  */
 import { z } from "zod";
-import { chatMessageSchema } from "./openai.js";
+import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./openai.js";
 
 /** Node ids are minted at enrollment: `node_` followed by 24 lowercase base32 characters. */
 export const nodeIdSchema = z.string().regex(/^node_[a-z0-9]{8,40}$/, "a node id like node_abc123…");
@@ -77,11 +77,11 @@ export type WhoamiResponse = z.infer<typeof whoamiResponseSchema>;
 
 /** The inference request a job carries to the node: the OpenAI chat body, minus routing extras. */
 export const inferenceRequestSchema = z.object({
-	messages: z.array(chatMessageSchema).min(1),
-	max_tokens: z.number().int().positive().optional(),
+	messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES),
+	max_tokens: z.number().int().positive().max(MAX_TOKENS_CEILING).optional(),
 	temperature: z.number().min(0).max(2).optional(),
 	top_p: z.number().gt(0).max(1).optional(),
-	stop: z.array(z.string()).max(4).optional(),
+	stop: z.array(z.string().max(1000)).max(4).optional(),
 	seed: z.number().int().optional(),
 });
 export type InferenceRequest = z.infer<typeof inferenceRequestSchema>;

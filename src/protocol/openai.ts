@@ -6,12 +6,21 @@
  */
 import { z } from "zod";
 
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string() });
+/** Most messages in one request (docs/security.md, "Input limits"). */
+export const MAX_MESSAGES = 256;
+/** Most characters of one message's content (a string, or one text part). */
+export const MAX_MESSAGE_CHARS = 262_144;
+/** Most text parts in one message's content array. */
+export const MAX_CONTENT_PARTS = 64;
+/** Highest max_tokens / max_completion_tokens the edge accepts. */
+export const MAX_TOKENS_CEILING = 32_768;
+
+const textPartSchema = z.object({ type: z.literal("text"), text: z.string().max(MAX_MESSAGE_CHARS) });
 
 /** One chat message. Content may be a string or OpenAI's array of text parts. */
 export const chatMessageSchema = z.object({
 	role: z.enum(["system", "user", "assistant", "tool", "developer"]),
-	content: z.union([z.string(), z.array(textPartSchema)]),
+	content: z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(textPartSchema).max(MAX_CONTENT_PARTS)]),
 	name: z.string().max(64).optional(),
 });
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
@@ -30,15 +39,15 @@ export type ArcnetOptions = z.infer<typeof arcnetOptionsSchema>;
 /** POST /v1/chat/completions body. Unknown OpenAI fields are accepted and ignored. */
 export const chatCompletionRequestSchema = z.looseObject({
 	model: z.string().min(1).max(200),
-	messages: z.array(chatMessageSchema).min(1),
+	messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES),
 	stream: z.boolean().optional(),
 	stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-	max_tokens: z.number().int().positive().optional(),
-	max_completion_tokens: z.number().int().positive().optional(),
+	max_tokens: z.number().int().positive().max(MAX_TOKENS_CEILING).optional(),
+	max_completion_tokens: z.number().int().positive().max(MAX_TOKENS_CEILING).optional(),
 	temperature: z.number().min(0).max(2).optional(),
 	top_p: z.number().gt(0).max(1).optional(),
 	n: z.literal(1, { error: "only n=1 is supported" }).optional(),
-	stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+	stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(4)]).nullish(),
 	seed: z.number().int().optional(),
 	user: z.string().max(256).optional(),
 	arcnet: arcnetOptionsSchema.optional(),
