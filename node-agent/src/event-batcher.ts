@@ -41,6 +41,11 @@ const nextMacrotask = () => new Promise<void>((resolve) => setImmediate(resolve)
 const MAX_DELTA_CHARS = 256_000;
 /** Largest number of events per post (the wire allows 1000). */
 const MAX_EVENTS = 500;
+/**
+ * Most delta characters per post: 256k characters stay under the edge's 2 MiB
+ * cap on an events post even as 3-byte UTF-8 with JSON escaping to spare.
+ */
+const MAX_BATCH_CHARS = 256_000;
 
 export class EventBatcher {
 	private pending: PendingEvent[] = [];
@@ -61,7 +66,11 @@ export class EventBatcher {
 	/** Queues an event; when no post is in flight it leaves after the current macrotask, with whatever joined it. */
 	push(event: PendingEvent): void {
 		if (this.stopped) return;
-		this.pending.push(event);
+		if (event.type === "delta" && event.text.length > MAX_DELTA_CHARS) {
+			for (const text of splitText(event.text, MAX_DELTA_CHARS)) this.pending.push({ type: "delta", text });
+		} else {
+			this.pending.push(event);
+		}
 		this.kick();
 	}
 
@@ -90,8 +99,13 @@ export class EventBatcher {
 	/** Numbers the waiting events, merging runs of deltas. */
 	private takeBatch(): JobEvent[] {
 		const batch: JobEvent[] = [];
+		let chars = 0;
 		while (this.pending.length > 0 && batch.length < MAX_EVENTS) {
 			const event = this.pending[0] as PendingEvent;
+			const size = event.type === "delta" ? event.text.length : 0;
+			// A post stays under the byte cap; a single larger delta still goes alone.
+			if (batch.length > 0 && chars + size > MAX_BATCH_CHARS) break;
+			chars += size;
 			const last = batch[batch.length - 1];
 			if (event.type === "delta" && last?.type === "delta" && last.text.length + event.text.length <= MAX_DELTA_CHARS) {
 				last.text += event.text;
@@ -142,4 +156,18 @@ export class EventBatcher {
 			}
 		}
 	}
+}
+
+/** Cuts text into pieces of at most `max` UTF-16 units, never between the two halves of a surrogate pair. */
+export function splitText(text: string, max: number): string[] {
+	const pieces: string[] = [];
+	let start = 0;
+	while (start < text.length) {
+		let end = Math.min(text.length, start + max);
+		const code = text.charCodeAt(end - 1);
+		if (end < text.length && code >= 0xd800 && code <= 0xdbff && end - 1 > start) end--;
+		pieces.push(text.slice(start, end));
+		start = end;
+	}
+	return pieces;
 }

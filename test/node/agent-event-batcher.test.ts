@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Backoff } from "../../node-agent/src/backoff.js";
 import { EdgeHttpError, EdgeNetworkError } from "../../node-agent/src/edge-client.js";
-import { EventBatcher, type StopReason } from "../../node-agent/src/event-batcher.js";
+import { EventBatcher, type StopReason, splitText } from "../../node-agent/src/event-batcher.js";
 import { createLogger } from "../../node-agent/src/logger.js";
 import type { JobEvent, JobEventsResponse } from "../../src/protocol/agent-wire.js";
 
@@ -144,5 +144,38 @@ describe("agent event batcher", () => {
 			expect(stops).toEqual([reason]);
 			expect(b.stopReason).toBe(reason);
 		}
+	});
+
+	it("keeps each post under the size cap: a huge delta is split and big deltas go out in several posts", async () => {
+		const { posts, send } = manualSend();
+		const b = new EventBatcher({ send, onStop: () => {}, logger });
+		const big = "x".repeat(200_000);
+		b.push({ type: "delta", text: "a".repeat(600_000) });
+		await tick();
+		posts[0]?.resolve(ok);
+		await tick();
+		b.push({ type: "delta", text: big });
+		b.push({ type: "delta", text: big });
+		b.push({ type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 2 } });
+		for (let i = 1; i < 6 && posts.length > i - 1; i++) {
+			await tick();
+			posts[i]?.resolve(ok);
+		}
+		await b.drain();
+		for (const post of posts) {
+			const chars = post.events.reduce((n, e) => n + (e.type === "delta" ? e.text.length : 0), 0);
+			expect(chars).toBeLessThanOrEqual(256_000);
+		}
+		const all = posts.flatMap((p) => p.events);
+		expect(all.map((e) => e.seq)).toEqual(all.map((_, i) => i));
+		expect(all.map((e) => (e.type === "delta" ? e.text : "")).join("")).toBe(`${"a".repeat(600_000)}${big}${big}`);
+		expect(all.at(-1)?.type).toBe("done");
+	});
+
+	it("never splits a surrogate pair", () => {
+		const text = `${"a".repeat(3)}😀${"b".repeat(3)}`;
+		const pieces = splitText(text, 4);
+		expect(pieces.join("")).toBe(text);
+		for (const piece of pieces) expect(piece).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
 	});
 });
