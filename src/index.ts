@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import { scheduled } from "./scheduled.js";
 
 export { GeozoneDO } from "../durable-objects/geozone-do.js";
+export { KeyLimiterDO } from "../durable-objects/key-limiter-do.js";
 
 const app = createApp();
 

@@ -1,15 +1,18 @@
 /**
- * Bearer-key checks for the client API (ARCNET_DEV_API_KEY, tenant
- * `tenant_dev` until tenant keys exist) and the admin API (ARCNET_ADMIN_KEY).
- * Keys are compared in constant time.
+ * Bearer-key middleware. The client API accepts tenant API keys from D1 and
+ * the bootstrap ARCNET_DEV_API_KEY (tenant `tenant_dev`); the admin API
+ * accepts the bootstrap ARCNET_ADMIN_KEY or a tenant key with the "admin"
+ * scope. Every refusal of a presented key reads the same, so the answer is no
+ * oracle for which keys exist, were revoked or belong to a disabled tenant.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../http/app-env.js";
 import { AuthenticationError } from "../http/errors.js";
+import { authenticateApiKey } from "./api-keys.js";
+import type { ClientIdentity } from "./client-identity.js";
 import { timingSafeEqualStrings } from "./crypto.js";
 
-/** The tenant every request with the dev key belongs to. */
-export const DEV_TENANT_ID = "tenant_dev";
+export { DEV_TENANT_ID } from "./api-keys.js";
 
 /** The token of an `Authorization: Bearer <token>` header, or null. */
 export function bearerToken(header: string | undefined): string | null {
@@ -18,36 +21,47 @@ export function bearerToken(header: string | undefined): string | null {
 	return match?.[1] ?? null;
 }
 
-/** Requires the client API key and records the caller's tenant. */
+function identify(c: Context<AppEnv>, token: string): Promise<ClientIdentity | null> {
+	return authenticateApiKey(c.env, token, { waitUntil: (p) => c.executionCtx.waitUntil(p) });
+}
+
+function setClient(c: Context<AppEnv>, client: ClientIdentity): void {
+	c.set("tenantId", client.tenantId);
+	c.set("client", client);
+}
+
+/** Requires a usable client API key and records the caller (`tenantId`, `client`). */
 export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearerToken(c.req.header("authorization"));
 	if (token === null) {
 		throw new AuthenticationError("Missing API key: send it as `Authorization: Bearer <key>`.");
 	}
-	if (!c.env.ARCNET_DEV_API_KEY || !timingSafeEqualStrings(token, c.env.ARCNET_DEV_API_KEY)) {
-		throw new AuthenticationError("Incorrect API key provided.");
-	}
-	c.set("tenantId", DEV_TENANT_ID);
-	c.set("client", {
-		tenantId: DEV_TENANT_ID,
-		keyId: null,
-		keyPrefix: "dev",
-		scopes: ["inference", "jobs"],
-		allowedModels: null,
-		allowedRegions: null,
-		limits: { ratePerMinute: null, maxConcurrent: null, dailyTokens: null },
-	});
+	const client = await identify(c, token);
+	if (!client) throw new AuthenticationError("Incorrect API key provided.");
+	setClient(c, client);
 	await next();
 };
 
-/** Requires the admin key. */
+/**
+ * Requires ARCNET_ADMIN_KEY or a tenant key with the "admin" scope. Admin is
+ * operator-wide: such a key manages every tenant, not only its own. A client
+ * key without the scope gets the same 401 as a wrong key.
+ */
 export const requireAdminKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const token = bearerToken(c.req.header("authorization"));
 	if (token === null) {
 		throw new AuthenticationError("Missing admin key: send it as `Authorization: Bearer <key>`.");
 	}
-	if (!c.env.ARCNET_ADMIN_KEY || !timingSafeEqualStrings(token, c.env.ARCNET_ADMIN_KEY)) {
-		throw new AuthenticationError("Incorrect admin key provided.");
+	if (c.env.ARCNET_ADMIN_KEY && timingSafeEqualStrings(token, c.env.ARCNET_ADMIN_KEY)) {
+		await next();
+		return;
 	}
+	const client = await identify(c, token);
+	if (!client?.scopes.includes("admin")) {
+		throw new AuthenticationError(
+			'Incorrect admin key provided: use ARCNET_ADMIN_KEY or an API key with the "admin" scope.',
+		);
+	}
+	setClient(c, client);
 	await next();
 };

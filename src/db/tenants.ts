@@ -1,6 +1,7 @@
 /**
- * Tenant settings the router needs on every request (today: the default
- * routing policy), cached per isolate so the warm path reads no D1.
+ * Tenant settings read on every request: the default routing policy (cached
+ * here per isolate so the warm path reads no D1) and the state and limits
+ * that authentication needs (cached by src/auth/api-key-cache.ts).
  */
 import { eq } from "drizzle-orm";
 import type { Database } from "./client.js";
@@ -36,4 +37,27 @@ export async function tenantDefaultPolicy(
 		if (!oldest.done) cache.delete(oldest.value);
 	}
 	return defaultPolicy;
+}
+
+/** What authentication needs about a tenant: whether it is disabled, and its limits. */
+export interface TenantAuthRecord {
+	disabledAt: number | null;
+	rateLimitPerMinute: number | null;
+	maxConcurrent: number | null;
+	dailyTokenQuota: number | null;
+}
+
+/** The tenant's state and limits, read from D1 (callers cache it); null when unknown. */
+export async function findTenantForAuth(db: Database, tenantId: string): Promise<TenantAuthRecord | null> {
+	const row = await db
+		.select({
+			disabledAt: tenants.disabledAt,
+			rateLimitPerMinute: tenants.rateLimitPerMinute,
+			maxConcurrent: tenants.maxConcurrent,
+			dailyTokenQuota: tenants.dailyTokenQuota,
+		})
+		.from(tenants)
+		.where(eq(tenants.id, tenantId))
+		.get();
+	return row ?? null;
 }

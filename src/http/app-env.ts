@@ -1,6 +1,7 @@
 /** The Hono environment of the edge app: bindings plus per-request variables set by auth middleware. */
 import type { ClientIdentity } from "../auth/client-identity.js";
 import type { AuthenticatedNode } from "../auth/node-identity.js";
+import type { TokenUsage } from "../protocol/agent-wire.js";
 
 export interface AppEnv {
 	Bindings: Env;
@@ -9,6 +10,8 @@ export interface AppEnv {
 		tenantId: string;
 		/** Set by the client API key check: the key, its scopes, restrictions and limits. */
 		client: ClientIdentity;
+		/** Set by an inference handler from the job's done event; the limits middleware settles the key's daily tokens with it. */
+		jobUsage: TokenUsage;
 		/** Set by the agent JWT check. */
 		node: AuthenticatedNode;
 	};

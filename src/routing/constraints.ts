@@ -1,8 +1,9 @@
 /**
  * Hard constraints: which zones may take a job at all, before any policy
  * ranks them. A zone qualifies when it has a live node serving the model,
- * capacity, one of the allowed region tags, and an estimated latency within
- * the request's bound. Each left-out zone is recorded with the first
+ * capacity, one of the request's region tags and one of its API key's
+ * region tags (two separate checks, so a key limited to `eu` may still ask
+ * for `de`), and an estimated latency within the request's bound. Each left-out zone is recorded with the first
  * constraint it failed, so the decision explains itself.
  */
 import { estimateRttMs } from "../geo/latency-model.js";
@@ -17,6 +18,8 @@ export interface HardConstraints {
 	model: string;
 	/** Region tags (e.g. `eu`, `de`); a zone qualifies if it carries one of them. Absent or empty: every region qualifies. */
 	regions?: readonly string[];
+	/** The API key's allowed region tags: a zone must also carry one of them. Absent: no key restriction; empty: no zone qualifies. */
+	allowedRegions?: readonly string[];
 	/** Upper bound (ms) on the zone's estimated latency; absent: no bound. */
 	maxLatencyMs?: number;
 }
@@ -48,9 +51,18 @@ export function estimateZoneLatencyMs(client: ClientLocation, zone: DirectoryZon
 	return estimateRttMs(client, { lat: zone.lat, lon: zone.lon }) + zone.queueWaitMs + zone.ttftMs;
 }
 
+/** True when a zone with tags `zoneRegions` meets both the request's and the key's region constraints. */
+export function regionsQualify(
+	zoneRegions: readonly string[],
+	constraints: Pick<HardConstraints, "regions" | "allowedRegions">,
+): boolean {
+	const { regions, allowedRegions } = constraints;
+	if (regions && regions.length > 0 && !regions.some((r) => zoneRegions.includes(r))) return false;
+	return allowedRegions === undefined || allowedRegions.some((r) => zoneRegions.includes(r));
+}
+
 function exclusion(zone: DirectoryZone, constraints: HardConstraints, estLatencyMs: number): ExclusionReason | null {
-	const regions = constraints.regions;
-	if (regions && regions.length > 0 && !regions.some((r) => zone.regions.includes(r))) return "region";
+	if (!regionsQualify(zone.regions, constraints)) return "region";
 	if (zone.liveNodes <= 0) return "no_live_node";
 	if (!zone.models.includes(constraints.model)) return "model";
 	if (!hasCapacity(zone)) return "capacity";

@@ -3,8 +3,13 @@
  * latency, from the `x-arcnet-*` headers or the `arcnet` body field (a header
  * wins over the body), and the tenant's default policy when the request names
  * none. Invalid values are refused with a 400 naming the header or field.
+ * It also applies the API key's restrictions: a model the key may not use is
+ * a 403, and the key's allowed regions become a hard routing constraint
+ * (auth/key-restrictions.ts).
  */
 import { z } from "zod";
+import type { ClientIdentity } from "../auth/client-identity.js";
+import { assertModelAllowed, keyRegionConstraint } from "../auth/key-restrictions.js";
 import { database } from "../db/client.js";
 import { tenantDefaultPolicy } from "../db/tenants.js";
 import { InvalidRequestError } from "../http/errors.js";
@@ -12,6 +17,7 @@ import type { ArcnetOptions } from "../protocol/openai.js";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy.js";
 import { parsePolicy, parseTenantPolicy } from "./policy-parse.js";
 import type { RouteContext } from "./router.js";
+import { zoneDirectory } from "./zone-directory.js";
 
 /** Header names (lower case). */
 export const POLICY_HEADER = "x-arcnet-policy";
@@ -23,8 +29,11 @@ const maxLatencySchema = z.coerce.number().int().positive().max(60_000);
 /** Same limits as the body's arcnet.regions: up to 20 tags of 1 to 20 characters. */
 const regionsSchema = z.array(z.string().min(1).max(20)).min(1).max(20);
 
-/** The resolved preferences (everything in RouteContext but model, tenant and client). */
-export type RequestPreferences = Pick<RouteContext, "policy" | "policySource" | "regions" | "maxLatencyMs">;
+/** The resolved preferences (everything in RouteContext but model, tenant and client location). */
+export type RequestPreferences = Pick<
+	RouteContext,
+	"policy" | "policySource" | "regions" | "maxLatencyMs" | "allowedRegions"
+>;
 
 function headerMaxLatency(value: string): number {
 	const parsed = maxLatencySchema.safeParse(value.trim() === "" ? Number.NaN : value.trim());
@@ -73,20 +82,30 @@ async function resolvePolicy(
 	return { policy: DEFAULT_POLICY, policySource: "default" };
 }
 
-/** Resolves the request's routing preferences; throws InvalidRequestError (400) on a bad header or field. */
+/**
+ * Resolves the routing preferences of a request for `model` by `client` (the
+ * `client` request variable). Throws 400 on a bad header or field, 403
+ * `model_not_allowed` / `region_not_allowed` when the key forbids the request.
+ */
 export async function requestPreferences(
 	env: Env,
 	headers: Headers,
 	options: ArcnetOptions | undefined,
-	tenantId: string,
+	client: ClientIdentity,
+	model: string,
 ): Promise<RequestPreferences> {
+	assertModelAllowed(client, model);
 	const maxLatencyHeader = headers.get(MAX_LATENCY_HEADER);
 	const regionsHeader = headers.get(REGIONS_HEADER);
 	const maxLatencyMs = maxLatencyHeader !== null ? headerMaxLatency(maxLatencyHeader) : options?.max_latency_ms;
 	const regions = regionsHeader !== null ? headerRegions(regionsHeader) : options?.regions;
-	const policy = await resolvePolicy(env, headers, options, tenantId);
+	const policy = await resolvePolicy(env, headers, options, client.tenantId);
+	// The catalogue is the router's own cached directory, so this costs no extra D1 read.
+	const keyRegions =
+		client.allowedRegions === null ? {} : keyRegionConstraint(client, regions, (await zoneDirectory(env)).zones);
 	return {
 		...policy,
+		...keyRegions,
 		...(maxLatencyMs !== undefined ? { maxLatencyMs } : {}),
 		...(regions !== undefined && regions.length > 0 ? { regions } : {}),
 	};

@@ -25,12 +25,14 @@ describe("admin tenants", () => {
 		const res = await admin("GET", "/admin/v1/tenants");
 		expect(res.status).toBe(200);
 		const { data } = (await res.json()) as { data: Record<string, unknown>[] };
-		expect(data).toContainEqual({ id: "tenant_dev", name: "Local development", defaultPolicy: null });
+		expect(data).toContainEqual(
+			expect.objectContaining({ id: "tenant_dev", name: "Local development", defaultPolicy: null }),
+		);
 	});
 
 	it("applies a default policy set through the API to the tenant's next request", async () => {
 		const set = await admin("PATCH", "/admin/v1/tenants/tenant_dev", { defaultPolicy: " Carbon " });
-		expect(await set.json()).toEqual({ id: "tenant_dev", name: "Local development", defaultPolicy: "carbon" });
+		expect(await set.json()).toMatchObject({ id: "tenant_dev", name: "Local development", defaultPolicy: "carbon" });
 		expect((await routedOnce(frankfurt)).headers.get("x-arcnet-policy")).toBe("carbon");
 
 		await admin("PATCH", "/admin/v1/tenants/tenant_dev", { defaultPolicy: "latency" });
@@ -57,7 +59,7 @@ describe("admin tenants", () => {
 		expect(error.message).toMatch(/defaultPolicy: got "fastest"; allowed: latency, carbon, balanced or weights/);
 		const missing = await admin("PATCH", "/admin/v1/tenants/tenant_dev", {});
 		expect(missing.status).toBe(400);
-		expect((await errorOf(missing)).message).toMatch(/defaultPolicy: expected .*got nothing \(missing\)/);
+		expect((await errorOf(missing)).message).toBe("body: expected at least one field to change, got {} (object)");
 	});
 
 	it("answers 404 for an unknown tenant", async () => {

@@ -1,0 +1,35 @@
+/**
+ * The tokens a request reserves against its key's daily quota at admission,
+ * before its real usage is known: the prompt estimated at one token per 4
+ * characters of the whole body (an over-estimate: JSON syntax counts too),
+ * plus max_tokens, or DEFAULT_COMPLETION_RESERVATION when the body sets none.
+ */
+
+/** Completion tokens reserved when the request sets no max_tokens. */
+export const DEFAULT_COMPLETION_RESERVATION = 1024;
+
+function positiveInt(value: unknown): number | null {
+	return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : null;
+}
+
+/** The completion cap of a chat body, or of an async job's `request`; null when none is set or the body is not JSON. */
+function maxTokensOf(text: string): number | null {
+	let body: unknown;
+	try {
+		body = JSON.parse(text);
+	} catch {
+		return null;
+	}
+	if (body === null || typeof body !== "object") return null;
+	const record = body as Record<string, unknown>;
+	const inner =
+		record.request !== null && typeof record.request === "object"
+			? (record.request as Record<string, unknown>)
+			: record;
+	return positiveInt(inner.max_tokens) ?? positiveInt(inner.max_completion_tokens);
+}
+
+/** Estimated prompt + completion tokens of a request body (text as received). */
+export function estimateRequestTokens(text: string): number {
+	return Math.ceil(text.length / 4) + (maxTokensOf(text) ?? DEFAULT_COMPLETION_RESERVATION);
+}
