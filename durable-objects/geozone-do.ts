@@ -9,23 +9,33 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import type { LeasedJob } from "../src/protocol/agent-wire.js";
 import { type AlarmReport, runAlarm, scheduleAlarm } from "./geozone/alarm-run.js";
-import { parseGeozoneConfig } from "./geozone/config.js";
+import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-job-ops.js";
+import { noteAsyncDue } from "./geozone/async-job-retention.js";
+import { type AsyncJobConfig, parseAsyncJobConfig, parseGeozoneConfig } from "./geozone/config.js";
 import {
+	type AsyncJobView,
+	type CancelForTenantResult,
 	type HeartbeatResult,
 	heartbeatInputSchema,
 	type PostEventsResult,
 	pollInputSchema,
 	postEventsInputSchema,
 	type ReleaseResult,
+	type ResumeJobResult,
 	releaseInputSchema,
+	resumeJobInputSchema,
+	type SubmitAsyncResult,
 	type SubmitJobResult,
 	submitJobInputSchema,
+	tenantJobInputSchema,
 	type ZoneSummary,
 } from "./geozone/contract.js";
+import { markInstanceStart } from "./geozone/detached-jobs.js";
 import { applyJobEvents } from "./geozone/job-events.js";
 import { cancelJobById, submitJob } from "./geozone/job-ops.js";
 import { heartbeat, pollJobs, releaseJobs } from "./geozone/node-ops.js";
 import { OutputStreams } from "./geozone/output-streams.js";
+import { resumeJob } from "./geozone/resume.js";
 import { parseRpcInput, zoneIdInputSchema } from "./geozone/rpc-input.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
 import { zoneSummary } from "./geozone/summary.js";
@@ -34,6 +44,7 @@ import type { ZoneState } from "./geozone/zone-state.js";
 
 export class GeozoneDO extends DurableObject<Env> {
 	readonly #zone: ZoneState;
+	readonly #async: AsyncJobConfig;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -47,8 +58,11 @@ export class GeozoneDO extends DurableObject<Env> {
 				this.#replan().catch((error: unknown) => console.error("geozone: re-planning the alarm failed", error));
 			},
 		};
+		this.#async = parseAsyncJobConfig(env);
 		ctx.blockConcurrencyWhile(async () => {
 			ensureSchema(ctx.storage.sql);
+			// Writers of this instance start empty: the grace of reader-less sync jobs runs from here.
+			markInstanceStart(ctx.storage.sql, Date.now());
 		});
 	}
 
@@ -56,6 +70,46 @@ export class GeozoneDO extends DurableObject<Env> {
 	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobResult> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submit");
 		const result = submitJob(this.#zone, parsed);
+		await this.#replan();
+		return result;
+	}
+
+	/**
+	 * Accepts an async job (POST /v1/jobs) once written to SQLite, with no output stream; a job id the zone
+	 * already holds for the tenant answers `replayed` (a retried submit), so retries never run a job twice.
+	 */
+	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncResult> {
+		const parsed = this.#parse(submitJobInputSchema, input, "submitAsync");
+		const result = submitAsyncJob(this.#zone, parsed);
+		if (result.accepted && !result.replayed && parsed.expiresAt !== undefined)
+			noteAsyncDue(this.#zone, parsed.expiresAt);
+		await this.#replan();
+		return result;
+	}
+
+	/** The tenant's async job with its result; null when unknown, another tenant's, or expired. */
+	async getJob(zoneId: string, jobId: string, tenantId: string): Promise<AsyncJobView | null> {
+		const parsed = this.#parse(tenantJobInputSchema, { zoneId, jobId, tenantId }, "getJob");
+		return asyncJobView(this.#zone, this.#async, parsed.zoneId, parsed.jobId, parsed.tenantId);
+	}
+
+	/** Cancels the tenant's queued or running async job (the node is told); another tenant's job is not_found. */
+	async cancelForTenant(zoneId: string, jobId: string, tenantId: string): Promise<CancelForTenantResult> {
+		const parsed = this.#parse(tenantJobInputSchema, { zoneId, jobId, tenantId }, "cancelForTenant");
+		const result = cancelAsyncForTenant(this.#zone, this.#async, parsed.zoneId, parsed.jobId, parsed.tenantId);
+		if (result.outcome === "cancelled") await this.#replan();
+		return result;
+	}
+
+	/**
+	 * Re-attaches to a job whose stream broke (this object restarted): a fresh
+	 * NDJSON stream of the stored deltas after the first `skipDeltas` (0..10^7),
+	 * then the live ones, or the terminal event at once if the job ended.
+	 * Replaces any stream the job still had. Unknown (or purged) job: `found: false`.
+	 */
+	async resume(zoneId: string, jobId: string, skipDeltas: number): Promise<ResumeJobResult> {
+		const parsed = this.#parse(resumeJobInputSchema, { zoneId, jobId, skipDeltas }, "resume");
+		const result = resumeJob(this.#zone, parsed);
 		await this.#replan();
 		return result;
 	}
@@ -116,7 +170,7 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** The alarm's work, returning what it did (tests and logs). */
 	async runAlarm(): Promise<AlarmReport> {
-		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"));
+		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"), this.#async);
 		await this.#replan();
 		return report;
 	}

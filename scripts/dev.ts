@@ -100,6 +100,8 @@ async function main(): Promise<void> {
 		port,
 		devApiKey: vars.ARCNET_DEV_API_KEY,
 		adminKey: vars.ARCNET_ADMIN_KEY,
+		// Local webhook receivers (http://127.0.0.1) are allowed in dev only; wrangler.toml keeps "false".
+		vars: { WEBHOOK_ALLOW_LOOPBACK_HTTP: "true" },
 		migrate: false,
 		onLine: quietAgentTraffic(printer("wrangler", 2)),
 	});

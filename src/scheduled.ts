@@ -1,6 +1,7 @@
 /**
  * The Worker's Cron Trigger (every 5 minutes, see [triggers] in wrangler.toml): refreshes every
- * zone's carbon signal from the configured provider. The work runs under
+ * zone's carbon signal from the configured provider, and deletes expired
+ * async_jobs records. The work runs under
  * `ctx.waitUntil` so the trigger returns at once. A bad carbon config is
  * logged and recorded on every zone (falling back to the catalogue
  * defaults), never thrown: routing must keep a figure to read.
@@ -8,6 +9,7 @@
 import { parseCarbonEnv } from "./carbon/config.js";
 import { providerFromConfig } from "./carbon/provider-from-config.js";
 import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./carbon/refresh.js";
+import { deleteExpiredAsyncJobs } from "./db/async-jobs.js";
 import { database } from "./db/client.js";
 
 /** Longest a refresh may wait on its provider before outstanding calls are cancelled (ms). */
@@ -41,7 +43,20 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 	(summary.error ? console.error : console.log)(formatRefreshSummary(summary));
 }
 
+/** Deletes D1 async_jobs rows past their retention (the zones delete the jobs themselves); logs, never rejects. */
+export async function purgeExpiredAsyncJobs(env: Env, now = Date.now()): Promise<number> {
+	try {
+		const deleted = await deleteExpiredAsyncJobs(database(env), now);
+		if (deleted > 0) console.log(`async jobs: deleted ${deleted} expired records`);
+		return deleted;
+	} catch (err) {
+		console.error("async jobs: deleting expired records failed, will retry at the next cron", err);
+		return 0;
+	}
+}
+
 /** The `scheduled` handler of the Worker's default export. */
 export const scheduled: ExportedHandlerScheduledHandler<Env> = (_controller, env, ctx) => {
 	ctx.waitUntil(runCarbonRefresh(env));
+	ctx.waitUntil(purgeExpiredAsyncJobs(env));
 };

@@ -14,12 +14,23 @@ export interface AlarmInputs {
 	flushDueAt: number | null;
 	/** When the oldest flushed, finished job may be deleted. */
 	nextPurgeAt: number | null;
+	/** When async-job retention work is next due (a queue deadline, the end of a retention). */
+	nextAsyncDueAt?: number | null;
+	/** When reader-less sync jobs are cancelled (detached-jobs.ts); null when there are none. */
+	nextDetachedDeadline?: number | null;
 }
 
 /** The time the alarm should fire, never in the past; null when nothing is due. */
 export function planAlarm(inputs: AlarmInputs): number | null {
 	let earliest: number | null = null;
-	for (const at of [inputs.nextLeaseExpiry, inputs.nextNodeStaleAt, inputs.flushDueAt, inputs.nextPurgeAt]) {
+	for (const at of [
+		inputs.nextLeaseExpiry,
+		inputs.nextNodeStaleAt,
+		inputs.flushDueAt,
+		inputs.nextPurgeAt,
+		inputs.nextAsyncDueAt ?? null,
+		inputs.nextDetachedDeadline ?? null,
+	]) {
 		if (at === null) continue;
 		if (earliest === null || at < earliest) earliest = at;
 	}

@@ -1,14 +1,20 @@
 /**
- * What the zone's alarm does, in order: take back lapsed leases, dispatch
- * what they freed, mark silent nodes gone, write history and zone_status to
- * D1, and purge old finished jobs. A D1 failure is logged and retried later;
+ * What the zone's alarm does, in order: take back lapsed leases, cancel
+ * sync jobs no reader re-attached to after a restart, dispatch what they
+ * freed, mark silent nodes gone, write history and zone_status to D1,
+ * deliver due async-job webhooks, and purge old finished jobs (async ones
+ * after JOB_RETENTION_MS). A D1 failure is logged and retried later;
  * the lease work is already committed by then.
  */
 import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
+import { asyncDueAt, expireQueuedAsync, planAsyncDue, purgeExpiredAsync } from "./async-job-retention.js";
+import type { AsyncJobConfig } from "./config.js";
+import { cancelDetachedJobs, nextDetachedDeadline } from "./detached-jobs.js";
 import { dispatchQueued } from "./dispatch.js";
 import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
 import { expireLeases, nextLeaseExpiry } from "./leases.js";
 import { expireStaleNodes, nextNodeStaleAt } from "./node-table.js";
+import { deliverDueWebhooks, nextWebhookAt } from "./webhook-queue.js";
 import { flushDueAt, markFlushDue, type ZoneState } from "./zone-state.js";
 
 export interface AlarmReport {
@@ -17,11 +23,26 @@ export interface AlarmReport {
 	nodesGone: string[];
 	flushed: number | "skipped" | "failed";
 	purged: number;
+	/** Async jobs expired in the queue, and async jobs deleted after their retention. */
+	asyncExpired: string[];
+	asyncPurged: number;
+	/** Webhooks delivered, and given up after WEBHOOK_MAX_ATTEMPTS. */
+	webhooksDelivered: string[];
+	webhooksFailed: string[];
+	/** Sync jobs cancelled because no reader re-attached after a restart (detached-jobs.ts). */
+	detached: string[];
 }
 
 /** Runs one alarm. `zoneId` is null until the object has served an RPC; then nothing is flushed. */
-export async function runAlarm(state: ZoneState, d1: D1Database, zoneId: string | null): Promise<AlarmReport> {
+export async function runAlarm(
+	state: ZoneState,
+	d1: D1Database,
+	zoneId: string | null,
+	asyncConfig?: AsyncJobConfig,
+): Promise<AlarmReport> {
 	const { requeued, ended } = expireLeases(state);
+	const detached = cancelDetachedJobs(state);
+	const asyncExpired = asyncConfig ? expireQueuedAsync(state) : [];
 	if (requeued.length > 0) dispatchQueued(state);
 	const nodesGone = expireStaleNodes(state);
 	if (nodesGone.length > 0) markFlushDue(state);
@@ -30,13 +51,30 @@ export async function runAlarm(state: ZoneState, d1: D1Database, zoneId: string 
 	// Flush whatever is pending even if the alarm fired early for a lease: it batches the same.
 	if (zoneId !== null && due !== null) {
 		try {
-			flushed = await flushHistory(state, d1, zoneId);
+			flushed = await flushHistory(state, d1, zoneId, asyncConfig?.jobRetentionMs);
 		} catch (error) {
 			console.error(`geozone ${zoneId}: D1 flush failed, will retry`, error);
 			flushed = "failed";
 		}
 	}
-	return { requeued, ended, nodesGone, flushed, purged: purgeFinished(state) };
+	const webhooks =
+		asyncConfig && zoneId !== null
+			? await deliverDueWebhooks(state, asyncConfig, zoneId)
+			: { delivered: [], failed: [] };
+	const asyncPurged = asyncConfig ? purgeExpiredAsync(state, asyncConfig) : 0;
+	if (asyncConfig) planAsyncDue(state, asyncConfig, nextWebhookAt(state));
+	return {
+		requeued,
+		ended,
+		nodesGone,
+		flushed,
+		purged: purgeFinished(state),
+		asyncExpired,
+		asyncPurged,
+		webhooksDelivered: webhooks.delivered,
+		webhooksFailed: webhooks.failed,
+		detached,
+	};
 }
 
 /** The inputs of the alarm plan, read from the zone's state now. */
@@ -47,6 +85,8 @@ export function alarmInputs(state: ZoneState): AlarmInputs {
 		nextNodeStaleAt: nextNodeStaleAt(state),
 		flushDueAt: flushDueAt(state),
 		nextPurgeAt: nextPurgeAt(state),
+		nextAsyncDueAt: asyncDueAt(state),
+		nextDetachedDeadline: nextDetachedDeadline(state),
 	};
 }
 

@@ -28,6 +28,14 @@ export const submitJobInputSchema = z.object({
 	receivedAt: z.number().int(),
 	/** The routing decision, recorded verbatim in D1 with the job. */
 	routing: z.record(z.string(), z.unknown()),
+	/** sync (a client reads the stream; the default) or async (POST /v1/jobs; no stream, see submitAsync). */
+	kind: z.enum(["sync", "async"]).optional(),
+	/** The API key the job came with (api_keys.id); absent for the dev key. */
+	apiKeyId: z.string().min(1).max(64).optional(),
+	/** Async jobs: where to POST the job object when it ends, and the secret that signs it (never returned). */
+	webhook: z.object({ url: z.string().url().max(2048), secret: z.string().min(16).max(256).optional() }).optional(),
+	/** Async jobs: when a job still queued is given up and forgotten (epoch ms). */
+	expiresAt: z.number().int().optional(),
 });
 export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 
@@ -99,3 +107,59 @@ export interface ReleaseResult {
 	/** Not leased to this node under that lease id; left alone. */
 	notHeld: string[];
 }
+
+/** What submitAsync answers: accepted (now, or `replayed` when the zone already held this job id) or refused. */
+export type SubmitAsyncResult =
+	| { accepted: true; replayed: boolean }
+	| { accepted: false; reason: RefusalReason; retryAfterMs: number };
+
+/** Inputs of getJob and cancelForTenant: the job and the tenant that must own it. */
+export const tenantJobInputSchema = z.object({
+	zoneId: zoneIdSchema,
+	jobId: jobIdSchema,
+	tenantId: z.string().min(1).max(64),
+});
+export type TenantJobInput = z.infer<typeof tenantJobInputSchema>;
+
+/** An async job as the zone holds it (src/jobs-api/job-object.ts turns it into the API's job object). */
+export interface AsyncJobView {
+	jobId: string;
+	zoneId: string;
+	model: string;
+	/** The zone's status; `leased` shows as running in the API. */
+	status: "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+	attempts: number;
+	nodeId: string | null;
+	/** Epoch ms. */
+	receivedAt: number;
+	finishedAt: number | null;
+	/** When the job is forgotten (epoch ms): finished + JOB_RETENTION_MS, or the queue deadline before that. */
+	expiresAt: number;
+	/** The output text, when succeeded. */
+	output: string | null;
+	finishReason: string | null;
+	usage: { prompt_tokens: number; completion_tokens: number } | null;
+	error: { code: string; message: string } | null;
+	estimate: { energyJ: number; gco2: number; gpuClass: string } | null;
+	/** The stored routing decision JSON (for the result's `arcnet` summary). */
+	routing: string;
+}
+
+/** What cancelForTenant did: cancelled (with the job now), not found (or another tenant's), or already finished. */
+export type CancelForTenantResult =
+	| { outcome: "cancelled"; job: AsyncJobView }
+	| { outcome: "not_found" }
+	| { outcome: "finished"; status: AsyncJobView["status"] };
+
+/** Input of resume: the job, and how many of its deltas the reader already relayed (those are not sent again). */
+export const resumeJobInputSchema = z.object({
+	zoneId: zoneIdSchema,
+	jobId: jobIdSchema,
+	skipDeltas: z.number().int().min(0).max(10_000_000),
+});
+export type ResumeJobInput = z.infer<typeof resumeJobInputSchema>;
+
+/** What resume answers: a fresh NDJSON stream (job-stream.ts format), or why there is none. */
+export type ResumeJobResult =
+	| { found: true; stream: ReadableStream<Uint8Array> }
+	| { found: false; reason: "job_not_found"; message: string };

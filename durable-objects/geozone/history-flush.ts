@@ -3,8 +3,10 @@
  * db.batch (D1 has no interactive transactions). Rows are marked flushed
  * only after the batch succeeds, so a failed write is retried by a later alarm.
  */
+
+import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { jobs, zoneStatus } from "../../src/db/schema.js";
+import { asyncJobs, jobs, zoneStatus } from "../../src/db/schema.js";
 import type { JobRow } from "./job-queue.js";
 import { routingFigures } from "./routing-record.js";
 import { deleteMeta, writeMeta } from "./schema.js";
@@ -17,8 +19,16 @@ export const FLUSH_BATCH_JOBS = 50;
 /** Delay before a failed D1 write is tried again. */
 export const FLUSH_RETRY_MS = 5_000;
 
-/** Writes pending history and zone_status to D1; returns how many jobs were written. Throws if D1 fails. */
-export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: string): Promise<number> {
+/**
+ * Writes pending history and zone_status to D1; returns how many jobs were written. Throws if D1 fails.
+ * With `asyncRetentionMs`, a finished async job's D1 `async_jobs.expires_at` moves to finished + retention.
+ */
+export async function flushHistory(
+	state: ZoneState,
+	d1: D1Database,
+	zoneId: string,
+	asyncRetentionMs?: number,
+): Promise<number> {
 	const pending = state.sql
 		.exec<JobRow>("SELECT * FROM jobs WHERE history_pending = 1 ORDER BY finished_at LIMIT ?", FLUSH_BATCH_JOBS)
 		.toArray();
@@ -47,10 +57,20 @@ export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: str
 		const { id: _id, ...update } = historyRow(row, zoneId);
 		return db.insert(jobs).values(historyRow(row, zoneId)).onConflictDoUpdate({ target: jobs.id, set: update });
 	});
+	const retentionQueries = pending
+		.filter((row) => asyncRetentionMs !== undefined && row.kind === "async" && row.finished_at !== null)
+		.filter((row) => row.status !== "expired")
+		.map((row) => {
+			const expiresAt = (row.finished_at ?? 0) + (asyncRetentionMs ?? 0);
+			return db
+				.update(asyncJobs)
+				.set({ expiresAt })
+				.where(and(eq(asyncJobs.id, row.job_id), lt(asyncJobs.expiresAt, expiresAt)));
+		});
 	// Claim the due flush before awaiting: a change made meanwhile asks for a new one.
 	deleteMeta(state.sql, "flush_due_at");
 	try {
-		await db.batch([statusQuery, ...jobQueries]);
+		await db.batch([statusQuery, ...jobQueries, ...retentionQueries]);
 	} catch (error) {
 		writeMeta(state.sql, "flush_due_at", String(state.now() + FLUSH_RETRY_MS));
 		throw error;
@@ -62,9 +82,9 @@ export async function flushHistory(state: ZoneState, d1: D1Database, zoneId: str
 	return pending.length;
 }
 
-/** Deletes finished jobs flushed more than FINISHED_RETENTION_MS ago; returns how many. */
+/** Deletes finished sync jobs flushed more than FINISHED_RETENTION_MS ago; returns how many (async: async-job-retention.ts). */
 export function purgeFinished(state: ZoneState): number {
-	const purgeable = `SELECT job_id FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL AND finished_at <= ?
+	const purgeable = `SELECT job_id FROM jobs WHERE kind = 'sync' AND history_pending = 0 AND finished_at IS NOT NULL AND finished_at <= ?
 		 AND status IN ('succeeded', 'failed', 'cancelled', 'expired')`;
 	const before = state.now() - FINISHED_RETENTION_MS;
 	state.sql.exec(`DELETE FROM job_output WHERE job_id IN (${purgeable})`, before);
@@ -75,7 +95,7 @@ export function purgeFinished(state: ZoneState): number {
 export function nextPurgeAt(state: ZoneState): number | null {
 	const row = state.sql
 		.exec<{ at: number | null }>(
-			"SELECT min(finished_at) AS at FROM jobs WHERE history_pending = 0 AND finished_at IS NOT NULL",
+			"SELECT min(finished_at) AS at FROM jobs WHERE kind = 'sync' AND history_pending = 0 AND finished_at IS NOT NULL",
 		)
 		.one();
 	return row.at === null ? null : row.at + FINISHED_RETENTION_MS;
@@ -104,5 +124,7 @@ function historyRow(row: JobRow, zoneId: string): typeof jobs.$inferInsert {
 		...routingFigures(row.routing),
 		estEnergyJ: row.est_energy_j,
 		estGco2: row.est_gco2,
+		kind: row.kind,
+		apiKeyId: row.api_key_id,
 	};
 }

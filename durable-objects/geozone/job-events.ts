@@ -6,9 +6,9 @@
 import type { JobEvent } from "../../src/protocol/agent-wire.js";
 import type { PostEventsInput, PostEventsResult } from "./contract.js";
 import { dispatchQueued } from "./dispatch.js";
-import { appendOutput } from "./job-output-store.js";
+import { appendOutput, discardOutput } from "./job-output-store.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
-import { failJob, requeueJob, succeedJob } from "./job-transitions.js";
+import { failJob, holdForReader, requeueJob, succeedJob } from "./job-transitions.js";
 import { recordTtft } from "./moving-averages.js";
 import type { ZoneState } from "./zone-state.js";
 
@@ -53,7 +53,7 @@ export function applyJobEvents(state: ZoneState, input: PostEventsInput): PostEv
 	const leaseExpiresAt = state.now() + state.config.leaseMs;
 	state.sql.exec(
 		`UPDATE jobs SET next_seq = ?,
-		   lease_expires_at = CASE WHEN status IN ('leased', 'running') THEN ? ELSE lease_expires_at END
+		   lease_expires_at = CASE WHEN status IN ('leased', 'running') AND finish_reason IS NULL THEN ? ELSE lease_expires_at END
 		 WHERE job_id = ? AND lease_id = ?`,
 		row.next_seq + applied,
 		leaseExpiresAt,
@@ -85,11 +85,17 @@ function applyOne(state: ZoneState, row: JobRow, event: JobEvent): "continue" | 
 			return "continue";
 		}
 		case "done":
-			succeedJob(state, row.job_id, event.finishReason, event.usage);
+			if (row.kind === "sync" && !state.streams.has(row.job_id)) {
+				holdForReader(state, row.job_id, event.finishReason, event.usage);
+			} else {
+				succeedJob(state, row.job_id, event.finishReason, event.usage);
+			}
 			return "ended";
 		case "error": {
 			const hasOutput = getJob(state.sql, row.job_id)?.has_output === 1;
-			if (event.retryable && !hasOutput) {
+			// An async job's partial output reached nobody, so it may start over like one without output.
+			if (event.retryable && hasOutput && row.kind === "async") discardOutput(state.sql, row.job_id);
+			if (event.retryable && (!hasOutput || row.kind === "async")) {
 				if (requeueJob(state, row.job_id, true, `${event.code}: ${event.message}`) === "queued") dispatchQueued(state);
 			} else {
 				failJob(state, row.job_id, "failed", event.code, event.message);

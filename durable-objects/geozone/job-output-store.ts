@@ -32,3 +32,9 @@ export function outputText(sql: SqlStorage, jobId: string): string {
 export function deleteOutput(sql: SqlStorage, jobId: string): void {
 	sql.exec("DELETE FROM job_output WHERE job_id = ?", jobId);
 }
+
+/** Forgets an unfinished async job's partial output before it runs again (nobody read it). */
+export function discardOutput(sql: SqlStorage, jobId: string): void {
+	sql.exec("DELETE FROM job_output WHERE job_id = ?", jobId);
+	sql.exec("UPDATE jobs SET has_output = 0, first_token_at = NULL WHERE job_id = ?", jobId);
+}

@@ -59,8 +59,9 @@ export type JobRow = {
 /** Writes a new queued job. Throws if the job id is already known to the zone. */
 export function insertJob(sql: SqlStorage, input: SubmitJobInput): void {
 	sql.exec(
-		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing)
-		 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`,
+		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
+		   webhook_url, webhook_secret, webhook_status, expires_at)
+		 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
 		input.jobId,
 		input.tenantId,
 		input.model,
@@ -68,6 +69,13 @@ export function insertJob(sql: SqlStorage, input: SubmitJobInput): void {
 		input.stream ? 1 : 0,
 		input.receivedAt,
 		JSON.stringify(input.routing),
+		input.kind ?? "sync",
+		input.apiKeyId ?? null,
+		input.webhook?.url ?? null,
+		input.webhook?.secret ?? null,
+		// A webhook waits (pending) until the job ends; the alarm then delivers it.
+		input.webhook ? "pending" : null,
+		input.expiresAt ?? null,
 	);
 }
 

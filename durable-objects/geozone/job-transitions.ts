@@ -27,6 +27,30 @@ export function succeedJob(state: ZoneState, jobId: string, finishReason: Finish
 }
 
 /**
+ * Holds the result of a sync job that finished while nobody reads its stream:
+ * the object restarted (its in-memory writers are gone) and no Worker has
+ * re-attached yet. Marking it succeeded would claim an answer that reached
+ * nobody, so it stays `running` with its finish reason and usage recorded and
+ * no lease: a `resume` within the grace delivers it and succeeds it
+ * (resume.ts); otherwise the alarm cancels it (detached-jobs.ts).
+ */
+export function holdForReader(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
+	state.sql.exec(
+		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, lease_expires_at = NULL
+		 WHERE job_id = ?`,
+		finishReason,
+		usage.prompt_tokens,
+		usage.completion_tokens,
+		jobId,
+	);
+}
+
+/** Whether a job finished on its node and waits for a reader to take its result (see holdForReader). */
+export function awaitsReader(row: { status: string; finish_reason: string | null }): boolean {
+	return row.status === "running" && row.finish_reason !== null;
+}
+
+/**
  * Ends a job with an error (`failed`, `cancelled` or `expired`) and closes its
  * stream with an error event. The lease id stays, so the node learns of it.
  */

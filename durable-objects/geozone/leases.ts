@@ -3,6 +3,7 @@
  * renewing leases, and taking back the ones that lapsed.
  */
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
+import { discardOutput } from "./job-output-store.js";
 import { getJob, holdsLease, type JobRow, jobRequest } from "./job-queue.js";
 import { failJob, requeueJob } from "./job-transitions.js";
 import { recordQueueWait } from "./moving-averages.js";
@@ -48,7 +49,8 @@ export function leaseJobs(state: ZoneState, nodeId: string, rows: readonly JobRo
 /** Extends a lease the node holds; returns the new expiry, or null if it does not hold it. */
 export function renewLease(state: ZoneState, nodeId: string, jobId: string, leaseId: string): number | null {
 	const row = getJob(state.sql, jobId);
-	if (!row || !holdsLease(row, nodeId, leaseId)) return null;
+	// A finished job waiting for its reader (holdForReader) has no lease left to renew.
+	if (!row || !holdsLease(row, nodeId, leaseId) || row.finish_reason !== null) return null;
 	const expiresAt = state.now() + state.config.leaseMs;
 	state.sql.exec("UPDATE jobs SET lease_expires_at = ? WHERE job_id = ?", expiresAt, jobId);
 	return expiresAt;
@@ -64,8 +66,10 @@ export function nextLeaseExpiry(state: ZoneState): number | null {
 
 /**
  * Takes back every lapsed lease: jobs with no output are queued again (the
- * attempt counts); jobs that already streamed output end `expired`, with an
- * error event, because a stream cannot be resumed elsewhere.
+ * attempt counts); sync jobs that already streamed output end `expired`, with
+ * an error event, because a client's stream cannot be resumed elsewhere. An
+ * async job's partial output reached nobody, so it is discarded and the job
+ * queued again like one without output.
  */
 export function expireLeases(state: ZoneState): { requeued: string[]; ended: string[] } {
 	const lapsed = state.sql
@@ -77,7 +81,15 @@ export function expireLeases(state: ZoneState): { requeued: string[]; ended: str
 	const requeued: string[] = [];
 	const ended: string[] = [];
 	for (const row of lapsed) {
-		if (row.has_output === 1) {
+		if (row.has_output === 1 && row.kind === "async") {
+			// Nobody has seen an async job's partial output: drop it and run the job again from the start.
+			discardOutput(state.sql, row.job_id);
+			if (requeueJob(state, row.job_id, true, "lease_expired after partial output") === "queued") {
+				requeued.push(row.job_id);
+			} else {
+				ended.push(row.job_id);
+			}
+		} else if (row.has_output === 1) {
 			failJob(state, row.job_id, "expired", "lease_expired", `node ${row.node_id} stopped renewing its lease`);
 			ended.push(row.job_id);
 		} else if (requeueJob(state, row.job_id, true, "lease_expired") === "queued") {

@@ -5,6 +5,7 @@
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 import type { HeartbeatInput, HeartbeatResult, PollInput, ReleaseInput, ReleaseResult } from "./contract.js";
 import { dispatchQueued } from "./dispatch.js";
+import { discardOutput } from "./job-output-store.js";
 import { getJob, holdsLease, nextQueued } from "./job-queue.js";
 import { failJob, requeueJob } from "./job-transitions.js";
 import { leaseJobs, renewLease } from "./leases.js";
@@ -52,8 +53,10 @@ export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatRes
 
 /**
  * Takes back jobs a node hands over on shutdown: unstarted ones are queued
- * again without counting the attempt and dispatched; ones that already
- * produced output fail with `shutdown`, since a stream cannot be resumed.
+ * again without counting the attempt and dispatched; sync jobs that already
+ * produced output fail with `shutdown`, since a client's stream cannot be
+ * resumed; async ones drop their partial output and are queued again (the
+ * attempt counts).
  */
 export function releaseJobs(state: ZoneState, input: ReleaseInput): ReleaseResult {
 	const result: ReleaseResult = { requeued: [], failed: [], notHeld: [] };
@@ -61,13 +64,15 @@ export function releaseJobs(state: ZoneState, input: ReleaseInput): ReleaseResul
 		const row = getJob(state.sql, jobId);
 		if (!row || !holdsLease(row, input.nodeId, leaseId)) {
 			result.notHeld.push(jobId);
-		} else if (row.has_output === 1) {
+		} else if (row.has_output === 1 && row.kind === "sync") {
 			failJob(state, jobId, "failed", "shutdown", `node ${input.nodeId} shut down mid-job`);
 			result.failed.push(jobId);
-		} else if (requeueJob(state, jobId, false, "released") === "queued") {
-			result.requeued.push(jobId);
 		} else {
-			result.failed.push(jobId);
+			const started = row.has_output === 1;
+			// An async job's partial output reached nobody: drop it and run the job again elsewhere.
+			if (started) discardOutput(state.sql, jobId);
+			if (requeueJob(state, jobId, started, "released") === "queued") result.requeued.push(jobId);
+			else result.failed.push(jobId);
 		}
 	}
 	dispatchQueued(state);

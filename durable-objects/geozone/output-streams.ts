@@ -1,7 +1,9 @@
 /**
  * The write ends of the jobs' output streams, one NDJSON stream per job,
  * read by the Worker that submitted it. Writers are in memory: after an
- * eviction the job continues in SQLite but its stream is gone.
+ * eviction the job continues in SQLite but its stream is gone, until the
+ * Worker re-attaches with `resume` (resume.ts) or the alarm cancels the job
+ * for want of a reader (detached-jobs.ts).
  */
 import { encodeJobStreamEvent, type JobStreamEvent } from "../../src/protocol/job-stream.js";
 
@@ -13,15 +15,19 @@ export class OutputStreams {
 
 	/**
 	 * Opens the stream of a job. `onReaderGone` runs once if the reader cancels
-	 * before the stream is closed by {@link close} (the client went away).
+	 * before the stream is closed by {@link close} (the client went away). A
+	 * stream the job already had is aborted (a resume replaces it), without
+	 * running its `onReaderGone`.
 	 */
 	open(jobId: string, onReaderGone: (jobId: string) => void): ReadableStream<Uint8Array> {
+		const previous = this.#writers.get(jobId);
 		const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
 			undefined,
 			new CountQueuingStrategy({ highWaterMark: BUFFERED_EVENTS }),
 		);
 		const writer = writable.getWriter();
 		this.#writers.set(jobId, writer);
+		previous?.abort(new Error(`job ${jobId}: replaced by a resumed stream`)).catch(() => undefined);
 		writer.closed.then(
 			() => undefined,
 			() => {

@@ -88,6 +88,17 @@ export class NoCapacityError extends ApiError {
 	}
 }
 
+/** 429: every zone that serves the model refused the job with a full queue; `retryAfterS` becomes Retry-After. */
+export class QueuesFullError extends ApiError {
+	constructor(message: string, retryAfterS: number) {
+		super(429, message, {
+			type: "rate_limit_error",
+			code: "queue_full",
+			headers: { "retry-after": String(Math.max(1, Math.ceil(retryAfterS))) },
+		});
+	}
+}
+
 /** 502: the job failed upstream (on the node or its backend) before any output. */
 export class UpstreamError extends ApiError {
 	constructor(message: string, code: string, status: 502 | 503 = 502) {

@@ -42,7 +42,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const stream = body.stream === true;
 	const tenantId = c.get("tenantId");
 
-	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, tenantId);
+	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model);
 	const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
 	const context = {
 		model: body.model,
@@ -100,7 +100,10 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 			onSettled: () => {
 				settled = true;
 			},
-			finalFields: (done) => ({ arcnet: arcnetSummary(dispatched, done.estimate) }),
+			finalFields: (done) => {
+				c.set("jobUsage", done.usage); // the limits middleware settles the daily tokens with it
+				return { arcnet: arcnetSummary(dispatched, done.estimate) };
+			},
 		});
 		return new Response(sse, {
 			headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
@@ -114,6 +117,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 			const error = jobErrorToApiError(event);
 			return Response.json(error.toBody(), { status: error.status, headers });
 		} else {
+			c.set("jobUsage", event.usage); // the limits middleware settles the daily tokens with it
 			const completion = chatCompletion({
 				id,
 				model: body.model,

@@ -36,7 +36,15 @@ export function jobErrorBody(event: JobError): OpenAIErrorBody {
 	return jobErrorToApiError(event).toBody();
 }
 
-/** The error event used when the zone's stream ends before the job finished. */
-export function interruptedStreamError(): JobError {
-	return { type: "error", code: "backend_error", message: "The job's output stream ended before the job finished." };
+/**
+ * The error event used when the zone's stream ended before the job finished
+ * and could not be resumed; `detail` says why, when known.
+ */
+export function interruptedStreamError(detail?: string): JobError {
+	const why = detail ? ` (${detail})` : "";
+	return {
+		type: "error",
+		code: "backend_error",
+		message: `The job's output stream ended before the job finished and could not be resumed${why}.`,
+	};
 }

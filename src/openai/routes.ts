@@ -1,12 +1,16 @@
 /** The OpenAI-compatible client API under /v1, behind the client API key. */
 import { Hono } from "hono";
 import { requireApiKey } from "../auth/bearer.js";
+import { requireScope } from "../auth/scopes.js";
 import type { AppEnv } from "../http/app-env.js";
+import { jobsRoutes } from "../jobs-api/routes.js";
+import { limitRequests } from "../limits/middleware.js";
 import { chatCompletionsHandler } from "./chat-completions.js";
 import { listModelsHandler } from "./models.js";
 
-/** Routes: POST /chat/completions, GET /models. */
+/** Routes: POST /chat/completions, GET /models, and the async jobs API under /jobs. */
 export const openaiRoutes = new Hono<AppEnv>();
 openaiRoutes.use("*", requireApiKey);
-openaiRoutes.post("/chat/completions", chatCompletionsHandler);
-openaiRoutes.get("/models", listModelsHandler);
+openaiRoutes.post("/chat/completions", requireScope("inference"), limitRequests, chatCompletionsHandler);
+openaiRoutes.get("/models", requireScope("inference"), listModelsHandler);
+openaiRoutes.route("/jobs", jobsRoutes);

@@ -6,11 +6,13 @@
  * the client does not notice; once output started it is never retried. A
  * stale directory must never lose a job, so when every cached candidate
  * fails (or none qualifies), the directory is re-read once and the new
- * candidates are tried before the client gets a 503.
+ * candidates are tried before the client gets a 503, or a 429 when every
+ * refusal was a full queue. An accepted job's stream that breaks (its zone
+ * restarted) is re-attached with the zone's `resume` (job-output.ts).
  */
 import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
-import { NoCapacityError } from "../http/errors.js";
-import { awaitFirstOutput, type StartedJob } from "../openai/job-output.js";
+import { NoCapacityError, QueuesFullError } from "../http/errors.js";
+import { awaitFirstOutput, type ResumeOptions, type StartedJob } from "../openai/job-output.js";
 import type { RoutingDecision } from "../protocol/routing-decision.js";
 import { geozoneStub } from "./geozone-stub.js";
 import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
@@ -57,8 +59,9 @@ export interface DispatchHooks {
 
 /**
  * Submits `job` to the best zone that takes it and reads it up to its first
- * output. Throws NoCapacityError (503 with Retry-After) naming the model when
- * no zone accepts it; when every attempt failed before output, the last
+ * output. Throws QueuesFullError (429 with Retry-After) when every zone that
+ * refused did so with a full queue, else NoCapacityError (503 with
+ * Retry-After) naming the model when no zone accepts it; when every attempt failed before output, the last
  * failure is returned so the client sees its real error.
  */
 export async function dispatchJob(
@@ -91,7 +94,7 @@ export async function dispatchJob(
 				continue;
 			}
 			hooks.onAccepted(candidate.zoneId, jobId);
-			const started = await awaitFirstOutput(submitted.stream);
+			const started = await awaitFirstOutput(submitted.stream, resumeOptions(env, candidate, jobId));
 			const explanation = explain(decision, plan.strategy);
 			const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
 			const first = started.first;
@@ -105,6 +108,14 @@ export async function dispatchJob(
 	if (lastFailure) return lastFailure;
 	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
 	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
+	if (refusals.length > 0 && refusals.every((r) => r.reason === "queue_full")) {
+		// Every zone that could serve the model is there but busy: the client is sending faster than they drain.
+		const zones = refusals.map((r) => r.zoneId).join(", ");
+		throw new QueuesFullError(
+			`Every zone serving model ${JSON.stringify(context.model)} has a full queue (${zones}). Retry later.`,
+			retryAfterS,
+		);
+	}
 	const why =
 		refusals.length > 0
 			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
@@ -113,6 +124,17 @@ export async function dispatchJob(
 		`No capacity for model ${JSON.stringify(context.model)}: ${why}. Retry later.`,
 		retryAfterS,
 	);
+}
+
+/** Re-attaches to the job `jobId` in the candidate's zone when its stream breaks (the object restarted). */
+function resumeOptions(env: Env, candidate: CandidateRecord, jobId: string): ResumeOptions {
+	return {
+		resume: async (skipDeltas) => {
+			const stub = geozoneStub(env, candidate.zoneId, candidate.locationHint);
+			const result = await stub.resume(candidate.zoneId, jobId, skipDeltas);
+			return result.found ? result.stream : null;
+		},
+	};
 }
 
 async function trySubmit(

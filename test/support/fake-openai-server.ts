@@ -28,6 +28,10 @@ export interface FakeOpenAIServer {
 	readonly url: string;
 	/** Chat completion requests received so far. */
 	readonly requestCount: number;
+	/** Streaming requests whose client (the agent) closed the connection before the answer ended. */
+	readonly abortedCount: number;
+	/** Streaming requests being answered now. */
+	readonly openStreams: number;
 	close(): Promise<void>;
 }
 
@@ -86,6 +90,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
 	const config = fakeOpenAIOptionsSchema.parse(options);
 	let requestCount = 0;
+	let abortedCount = 0;
+	let openStreams = 0;
 	let nextId = 1;
 
 	const complete = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -119,8 +125,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		}
 		res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
 		let aborted = false;
+		openStreams += 1;
 		res.on("close", () => {
+			openStreams -= 1;
 			aborted = !res.writableFinished;
+			if (aborted) abortedCount += 1;
 		});
 		const chunk = (delta: object, finish: string | null) => ({
 			...base,
@@ -168,6 +177,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		url: `http://127.0.0.1:${port}`,
 		get requestCount() {
 			return requestCount;
+		},
+		get abortedCount() {
+			return abortedCount;
+		},
+		get openStreams() {
+			return openStreams;
 		},
 		close: () =>
 			new Promise<void>((resolve) => {

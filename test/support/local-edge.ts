@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { freePort } from "./free-port.js";
+import { LOCAL_LIMIT_VARS } from "./local-limits.js";
 import { type ManagedProcess, runToCompletion, spawnManaged } from "./managed-process.js";
 import { waitFor } from "./wait.js";
 
@@ -105,7 +106,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
 	const devApiKey = config.devApiKey ?? `sk-arcnet-test-${randomBytes(12).toString("hex")}`;
 	const adminKey = config.adminKey ?? `sk-arcnet-admin-${randomBytes(12).toString("hex")}`;
 	const url = `http://127.0.0.1:${port}`;
-	const vars = { ...config.vars, ARCNET_DEV_API_KEY: devApiKey, ARCNET_ADMIN_KEY: adminKey };
+	const vars = { ...LOCAL_LIMIT_VARS, ...config.vars, ARCNET_DEV_API_KEY: devApiKey, ARCNET_ADMIN_KEY: adminKey };
 	if (config.migrate) await applyLocalMigrations(persistDir);
 
 	let proc: ManagedProcess | undefined;

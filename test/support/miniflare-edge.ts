@@ -19,6 +19,7 @@ import {
 	OFFLINE_WRANGLER_ENV,
 	REPO_ROOT,
 } from "./local-edge.js";
+import { LOCAL_LIMIT_VARS } from "./local-limits.js";
 import { runToCompletion } from "./managed-process.js";
 import { waitFor } from "./wait.js";
 import { readWranglerConfig } from "./wrangler-toml.js";
@@ -114,7 +115,13 @@ export async function startMiniflareEdge(options: LocalEdgeOptions = {}): Promis
 				modulesRoot: bundleDir,
 				compatibilityDate: wrangler.compatibilityDate,
 				compatibilityFlags: wrangler.compatibilityFlags,
-				bindings: { ...wrangler.vars, ...config.vars, ARCNET_DEV_API_KEY: devApiKey, ARCNET_ADMIN_KEY: adminKey },
+				bindings: {
+					...wrangler.vars,
+					...LOCAL_LIMIT_VARS,
+					...config.vars,
+					ARCNET_DEV_API_KEY: devApiKey,
+					ARCNET_ADMIN_KEY: adminKey,
+				},
 				d1Databases: Object.fromEntries(wrangler.d1.map((d) => [d.binding, d.database_id])),
 				durableObjects: Object.fromEntries(
 					wrangler.durableObjects.map((d) => [d.name, { className: d.class_name, useSQLite: true }]),
