@@ -23,11 +23,21 @@ const STREAMS = 32;
 const NODE = process.env.ARCNET_BENCH_NODE || process.execPath;
 /** Extra Node flags for the agent only, e.g. "--max-semi-space-size=1" (space-separated). */
 const AGENT_NODE_FLAGS = (process.env.ARCNET_BENCH_AGENT_FLAGS ?? "").split(" ").filter(Boolean);
+/** Extra environment for the agent only, e.g. "MALLOC_ARENA_MAX=2" (space-separated NAME=value pairs). */
+const AGENT_ENV = Object.fromEntries(
+	(process.env.ARCNET_BENCH_AGENT_ENV ?? "")
+		.split(" ")
+		.filter((pair) => pair.includes("="))
+		.map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+);
 const TARGET_IDLE_RSS_MB = 60;
 const TARGET_IDLE_CPU_PCT = 1;
 
-function spawnQuiet(args: string[]): ChildProcess {
-	const child = spawn(NODE, args, { stdio: ["ignore", "ignore", "pipe"], env: { PATH: process.env.PATH ?? "" } });
+function spawnQuiet(args: string[], env: Record<string, string> = {}): ChildProcess {
+	const child = spawn(NODE, args, {
+		stdio: ["ignore", "ignore", "pipe"],
+		env: { PATH: process.env.PATH ?? "", ...env },
+	});
 	let err = "";
 	child.stderr?.on("data", (d) => {
 		err = `${err}${d}`.slice(-2000);
@@ -58,25 +68,28 @@ async function main(): Promise<void> {
 	const enrolled = await new Promise<number | null>((r) => enroll.on("exit", r));
 	if (enrolled !== 0) throw new Error(`enroll exited ${enrolled}`);
 
-	const agent = spawnQuiet([
-		...AGENT_NODE_FLAGS,
-		bundle,
-		"run",
-		"--state-dir",
-		state,
-		"--backend",
-		"simulated",
-		"--models",
-		"sim-1",
-		"--sim-tokens-per-second",
-		"50",
-		"--gpu",
-		"simulated",
-		"--slots",
-		String(STREAMS),
-		"--log-level",
-		"warn",
-	]);
+	const agent = spawnQuiet(
+		[
+			...AGENT_NODE_FLAGS,
+			bundle,
+			"run",
+			"--state-dir",
+			state,
+			"--backend",
+			"simulated",
+			"--models",
+			"sim-1",
+			"--sim-tokens-per-second",
+			"50",
+			"--gpu",
+			"simulated",
+			"--slots",
+			String(STREAMS),
+			"--log-level",
+			"warn",
+		],
+		AGENT_ENV,
+	);
 	const baseline = spawnQuiet(["-e", "setInterval(() => {}, 1000)"]);
 	const children = [agent, baseline];
 	try {
