@@ -8,13 +8,19 @@
  * stream and are never touched here.
  */
 import { cancelJob } from "./job-transitions.js";
-import { readMeta, writeMeta } from "./schema.js";
+import { deleteMeta, readMeta, writeMeta } from "./schema.js";
 import type { ZoneState } from "./zone-state.js";
 
 /** Shortest grace for a reader to re-attach; the Worker's resumes take a few seconds at most. */
 export const MIN_DETACHED_GRACE_MS = 5_000;
 
 const STARTED_KEY = "instance_started_at";
+/**
+ * Set once this instance's grace has passed and its reader-less jobs were
+ * cancelled: jobs accepted later always have a writer here, so from then on
+ * the alarm re-plan after every RPC skips the scan (one meta read instead).
+ */
+const SETTLED_KEY = "detached_settled";
 
 /** How long a reader-less sync job waits for a reader: one lease length (LEASE_MS), at least 5 s. */
 export function detachedGraceMs(state: Pick<ZoneState, "config">): number {
@@ -24,6 +30,7 @@ export function detachedGraceMs(state: Pick<ZoneState, "config">): number {
 /** Records when this instance of the object started: the moment its in-memory writers were lost. */
 export function markInstanceStart(sql: SqlStorage, now: number): void {
 	writeMeta(sql, STARTED_KEY, String(now));
+	deleteMeta(sql, SETTLED_KEY);
 }
 
 /** Unfinished sync jobs without a stream writer in this instance. */
@@ -39,6 +46,7 @@ export function detachedJobIds(state: ZoneState): string[] {
 
 /** When the grace of the current reader-less sync jobs ends, or null when there are none. */
 export function nextDetachedDeadline(state: ZoneState): number | null {
+	if (readMeta(state.sql, SETTLED_KEY) !== null) return null;
 	const started = readMeta(state.sql, STARTED_KEY);
 	if (started === null || detachedJobIds(state).length === 0) return null;
 	return Number(started) + detachedGraceMs(state);
@@ -46,12 +54,14 @@ export function nextDetachedDeadline(state: ZoneState): number | null {
 
 /** Cancels the reader-less sync jobs once the grace since the instance started has passed; returns their ids. */
 export function cancelDetachedJobs(state: ZoneState): string[] {
-	const deadline = nextDetachedDeadline(state);
-	if (deadline === null || state.now() < deadline) return [];
+	if (readMeta(state.sql, SETTLED_KEY) !== null) return [];
+	const started = readMeta(state.sql, STARTED_KEY);
+	if (started === null || state.now() < Number(started) + detachedGraceMs(state)) return [];
 	const cancelled: string[] = [];
 	for (const jobId of detachedJobIds(state)) {
 		const why = `no client re-attached to the job's stream within ${detachedGraceMs(state)} ms of a zone restart`;
 		if (cancelJob(state, jobId, why)) cancelled.push(jobId);
 	}
+	writeMeta(state.sql, SETTLED_KEY, "1");
 	return cancelled;
 }
