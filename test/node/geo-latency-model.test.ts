@@ -1,7 +1,8 @@
 /**
  * Validates the fibre latency model against measured GCP inter-region RTTs
- * (../shared/data/inter_region_latency_ms.csv, zone codes mapped to cloud
- * regions by inter_region_latency_zone_map.json, coordinates from zones.csv).
+ * (catalogue/inter-region-latency-ms.csv, a copy of the shared data's
+ * inter_region_latency_ms.csv; zone codes mapped to cloud regions by
+ * inter-region-latency-zone-map.json, coordinates from zones.csv).
  * The figures quoted in docs/carbon-and-latency.md are the ones computed here.
  */
 import { readFileSync } from "node:fs";
@@ -17,8 +18,9 @@ import {
 	rttMsForDistance,
 } from "../../src/geo/latency-model.js";
 
+/** The repository's copies of the shared data (catalogue/, each file naming its source), so a bare clone can run this. */
 const DATA_DIR =
-	process.env.ARCNET_SHARED_DATA ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/data");
+	process.env.ARCNET_CATALOGUE_DIR ?? resolve(dirname(fileURLToPath(import.meta.url)), "../../catalogue");
 
 /**
  * Latency-matrix codes that name the same data-centre city as a zones.csv row
@@ -60,13 +62,13 @@ function readCsv(name: string): string[][] {
 	try {
 		text = readFileSync(path, "utf8");
 	} catch (err) {
-		throw new Error(`latency fixture ${path} is unreadable (set ARCNET_SHARED_DATA to the shared data folder)`, {
+		throw new Error(`latency fixture ${path} is unreadable (set ARCNET_CATALOGUE_DIR to the catalogue folder)`, {
 			cause: err,
 		});
 	}
 	return text
 		.split(/\r?\n/)
-		.filter((l) => l.trim().length > 0)
+		.filter((l) => l.trim().length > 0 && !l.startsWith("#"))
 		.map(parseCsvLine);
 }
 
@@ -85,12 +87,12 @@ function loadPairs(useAliases: boolean): { pairs: Pair[]; skippedCodes: string[]
 	const iLon = zoneHeader?.indexOf("lon") ?? -1;
 	for (const row of zoneRows) coords.set(row[iCode] ?? "", { lat: Number(row[iLat]), lon: Number(row[iLon]) });
 
-	const regionToCode = JSON.parse(readFileSync(join(DATA_DIR, "inter_region_latency_zone_map.json"), "utf8")) as Record<
+	const regionToCode = JSON.parse(readFileSync(join(DATA_DIR, "inter-region-latency-zone-map.json"), "utf8")) as Record<
 		string,
 		string
 	>;
 	const regions = Object.keys(regionToCode);
-	const [header, ...rows] = readCsv("inter_region_latency_ms.csv");
+	const [header, ...rows] = readCsv("inter-region-latency-ms.csv");
 	const codes = (header ?? []).slice(1);
 	// Columns and rows are in the zone map's order; this is what lets us tell the two US-MIDA-PJM apart.
 	expect(codes).toEqual(Object.values(regionToCode));
