@@ -25,7 +25,8 @@ import { REPO_ROOT } from "../test/support/local-edge.js";
 import { type EdgeKind, type EdgeUnderTest, startEdgeUnderTest } from "./edges-under-test.js";
 import { jobPhases } from "./job-phases.js";
 import { type Timed, timedPost } from "./measure.js";
-import { type EdgeFigures, type PathFigures, renderTable } from "./report.js";
+import { cpuMs } from "./process-cpu.js";
+import { type CpuPerRequest, type EdgeFigures, type PathFigures, renderTable } from "./report.js";
 import { difference, summarize } from "./stats.js";
 
 /** Added latency at p50 the edge must stay within, in ms. */
@@ -127,12 +128,14 @@ async function main(): Promise<void> {
 	for (const p of paths) p.failures.length = 0;
 	// Interleave the paths so drift (GC, other load on the machine) hits all of them alike.
 	console.log(`measuring ${args.requests} sequential non-streaming requests per path (${paths.length} paths)`);
+	const cpuBefore = paths.map((p) => cpuReading(p.edge));
 	for (let i = 0; i < args.requests; i++) {
 		for (const p of paths) {
 			const t = await sample(p, i, false);
 			if (t) p.runs.push(t);
 		}
 	}
+	const cpuPerRequest = paths.map((p, i) => cpuPerRequestSince(cpuBefore[i], cpuReading(p.edge), p.runs.length));
 	console.log(`measuring ${args.streamRequests} sequential streaming requests per path`);
 	for (let i = 0; i < args.streamRequests; i++) {
 		for (const p of paths) {
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
 	if (!directPath) throw new Error("no direct path");
 	const direct = figures("direct to backend", directPath);
 	const edges: EdgeFigures[] = [];
-	for (const p of edgePaths) {
+	for (const [i, p] of edgePaths.entries()) {
 		if (!p.edge) continue;
 		const jobIds = p.runs.flatMap((r) => (r.jobId ? [r.jobId] : []));
 		console.log(`reading the zone-side timings of ${jobIds.length} jobs from D1 (${p.edge.kind})`);
@@ -166,6 +169,7 @@ async function main(): Promise<void> {
 			submitToReceipt: p.edge.receipts.summarize(p.runs),
 			inAgent: p.edge.receipts.inAgent(p.runs),
 			phases: await jobPhases(p.edge.query, jobIds),
+			cpuPerRequest: cpuPerRequest[i + 1] ?? { workerdMs: Number.NaN, agentMs: Number.NaN },
 		});
 	}
 	for (const line of renderTable(direct, edges, TARGET_ADDED_P50_MS)) console.log(line);
@@ -197,6 +201,22 @@ async function main(): Promise<void> {
 	mkdirSync(outDir, { recursive: true });
 	writeFileSync(join(outDir, "edge-latency.json"), `${JSON.stringify(result, null, 2)}\n`);
 	console.log(`wrote ${join("bench", "results", "edge-latency.json")}`);
+}
+
+/** CPU ms used so far by an edge's workerd and agent (NaN where unknown). */
+function cpuReading(edge: EdgeUnderTest | undefined): { workerd: number; agent: number } {
+	if (!edge) return { workerd: Number.NaN, agent: Number.NaN };
+	return { workerd: cpuMs(edge.pids.workerd), agent: cpuMs([edge.pids.agent]) };
+}
+
+function cpuPerRequestSince(
+	before: { workerd: number; agent: number } | undefined,
+	after: { workerd: number; agent: number },
+	requests: number,
+): CpuPerRequest {
+	const per = (a: number, b: number | undefined) =>
+		b === undefined || requests === 0 ? Number.NaN : Math.round(((a - b) / requests) * 100) / 100;
+	return { workerdMs: per(after.workerd, before?.workerd), agentMs: per(after.agent, before?.agent) };
 }
 
 main()

@@ -12,6 +12,7 @@ import { queryLocalD1, startLocalEdge } from "../test/support/local-edge.js";
 import { startMiniflareEdge } from "../test/support/miniflare-edge.js";
 import { AgentReceipts } from "./agent-receipt.js";
 import type { QueryD1 } from "./job-phases.js";
+import { ownWorkerdPids } from "./process-cpu.js";
 
 /** How the Worker is served locally. */
 export type EdgeKind = "workerd" | "wrangler-dev";
@@ -26,6 +27,8 @@ export interface EdgeUnderTest {
 	receipts: AgentReceipts;
 	/** Reads the edge's D1. */
 	query: QueryD1;
+	/** The processes whose CPU the table reports per request: workerd (direct only: wrangler dev's is not ours) and the agent. */
+	pids: { workerd: number[]; agent: number };
 }
 
 /** Labels of the kinds, as the table prints them. */
@@ -50,11 +53,14 @@ export async function startEdgeUnderTest(kind: EdgeKind, setup: EdgeSetup): Prom
 	const persistDir = join(setup.workDir, `${kind}-state`);
 	let endpoint: EdgeEndpoint;
 	let query: QueryD1;
+	let workerd: number[] = [];
 	if (kind === "workerd") {
+		const before = new Set(ownWorkerdPids());
 		const edge = await startMiniflareEdge({ persistDir });
 		setup.cleanups.push(() => edge.stop());
 		endpoint = edge;
 		query = edge.queryD1;
+		workerd = ownWorkerdPids().filter((pid) => !before.has(pid));
 	} else {
 		const edge = await startLocalEdge({ persistDir });
 		setup.cleanups.push(() => edge.stop());
@@ -72,5 +78,5 @@ export async function startEdgeUnderTest(kind: EdgeKind, setup: EdgeSetup): Prom
 	});
 	setup.cleanups.push(() => agent.stop(15_000));
 	await waitForModel(endpoint, setup.model, 60_000);
-	return { kind, label: EDGE_LABELS[kind], endpoint, receipts, query };
+	return { kind, label: EDGE_LABELS[kind], endpoint, receipts, query, pids: { workerd, agent: agent.pid } };
 }

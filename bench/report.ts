@@ -31,6 +31,16 @@ export interface EdgeFigures extends PathFigures {
 	inAgent: Summary;
 	/** Zone-side phases from D1. */
 	phases: JobPhases;
+	/** CPU per non-streaming request over the measured window, in ms (NaN where not measured). */
+	cpuPerRequest: CpuPerRequest;
+}
+
+/** CPU ms per request of the processes behind an edge. */
+export interface CpuPerRequest {
+	/** workerd: the Worker, its Durable Objects and local D1, all on one thread (workerd direct only). */
+	workerdMs: number;
+	/** The agent process. */
+	agentMs: number;
 }
 
 const WIDTH = 58;
@@ -66,6 +76,10 @@ export function renderTable(direct: PathFigures, edges: readonly EdgeFigures[], 
 		lines.push(row("    zone-side: D1 leased_at - received_at", p.dispatch, `${p.found}/${p.wanted} jobs in D1`));
 		lines.push(row("    zone-side: D1 first_token_at - leased_at", p.leaseToFirstToken));
 		lines.push(row("    zone-side: D1 finished_at - received_at", p.receivedToFinished));
+		const cpu = (x: number) => (Number.isNaN(x) ? "-" : `${x.toFixed(2)} ms`);
+		lines.push(
+			`${"    CPU per request: workerd (Worker, DOs, D1) / agent".padEnd(WIDTH)}${cpu(e.cpuPerRequest.workerdMs).padStart(9)} / ${cpu(e.cpuPerRequest.agentMs)}`,
+		);
 	}
 	lines.push("");
 	if (primary) {

@@ -90,7 +90,13 @@ export function runAgent(edge: EdgeEndpoint, spec: AgentSpec): ManagedProcess {
 	return spawnManaged({
 		name: spec.name,
 		command: process.execPath,
-		args: [...args, "--log-format", "json"],
+		args: [
+			// ARCNET_AGENT_PROF=DIR writes a V8 CPU profile of each agent run into DIR (docs/benchmarks.md).
+			...(process.env.ARCNET_AGENT_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.ARCNET_AGENT_PROF] : []),
+			...args,
+			"--log-format",
+			"json",
+		],
 		cwd: REPO_ROOT,
 		onLine: spec.onLine,
 	});

@@ -108,6 +108,8 @@ export async function startMiniflareEdge(options: LocalEdgeOptions = {}): Promis
 				port,
 				// The fallback placeholder Request.cf: nothing is fetched from the internet.
 				cf: false,
+				// ARCNET_INSPECTOR_PORT=N opens workerd's V8 inspector on 127.0.0.1:N, for CPU profiles (docs/benchmarks.md).
+				...(process.env.ARCNET_INSPECTOR_PORT ? { inspectorPort: Number(process.env.ARCNET_INSPECTOR_PORT) } : {}),
 				resourcePersistencePath: persistDir,
 				handleStructuredLogs: (log) => keep(`${log.level} ${log.message}`),
 				scriptPath,
