@@ -8,7 +8,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import type { LeasedJob } from "../src/protocol/agent-wire.js";
-import { type AlarmReport, runAlarm, scheduleAlarm } from "./geozone/alarm-run.js";
+import { AlarmSlot } from "./alarm-slot.js";
+import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm-run.js";
 import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-job-ops.js";
 import { noteAsyncDue } from "./geozone/async-job-retention.js";
 import { type AsyncJobConfig, parseAsyncJobConfig, parseGeozoneConfig } from "./geozone/config.js";
@@ -45,6 +46,9 @@ import type { ZoneState } from "./geozone/zone-state.js";
 export class GeozoneDO extends DurableObject<Env> {
 	readonly #zone: ZoneState;
 	readonly #async: AsyncJobConfig;
+	readonly #alarm: AlarmSlot;
+	/** The zone this object serves, once read from (or written to) meta: it never changes. */
+	#zoneId: string | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -59,10 +63,11 @@ export class GeozoneDO extends DurableObject<Env> {
 			},
 		};
 		this.#async = parseAsyncJobConfig(env);
+		this.#alarm = new AlarmSlot(ctx.storage);
 		ctx.blockConcurrencyWhile(async () => {
 			ensureSchema(ctx.storage.sql);
 			// Writers of this instance start empty: the grace of reader-less sync jobs runs from here.
-			markInstanceStart(ctx.storage.sql, Date.now());
+			markInstanceStart(this.#zone, Date.now());
 		});
 	}
 
@@ -165,7 +170,13 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** Expires leases, marks silent nodes gone, flushes history and zone_status to D1, then re-plans. */
 	override async alarm(): Promise<void> {
-		await this.runAlarm();
+		this.#alarm.fired();
+		try {
+			await this.runAlarm();
+		} catch (error) {
+			this.#alarm.unknown();
+			throw error;
+		}
 	}
 
 	/** The alarm's work, returning what it did (tests and logs). */
@@ -178,15 +189,17 @@ export class GeozoneDO extends DurableObject<Env> {
 	#parse<S extends z.ZodType>(schema: S, input: unknown, method: string): z.output<S> {
 		const parsed = parseRpcInput(schema, input, method);
 		const zoneId = (parsed as { zoneId: string }).zoneId;
+		if (zoneId === this.#zoneId) return parsed;
 		const known = readMeta(this.ctx.storage.sql, "zone_id");
 		if (known === null) writeMeta(this.ctx.storage.sql, "zone_id", zoneId);
 		else if (known !== zoneId) {
 			throw new Error(`${method}: zoneId: this object serves ${known}, got ${JSON.stringify(zoneId)} (string)`);
 		}
+		this.#zoneId = zoneId;
 		return parsed;
 	}
 
 	async #replan(): Promise<void> {
-		await scheduleAlarm(this.#zone, this.ctx.storage);
+		await this.#alarm.set(plannedAlarm(this.#zone));
 	}
 }

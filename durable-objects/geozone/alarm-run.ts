@@ -90,13 +90,7 @@ export function alarmInputs(state: ZoneState): AlarmInputs {
 	};
 }
 
-/** Sets (or clears) the object's one alarm to the earliest thing due. */
-export async function scheduleAlarm(state: ZoneState, storage: DurableObjectStorage): Promise<void> {
-	const at = planAlarm(alarmInputs(state));
-	const current = await storage.getAlarm();
-	if (at === null) {
-		if (current !== null) await storage.deleteAlarm();
-		return;
-	}
-	if (current !== at) await storage.setAlarm(at);
+/** The time the zone's one alarm should be set to now (null: nothing is due). */
+export function plannedAlarm(state: ZoneState): number | null {
+	return planAlarm(alarmInputs(state));
 }

@@ -27,14 +27,20 @@ export function detachedGraceMs(state: Pick<ZoneState, "config">): number {
 	return Math.max(state.config.leaseMs, MIN_DETACHED_GRACE_MS);
 }
 
-/** Records when this instance of the object started: the moment its in-memory writers were lost. */
-export function markInstanceStart(sql: SqlStorage, now: number): void {
-	writeMeta(sql, STARTED_KEY, String(now));
-	deleteMeta(sql, SETTLED_KEY);
+/**
+ * Records when this instance of the object started: the moment its in-memory
+ * writers were lost. With no unfinished sync job at that moment there is
+ * nothing to wait for (every later job gets a writer here), so the instance is
+ * settled at once and the re-plan after each RPC never scans for such jobs.
+ */
+export function markInstanceStart(state: Pick<ZoneState, "sql" | "streams">, now: number): void {
+	writeMeta(state.sql, STARTED_KEY, String(now));
+	if (detachedJobIds(state).length === 0) writeMeta(state.sql, SETTLED_KEY, "1");
+	else deleteMeta(state.sql, SETTLED_KEY);
 }
 
 /** Unfinished sync jobs without a stream writer in this instance. */
-export function detachedJobIds(state: ZoneState): string[] {
+export function detachedJobIds(state: Pick<ZoneState, "sql" | "streams">): string[] {
 	return state.sql
 		.exec<{ job_id: string }>(
 			"SELECT job_id FROM jobs WHERE kind = 'sync' AND status IN ('queued', 'leased', 'running') ORDER BY seqno",

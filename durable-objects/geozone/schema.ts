@@ -87,6 +87,7 @@ const migrations: Record<number, Step[]> = {
 /** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */
 export function ensureSchema(sql: SqlStorage): number {
 	sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+	metaCache.delete(sql);
 	const stored = Number(readMeta(sql, "schema_version") ?? "0");
 	if (stored >= SCHEMA_VERSION) return 0;
 	let steps = 0;
@@ -101,10 +102,33 @@ export function ensureSchema(sql: SqlStorage): number {
 	return steps;
 }
 
+/**
+ * Meta values already read or written through this module, per storage
+ * handle: only the object writes its own meta, and SQLite writes are not
+ * rolled back outside transactionSync (unused here), so the copy stays exact
+ * and the dozen meta reads of each job's RPCs cost no statement. ensureSchema
+ * clears it, so a start-up always reads the stored version.
+ */
+const metaCache = new WeakMap<SqlStorage, Map<string, string | null>>();
+
+function cacheOf(sql: SqlStorage): Map<string, string | null> {
+	let cache = metaCache.get(sql);
+	if (!cache) {
+		cache = new Map();
+		metaCache.set(sql, cache);
+	}
+	return cache;
+}
+
 /** Reads one meta value, or null when unset. */
 export function readMeta(sql: SqlStorage, key: string): string | null {
+	const cache = cacheOf(sql);
+	const hit = cache.get(key);
+	if (hit !== undefined) return hit;
 	const row = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0];
-	return row?.value ?? null;
+	const value = row?.value ?? null;
+	cache.set(key, value);
+	return value;
 }
 
 /** Writes one meta value. */
@@ -114,9 +138,11 @@ export function writeMeta(sql: SqlStorage, key: string, value: string): void {
 		key,
 		value,
 	);
+	cacheOf(sql).set(key, value);
 }
 
 /** Deletes one meta value. */
 export function deleteMeta(sql: SqlStorage, key: string): void {
 	sql.exec("DELETE FROM meta WHERE key = ?", key);
+	cacheOf(sql).set(key, null);
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
 import { detachedGraceMs } from "../../durable-objects/geozone/detached-jobs.js";
 import { insertJob } from "../../durable-objects/geozone/job-queue.js";
+import { writeMeta } from "../../durable-objects/geozone/schema.js";
 import { decodeJobStream, type JobStreamEvent } from "../../src/protocol/job-stream.js";
 import {
 	heartbeatInput,
@@ -43,10 +44,8 @@ async function touch(stub: Stub, zoneId: string): Promise<void> {
 /** Moves the instance's start back past the grace, as if that long had passed since the restart. */
 async function graceHasPassed(stub: Stub): Promise<void> {
 	await runInDurableObject(stub, (_i, state) => {
-		state.storage.sql.exec(
-			"UPDATE meta SET value = ? WHERE key = 'instance_started_at'",
-			String(Date.now() - GRACE_MS - 1),
-		);
+		// Through writeMeta, as the object itself would: the object keeps its meta values in memory.
+		writeMeta(state.storage.sql, "instance_started_at", String(Date.now() - GRACE_MS - 1));
 	});
 }
 

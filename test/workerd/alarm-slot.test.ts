@@ -1,0 +1,35 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { AlarmSlot } from "../../durable-objects/alarm-slot.js";
+import { newZoneId, zoneStub } from "./geozone-fixtures.js";
+
+describe("AlarmSlot: the object's one alarm, remembered in memory", () => {
+	it("sets, keeps and deletes the stored alarm, and reads storage again once told it is unknown", async () => {
+		const stub = zoneStub(newZoneId());
+		await runInDurableObject(stub, async (_instance, state) => {
+			await state.storage.deleteAlarm();
+			const slot = new AlarmSlot(state.storage);
+			const at = Date.now() + 3_600_000;
+			await slot.set(at);
+			expect(await state.storage.getAlarm()).toBe(at);
+			await slot.set(at + 1);
+			expect(await state.storage.getAlarm()).toBe(at + 1);
+			await slot.set(null);
+			expect(await state.storage.getAlarm()).toBeNull();
+
+			// Another writer moved the alarm: after unknown() the slot reads it and corrects it.
+			await state.storage.setAlarm(at + 5);
+			slot.unknown();
+			await slot.set(null);
+			expect(await state.storage.getAlarm()).toBeNull();
+
+			// After fired() the slot takes the alarm as gone and sets it again, even to the same time.
+			await slot.set(at);
+			await state.storage.deleteAlarm(); // what the runtime does when the alarm runs
+			slot.fired();
+			await slot.set(at);
+			expect(await state.storage.getAlarm()).toBe(at);
+			await state.storage.deleteAlarm();
+		});
+	});
+});
