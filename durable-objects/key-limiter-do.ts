@@ -8,6 +8,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
+import { AlarmSlot } from "./alarm-slot.js";
 import { parseRpcInput } from "./geozone/rpc-input.js";
 import {
 	type AdmitResult,
@@ -17,12 +18,18 @@ import {
 	type KeyUsage,
 	usageInputSchema,
 } from "./limiter/contract.js";
-import { admit, finish, nextExpiry, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
+import { admit, finish, type LimiterMemory, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
 import { ensureLimiterSchema, readLimiterMeta, writeLimiterMeta } from "./limiter/schema.js";
 
 export class KeyLimiterDO extends DurableObject<Env> {
+	readonly #memory: LimiterMemory = {};
+	readonly #alarm: AlarmSlot;
+	/** The key this object serves, once checked against meta: it never changes. */
+	#keyId: string | null = null;
+
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
+		this.#alarm = new AlarmSlot(ctx.storage);
 		ctx.blockConcurrencyWhile(async () => {
 			ensureLimiterSchema(ctx.storage.sql);
 		});
@@ -31,52 +38,64 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	/** Admits a request (takes a rate token, a concurrency permit and a token reservation) or says which limit refuses it. */
 	async admit(input: z.input<typeof admitInputSchema>): Promise<AdmitResult> {
 		const parsed = this.#parse(admitInputSchema, input, "admit");
-		const result = admit(this.ctx.storage.sql, {
-			limits: parsed.limits,
-			estimatedTokens: parsed.estimatedTokens,
-			permitTtlMs: parsed.permitTtlMs ?? PERMIT_TTL_MS,
-			now: parsed.now ?? Date.now(),
-			permitId: crypto.randomUUID(),
-		});
+		const result = admit(
+			this.ctx.storage.sql,
+			{
+				limits: parsed.limits,
+				estimatedTokens: parsed.estimatedTokens,
+				permitTtlMs: parsed.permitTtlMs ?? PERMIT_TTL_MS,
+				now: parsed.now ?? Date.now(),
+				permitId: crypto.randomUUID(),
+			},
+			this.#memory,
+		);
 		if (result.admitted) await this.#replan();
 		return result;
 	}
 
-	/** Releases the permit and settles the day's tokens to the real usage; idempotent (a second call releases nothing). */
+	/**
+	 * Releases the permit and settles the day's tokens to the real usage; idempotent (a second call releases nothing).
+	 * The alarm stays where it is: firing with nothing expired costs one sweep, moving it costs a storage call per request.
+	 */
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
-		const result = finish(this.ctx.storage.sql, parsed.permitId, parsed.usedTokens);
-		await this.#replan();
-		return result;
+		return finish(this.ctx.storage.sql, parsed.permitId, parsed.usedTokens);
 	}
 
 	/** The key's counters now: requests available, in flight, tokens used and reserved today (UTC). */
 	async usage(input: z.input<typeof usageInputSchema>): Promise<KeyUsage> {
 		const parsed = this.#parse(usageInputSchema, input, "usage");
-		return usage(this.ctx.storage.sql, parsed.keyId, parsed.now ?? Date.now());
+		return usage(this.ctx.storage.sql, parsed.keyId, parsed.now ?? Date.now(), this.#memory);
 	}
 
 	/** Sweeps expired permits (their reservations stay charged), then re-plans. */
 	override async alarm(): Promise<void> {
-		sweepExpiredPermits(this.ctx.storage.sql, Date.now());
-		await this.#replan();
+		this.#alarm.fired();
+		try {
+			sweepExpiredPermits(this.ctx.storage.sql, Date.now(), this.#memory);
+			await this.#replan();
+		} catch (error) {
+			this.#alarm.unknown();
+			throw error;
+		}
 	}
 
 	#parse<S extends z.ZodType>(schema: S, input: unknown, method: string): z.output<S> {
 		const parsed = parseRpcInput(schema, input, method);
 		const keyId = (parsed as { keyId: string }).keyId;
+		if (keyId === this.#keyId) return parsed;
 		const sql = this.ctx.storage.sql;
 		const known = readLimiterMeta(sql, "key_id");
 		if (known === null) writeLimiterMeta(sql, "key_id", keyId);
 		else if (known !== keyId) {
 			throw new Error(`${method}: keyId: this object serves ${known}, got ${JSON.stringify(keyId)} (string)`);
 		}
+		this.#keyId = keyId;
 		return parsed;
 	}
 
+	/** Keeps the alarm at the earliest permit expiry the memory knows of (a lower bound: an early alarm sweeps nothing). */
 	async #replan(): Promise<void> {
-		const at = nextExpiry(this.ctx.storage.sql);
-		if (at === null) await this.ctx.storage.deleteAlarm();
-		else await this.ctx.storage.setAlarm(at);
+		await this.#alarm.set(this.#memory.earliestExpiry ?? null);
 	}
 }

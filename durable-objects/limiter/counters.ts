@@ -15,9 +15,27 @@ import { readLimiterMeta, writeLimiterMeta } from "./schema.js";
 export const PERMIT_TTL_MS = 15 * 60_000;
 const DAY_MS = 86_400_000;
 
-/** The UTC day of `now` as YYYY-MM-DD. */
+let lastDay: { index: number; text: string } | undefined;
+
+/** The UTC day of `now` as YYYY-MM-DD (the last answer is kept: every request asks about the same day). */
 export function utcDay(now: number): string {
-	return new Date(now).toISOString().slice(0, 10);
+	const index = Math.floor(now / DAY_MS);
+	if (lastDay?.index !== index) lastDay = { index, text: new Date(index * DAY_MS).toISOString().slice(0, 10) };
+	return lastDay.text;
+}
+
+/**
+ * What the object keeps in memory between calls to skip statements whose
+ * answer it already knows; SQLite stays the record, so a new instance starts
+ * from an empty memory and loses nothing.
+ */
+export interface LimiterMemory {
+	/** The limits JSON last written to meta. */
+	limitsJson?: string;
+	/** A lower bound of the earliest permit expiry (null: no permits; undefined: unknown). */
+	earliestExpiry?: number | null;
+	/** The day before which token_days rows were last deleted. */
+	prunedBefore?: string;
 }
 
 function nextUtcMidnight(now: number): number {
@@ -58,8 +76,23 @@ function rateState(bucket: Bucket, rate: number): RateState {
 	};
 }
 
-/** Charges the reservations of expired permits to their day and deletes them; returns how many. */
-export function sweepExpiredPermits(sql: SqlStorage, now: number): number {
+/** Charges the reservations of expired permits to their day and deletes them, and drops old days; returns how many. */
+export function sweepExpiredPermits(sql: SqlStorage, now: number, memory: LimiterMemory = {}): number {
+	const swept = chargeExpiredPermits(sql, now);
+	pruneOldDays(sql, now, memory);
+	memory.earliestExpiry = nextExpiry(sql);
+	return swept;
+}
+
+/** Days before yesterday can no longer be asked about: deletes them (once a day per instance). */
+function pruneOldDays(sql: SqlStorage, now: number, memory: LimiterMemory): void {
+	const before = utcDay(now - DAY_MS);
+	if (memory.prunedBefore === before) return;
+	sql.exec("DELETE FROM token_days WHERE day < ?", before);
+	memory.prunedBefore = before;
+}
+
+function chargeExpiredPermits(sql: SqlStorage, now: number): number {
 	const expired = sql
 		.exec<{ permit_id: string; day: string; reserved_tokens: number }>(
 			"SELECT permit_id, day, reserved_tokens FROM permits WHERE expires_at <= ?",
@@ -70,8 +103,6 @@ export function sweepExpiredPermits(sql: SqlStorage, now: number): number {
 		addUsedTokens(sql, permit.day, permit.reserved_tokens);
 		sql.exec("DELETE FROM permits WHERE permit_id = ?", permit.permit_id);
 	}
-	// Days before yesterday can no longer be asked about.
-	sql.exec("DELETE FROM token_days WHERE day < ?", utcDay(now - DAY_MS));
 	return expired.length;
 }
 
@@ -95,14 +126,24 @@ function tokensOfDay(sql: SqlStorage, day: string): { used: number; reserved: nu
 	return { used: used ?? 0, reserved: reserved ?? 0 };
 }
 
-/** Admits a request or says which limit refuses it; nothing is counted for a refused request. */
+/**
+ * Admits a request or says which limit refuses it; nothing is counted for a refused request.
+ * `memory` lets it skip the limits write when they are unchanged and the sweep when no permit can have expired.
+ */
 export function admit(
 	sql: SqlStorage,
 	input: { limits: ResolvedLimits; estimatedTokens: number; permitTtlMs: number; now: number; permitId: string },
+	memory: LimiterMemory = {},
 ): AdmitResult {
 	const { limits, now } = input;
-	writeLimiterMeta(sql, "limits", JSON.stringify(limits));
-	sweepExpiredPermits(sql, now);
+	const limitsJson = JSON.stringify(limits);
+	if (memory.limitsJson !== limitsJson) {
+		writeLimiterMeta(sql, "limits", limitsJson);
+		memory.limitsJson = limitsJson;
+	}
+	const earliest = memory.earliestExpiry;
+	if (earliest === undefined || (earliest !== null && earliest <= now)) sweepExpiredPermits(sql, now, memory);
+	else pruneOldDays(sql, now, memory);
 	const rate = limits.ratePerMinute;
 	const bucket = rate > 0 ? refilled(sql, rate, now) : null;
 	const state = bucket ? rateState(bucket, rate) : null;
@@ -156,6 +197,9 @@ export function admit(
 		now,
 		now + input.permitTtlMs,
 	);
+	const expiry = now + input.permitTtlMs;
+	const known = memory.earliestExpiry;
+	memory.earliestExpiry = known === undefined || known === null ? expiry : Math.min(known, expiry);
 	return { admitted: true, permitId: input.permitId, rate: after };
 }
 
@@ -175,8 +219,8 @@ export function finish(sql: SqlStorage, permitId: string, usedTokens: number | n
 }
 
 /** The key's counters at `now` (expired permits swept first). */
-export function usage(sql: SqlStorage, keyId: string, now: number): KeyUsage {
-	sweepExpiredPermits(sql, now);
+export function usage(sql: SqlStorage, keyId: string, now: number, memory: LimiterMemory = {}): KeyUsage {
+	sweepExpiredPermits(sql, now, memory);
 	const stored = readLimiterMeta(sql, "limits");
 	const limits = stored === null ? null : (JSON.parse(stored) as ResolvedLimits);
 	const day = utcDay(now);

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
@@ -120,6 +120,28 @@ describe("KeyLimiterDO: daily token quota (UTC day)", () => {
 			chargedTokens: 700,
 		});
 		expect((await stub.usage({ keyId, now: T0 })).tokensUsedToday).toBe(700);
+	});
+});
+
+describe("KeyLimiterDO: counters survive a restart of the object", () => {
+	it("refuses after an eviction what it refused before (memory only skips statements; SQLite is the record)", async () => {
+		const keyId = newKeyId();
+		const one = limits({ ratePerMinute: 2, maxConcurrent: 5, dailyTokens: 1_000 });
+		const admitted = await limiter(keyId).admit({ keyId, limits: one, estimatedTokens: 600, now: T0 });
+		expect(admitted.admitted).toBe(true);
+		await evictDurableObject(limiter(keyId));
+		// The day's reservation and the spent rate token were kept across the restart.
+		expect(await limiter(keyId).admit({ keyId, limits: one, estimatedTokens: 600, now: T0 })).toMatchObject({
+			admitted: false,
+			reason: "daily_tokens",
+		});
+		expect((await limiter(keyId).admit({ keyId, limits: one, estimatedTokens: 100, now: T0 })).admitted).toBe(true);
+		await evictDurableObject(limiter(keyId));
+		expect(await limiter(keyId).admit({ keyId, limits: one, estimatedTokens: 0, now: T0 })).toMatchObject({
+			admitted: false,
+			reason: "rate",
+		});
+		expect((await limiter(keyId).usage({ keyId, now: T0 })).inFlight).toBe(2);
 	});
 });
 
