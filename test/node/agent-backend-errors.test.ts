@@ -9,6 +9,7 @@ import type { ChatPart } from "../../node-agent/src/backends/types.js";
 let server: Server;
 let url = "";
 const seenBodies: unknown[] = [];
+let connections = 0;
 
 beforeAll(async () => {
 	server = createServer((req, res) => {
@@ -45,6 +46,9 @@ beforeAll(async () => {
 			res.end("data: [DONE]\n\n");
 		});
 	});
+	server.on("connection", () => {
+		connections++;
+	});
 	await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
 	url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -75,6 +79,13 @@ describe("agent OpenAI-compatible backend", () => {
 			{ type: "done", finishReason: "length", usage: { prompt_tokens: 9, completion_tokens: 2 } },
 		]);
 		expect(seenBodies.at(-1)).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+	});
+
+	it("keeps its connection to the backend open from one job to the next (reads each stream to its end)", async () => {
+		await chat("llama3.1:8b");
+		const before = connections;
+		for (let i = 0; i < 3; i++) await chat("llama3.1:8b");
+		expect(connections - before).toBe(0);
 	});
 
 	it("ends with null usage when the backend sends none", async () => {

@@ -19,6 +19,8 @@ export interface OpenAiBackendOptions {
 	fetch?: HttpFetch;
 }
 
+/** An error object sent inside the stream (vLLM and llama.cpp do so when generation fails mid-way). */
+const errorBodySchema = z.object({ error: z.unknown() });
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 const chunkSchema = z.object({
 	choices: z
@@ -73,9 +75,16 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 			const res = await request("/v1/chat/completions", { method: "POST", body: JSON.stringify(body), signal });
 			let finish: FinishReason | null = null;
 			let usage: TokenUsage | null = null;
+			let ended = false;
 			try {
+				// Read to the end of the body rather than stopping at [DONE]: leaving early destroys the
+				// socket, and the next job would pay for a new connection to the backend.
 				for await (const data of parseSse(res.body)) {
-					if (data.trim() === "[DONE]") break;
+					if (ended) continue;
+					if (data.trim() === "[DONE]") {
+						ended = true;
+						continue;
+					}
 					let json: unknown;
 					try {
 						json = JSON.parse(data);
@@ -86,7 +95,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 							false,
 						);
 					}
-					const errorBody = z.object({ error: z.unknown() }).safeParse(json);
+					const errorBody = errorBodySchema.safeParse(json);
 					if (errorBody.success && !("choices" in (json as object))) {
 						throw classifyHttpFailure(500, JSON.stringify(errorBody.data.error));
 					}
