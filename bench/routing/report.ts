@@ -18,6 +18,9 @@ export interface StrategyFigures {
 	savedVsNearestPct: number;
 	overBoundShare: number;
 	unserved: number;
+	/** Mean and p95 RTT to the serving zone, ms (served requests). */
+	meanRttMs: number;
+	p95RttMs: number;
 	/** (nearest − strategy) / (nearest − optimum); above 1 means it beat the optimum by breaking bounds. */
 	fractionOfOptimumSavings: number;
 	/** Only for the router's policies: whether both halves of the target hold. */
@@ -42,6 +45,8 @@ export function figures(outcomes: ReadonlyMap<string, Outcome>, requestCount: nu
 			savedVsNearestPct: (100 * saved) / nearest.totalGrams,
 			overBoundShare,
 			unserved: o.unserved,
+			meanRttMs: o.meanRttMs,
+			p95RttMs: o.p95RttMs,
 			fractionOfOptimumSavings: fraction,
 			perZone: o.perZone,
 		};
@@ -57,13 +62,14 @@ const pad = (s: string, n: number) => s.padStart(n);
 /** Prints the quality table and one target line per router policy. */
 export function printQuality(rows: readonly StrategyFigures[]): void {
 	console.log(
-		`${"strategy".padEnd(30)}${pad("total gCO2", 12)}${pad("saved g", 10)}${pad("saved %", 9)}${pad("over bound", 12)}${pad("of optimum", 12)}`,
+		`${"strategy".padEnd(32)}${pad("total gCO2", 12)}${pad("saved g", 10)}${pad("saved %", 9)}${pad("over bound", 12)}${pad("of optimum", 12)}${pad("mean RTT", 10)}${pad("p95 RTT", 9)}`,
 	);
 	for (const r of rows) {
 		console.log(
-			`${r.strategy.padEnd(30)}${pad(r.totalGrams.toFixed(2), 12)}${pad(r.savedVsNearestGrams.toFixed(2), 10)}` +
+			`${r.strategy.padEnd(32)}${pad(r.totalGrams.toFixed(2), 12)}${pad(r.savedVsNearestGrams.toFixed(2), 10)}` +
 				`${pad(r.savedVsNearestPct.toFixed(1), 9)}${pad(`${(100 * r.overBoundShare).toFixed(2)}%`, 12)}` +
-				`${pad(`${(100 * r.fractionOfOptimumSavings).toFixed(1)}%`, 12)}`,
+				`${pad(`${(100 * r.fractionOfOptimumSavings).toFixed(1)}%`, 12)}` +
+				`${pad(`${r.meanRttMs.toFixed(0)} ms`, 10)}${pad(`${r.p95RttMs.toFixed(0)} ms`, 9)}`,
 		);
 	}
 	for (const r of rows) {

@@ -50,6 +50,25 @@ export function decide(
 }
 
 /**
+ * What a request's max_tokens tells the router (RequestFigures.expectedTokens):
+ * - `exact`: max_tokens equals the real output length (the best case);
+ * - `cap`: max_tokens is a ceiling, the real length rounded up to the first of
+ *   MAX_TOKENS_CAPS that holds it (256, 512, 1024, 2048), as clients set it;
+ * - `none`: no max_tokens (priced as a median request).
+ */
+export type MaxTokensMode = "exact" | "cap" | "none";
+
+/** The ceilings clients typically send as max_tokens, smallest first. */
+export const MAX_TOKENS_CAPS: readonly number[] = [256, 512, 1024, 2048];
+
+/** The max_tokens the simulated client sends for a request of `outputTokens`, or undefined for `none`. */
+export function expectedTokensFor(outputTokens: number, mode: MaxTokensMode): number | undefined {
+	if (mode === "none") return undefined;
+	if (mode === "exact") return outputTokens;
+	return MAX_TOKENS_CAPS.find((cap) => cap >= outputTokens) ?? MAX_TOKENS_CAPS[MAX_TOKENS_CAPS.length - 1];
+}
+
+/**
  * The simulation's router step: the zone index chosen for `request`. When no
  * zone meets the bound with a free slot, the Worker would refuse the job; the
  * simulation serves it at the nearest zone with a free slot and counts it
@@ -60,7 +79,7 @@ export function routeOne(
 	request: SimRequest,
 	free: readonly number[],
 	policy: RoutingPolicy,
-	sizeKnown = true,
+	maxTokens: MaxTokensMode = "exact",
 ): number {
 	const rtt = scenario.rttMs[request.cityIndex] ?? [];
 	const figures: ZoneFigures[] = scenario.zones.map((zone, z) => ({
@@ -70,8 +89,9 @@ export function routeOne(
 		freeSlots: free[z] ?? 0,
 		slots: zone.slots,
 	}));
-	// The Worker passes max_tokens as expectedTokens; the simulation assumes clients set it to the real length.
-	const expected = sizeKnown ? { expectedTokens: request.outputTokens } : {};
+	// The Worker passes max_tokens as expectedTokens.
+	const expectedTokens = expectedTokensFor(request.outputTokens, maxTokens);
+	const expected = expectedTokens === undefined ? {} : { expectedTokens };
 	const picked = pickWithinBound(figures, request.boundMs, policy, expected);
 	if (picked !== null) return scenario.zones.findIndex((zone) => zone.id === picked);
 	let nearest = -1;

@@ -65,8 +65,18 @@ const scenario = buildScenario(zones, cities, requests, {
 });
 
 const outcomes = new Map<string, Outcome>();
-const sizeBlind = POLICIES.filter((p) => p.name !== "latency").map((p) => routerStrategy(p, false));
-for (const strategy of [nearest, roundRobin, carbonGreedy, ...POLICIES.map((p) => routerStrategy(p)), ...sizeBlind]) {
+// max_tokens only matters to the carbon-weighing policies (it sizes the scarcity price).
+const weighing = POLICIES.filter((p) => p.name !== "latency");
+const capped = weighing.map((p) => routerStrategy(p, "cap"));
+const sizeBlind = weighing.map((p) => routerStrategy(p, "none"));
+for (const strategy of [
+	nearest,
+	roundRobin,
+	carbonGreedy,
+	...POLICIES.map((p) => routerStrategy(p)),
+	...capped,
+	...sizeBlind,
+]) {
 	outcomes.set(strategy.name, score(scenario, runOnline(scenario, strategy)));
 }
 const solveStarted = performance.now();

@@ -34,6 +34,9 @@ export interface Outcome {
 	totalGrams: number;
 	overBound: number;
 	unserved: number;
+	/** Mean and 95th-percentile RTT (ms) from client to the serving zone, over served requests: what the carbon cost in latency. */
+	meanRttMs: number;
+	p95RttMs: number;
 	/** Requests served per zone id. */
 	perZone: Record<string, number>;
 }
@@ -45,6 +48,7 @@ export function score(scenario: Scenario, assignment: Int32Array): Outcome {
 	let unserved = 0;
 	const perZone: Record<string, number> = {};
 	const used = new Map<number, number>();
+	const rtts: number[] = [];
 	scenario.requests.forEach((request, i) => {
 		const z = assignment[i] ?? -1;
 		const zone = scenario.zones[z];
@@ -59,8 +63,13 @@ export function score(scenario: Scenario, assignment: Int32Array): Outcome {
 		if (n > zone.slots) throw new Error(`zone ${zone.id} over its ${zone.slots} slots in bucket ${request.bucket}`);
 		used.set(key, n);
 		totalGrams += requestGrams(scenario, request, z);
-		if ((scenario.rttMs[request.cityIndex]?.[z] ?? Number.POSITIVE_INFINITY) > request.boundMs) overBound++;
+		const rtt = scenario.rttMs[request.cityIndex]?.[z] ?? Number.POSITIVE_INFINITY;
+		if (rtt > request.boundMs) overBound++;
+		rtts.push(rtt);
 		perZone[zone.id] = (perZone[zone.id] ?? 0) + 1;
 	});
-	return { totalGrams, overBound, unserved, perZone };
+	rtts.sort((a, b) => a - b);
+	const meanRttMs = rtts.length > 0 ? rtts.reduce((sum, rtt) => sum + rtt, 0) / rtts.length : Number.NaN;
+	const p95RttMs = rtts[Math.max(0, Math.ceil(0.95 * rtts.length) - 1)] ?? Number.NaN;
+	return { totalGrams, overBound, unserved, meanRttMs, p95RttMs, perZone };
 }

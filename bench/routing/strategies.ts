@@ -5,7 +5,7 @@
  * sees the whole bucket at once.
  */
 import type { RoutingPolicy } from "../../src/routing/policy.js";
-import { routeOne } from "./router-decision.js";
+import { type MaxTokensMode, routeOne } from "./router-decision.js";
 import type { Scenario } from "./scenario.js";
 import type { SimRequest } from "./workload.js";
 
@@ -63,15 +63,18 @@ export const carbonGreedy: OnlineStrategy = {
 	make: (s) => (r, free) => argminFree(free, (z) => s.gco2[z]?.[r.hour] ?? Number.POSITIVE_INFINITY),
 };
 
+/** Row suffix per max_tokens mode: `router:<policy>`, `router:<policy>/max-tokens-cap`, `router:<policy>/no-max-tokens`. */
+const MODE_SUFFIX: Record<MaxTokensMode, string> = { exact: "", cap: "/max-tokens-cap", none: "/no-max-tokens" };
+
 /**
  * The router: hard constraints (bound, free slot), then rankZones with `policy`, as the Worker does.
- * `sizeKnown` (default true): the request carries max_tokens equal to its output length; false: no
- * max_tokens (every request priced as median size), named `router:<policy>/no-max-tokens`.
+ * `maxTokens` (default "exact") is what the request's max_tokens says about its output length
+ * (router-decision.ts `expectedTokensFor`).
  */
-export function routerStrategy(policy: RoutingPolicy, sizeKnown = true): OnlineStrategy {
+export function routerStrategy(policy: RoutingPolicy, maxTokens: MaxTokensMode = "exact"): OnlineStrategy {
 	const label = policy.name === "weights" ? `weights(${policy.latency},${policy.carbon})` : policy.name;
 	return {
-		name: `router:${label}${sizeKnown ? "" : "/no-max-tokens"}`,
-		make: (s) => (r, free) => routeOne(s, r, free, policy, sizeKnown),
+		name: `router:${label}${MODE_SUFFIX[maxTokens]}`,
+		make: (s) => (r, free) => routeOne(s, r, free, policy, maxTokens),
 	};
 }

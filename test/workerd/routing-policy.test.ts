@@ -21,11 +21,33 @@ describe("routing policy scores", () => {
 		expect(order({ name: "carbon" })).toEqual(["far-cleanest", "mid-clean", "near-dirty"]);
 	});
 
-	it("trades 1 ms for 1 g/kWh under balanced", () => {
-		// mid: (25 + 21) / 2 / 100 = 0.23; far: 0.85; near: 1.725.
+	it("weighs latency 1 : 3 against carbon under balanced", () => {
+		// mid: (0.25 × 25 + 0.75 × 21) / 100 = 0.22; far: 0.475; near: 2.5625.
 		const ranked = rankZones(zones, { name: "balanced" });
 		expect(ranked.map((z) => z.zoneId)).toEqual(["mid-clean", "far-cleanest", "near-dirty"]);
-		expect(ranked[0]?.score).toBeCloseTo(0.23, 6);
+		expect(ranked[0]?.score).toBeCloseTo(0.22, 6);
+		expect(ranked[2]?.score).toBeCloseTo(2.5625, 6);
+	});
+
+	it("takes a zone 80 ms further under balanced when it is more than 1 g/kWh cleaner per 3 extra ms", () => {
+		// 50 g/kWh for 80 ms (break-even 26.7): 1 : 1 weights would stay near (310 < 340), 1 : 3 moves (840 < 910).
+		const nearer = { zoneId: "nearer", estLatencyMs: 10, gco2PerKwh: 300, freeSlots: 1 };
+		const cleaner = { zoneId: "cleaner", estLatencyMs: 90, gco2PerKwh: 250, freeSlots: 1 };
+		expect(order({ name: "balanced" }, [nearer, cleaner])).toEqual(["cleaner", "nearer"]);
+	});
+
+	it("keeps the nearer zone under balanced when the further one saves less than 1 g/kWh per 3 extra ms", () => {
+		// 20 g/kWh for 80 ms: carbon moves, balanced stays (910 < 930), so balanced is not carbon.
+		const nearer = { zoneId: "nearer", estLatencyMs: 10, gco2PerKwh: 300, freeSlots: 1 };
+		const cleaner = { zoneId: "cleaner", estLatencyMs: 90, gco2PerKwh: 280, freeSlots: 1 };
+		expect(order({ name: "balanced" }, [nearer, cleaner])).toEqual(["nearer", "cleaner"]);
+		expect(order({ name: "carbon" }, [nearer, cleaner])).toEqual(["cleaner", "nearer"]);
+	});
+
+	it("ranks balanced as the explicit weights latency=1,carbon=3", () => {
+		const balanced = rankZones(zones, { name: "balanced" });
+		const explicit = rankZones(zones, { name: "weights", latency: 1, carbon: 3 });
+		expect(explicit.map((z) => [z.zoneId, z.score])).toEqual(balanced.map((z) => [z.zoneId, z.score]));
 	});
 
 	it("follows explicit weights, relative to each other", () => {
