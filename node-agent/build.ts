@@ -18,20 +18,25 @@ export const DEFAULT_OUTFILE = join(here, "dist", "arcnet-agent.mjs");
  * locale): about 300 KiB of bundle and 8 MB of an idle agent's RSS on Node 22.
  * The agent's schemas are written with zod/mini, which tree-shakes to what
  * they use; one classic import anywhere in the agent's graph would bring it
- * all back, so a build that holds any is refused (docs/adr/0008).
+ * all back. Likewise an ES import of node:http, node:fs or node:util (see
+ * node-agent/src/builtins.ts). A build that holds either is refused (docs/adr/0008).
  */
-function refuseClassicZod(metafile: Metafile): void {
-	const classic = Object.keys(metafile.inputs).filter((path) => /node_modules\/zod\/(v4\/classic|v3)\//.test(path));
-	if (classic.length === 0) return;
-	const importers = Object.entries(metafile.inputs)
-		.filter(
-			([path, input]) =>
-				!path.includes("node_modules/zod/") && input.imports.some((i) => /^zod(\/v4)?$/.test(i.original ?? "")),
-		)
-		.map(([path]) => path);
-	throw new Error(
-		`the agent bundle must not hold classic zod (${classic.length} modules); import zod from src/protocol/zod-mini.ts instead, in: ${importers.join(", ") || "(unknown)"}`,
-	);
+function refuseCostlyImports(metafile: Metafile): void {
+	const problems: string[] = [];
+	for (const [path, input] of Object.entries(metafile.inputs)) {
+		if (path.includes("node_modules/zod/")) continue;
+		for (const i of input.imports) {
+			if (i.kind !== "import-statement") continue;
+			if (/^zod(\/v4)?$/.test(i.original ?? ""))
+				problems.push(`${path} imports classic zod: use src/protocol/zod-mini.ts`);
+			if (/^(node:)?(http|fs|util)$/.test(i.path))
+				problems.push(`${path} imports ${i.path}: take it from node-agent/src/builtins.ts`);
+		}
+	}
+	if (Object.keys(metafile.inputs).some((path) => /node_modules\/zod\/(v4\/classic|v3)\//.test(path))) {
+		problems.push("the bundle holds classic zod");
+	}
+	if (problems.length > 0) throw new Error(`agent bundle refused: ${problems.join("; ")}`);
 }
 
 /** Bundles src/cli.ts into `outfile`; resolves with its size in bytes. */
@@ -50,7 +55,7 @@ export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<num
 		logLevel: "warning",
 		metafile: true,
 	});
-	refuseClassicZod(result.metafile);
+	refuseCostlyImports(result.metafile);
 	return statSync(outfile).size;
 }
 

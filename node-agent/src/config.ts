@@ -4,11 +4,13 @@
  * Errors name the field, where the value came from, the value itself and what
  * is allowed, so an operator can fix a unit file without reading code.
  */
-import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
 import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
 import { OPTIONS } from "./config-options.js";
+
+const { readFileSync } = fs;
 
 export { OPTIONS, type OptionSpec } from "./config-options.js";
 

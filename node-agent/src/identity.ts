@@ -4,10 +4,12 @@
  * key never leaves this file, so it is written with mode 0600 in a 0700 dir.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ed25519PublicJwkSchema, nodeIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
 import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
+
+const { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = fs;
 
 const privateJwkSchema = z.extend(ed25519PublicJwkSchema, {
 	d: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters (32 bytes)")),

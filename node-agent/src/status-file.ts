@@ -5,10 +5,12 @@
  * so a reader never sees half a file, and read back through a zod schema
  * because it crosses a process boundary.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gpuReadingSchema, hardwareSourceSchema } from "../../src/protocol/agent-wire.js";
 import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
+
+const { readFileSync, renameSync, writeFileSync } = fs;
 
 export const statusSnapshotSchema = z.object({
 	version: z.literal(1),
