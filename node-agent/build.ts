@@ -1,12 +1,12 @@
 /**
- * Bundles the agent into one dependency-free ESM file (jose and zod inlined)
+ * Bundles the agent into one dependency-free ESM file (zod/mini inlined)
  * that runs on Node >= 20: node-agent/dist/arcnet-agent.mjs. Run with
  * `npm run build:agent`; tests import buildAgent to bundle into a temp dir.
  */
 import { statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build, type Plugin } from "esbuild";
+import { build, type Metafile } from "esbuild";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -14,30 +14,34 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const DEFAULT_OUTFILE = join(here, "dist", "arcnet-agent.mjs");
 
 /**
- * zod's namespace export `locales` pulls every language's error messages into
- * the bundle (about half of zod's code), which esbuild cannot tree-shake out
- * of a namespace. The agent only ever shows English messages, so the locales
- * index is replaced by one that exports `en` alone: a smaller bundle, and less
- * compiled code resident in an idle agent.
+ * Classic zod brings all of itself (every schema type, JSON Schema, every
+ * locale): about 300 KiB of bundle and 8 MB of an idle agent's RSS on Node 22.
+ * The agent's schemas are written with zod/mini, which tree-shakes to what
+ * they use; one classic import anywhere in the agent's graph would bring it
+ * all back. Likewise an ES import of node:http, node:fs or node:util (see
+ * node-agent/src/builtins.ts). A build that holds either is refused (docs/adr/0008).
  */
-const englishOnlyZodLocales: Plugin = {
-	name: "zod-english-only",
-	setup(b) {
-		b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-			args.importer.includes(`${"node_modules"}/zod/`)
-				? { path: join(dirname(args.importer), "..", "locales", "en.js"), namespace: "zod-en-only" }
-				: undefined,
-		);
-		b.onLoad({ filter: /.*/, namespace: "zod-en-only" }, (args) => ({
-			contents: `export { default as en } from ${JSON.stringify(args.path)};`,
-			resolveDir: dirname(args.path),
-		}));
-	},
-};
+function refuseCostlyImports(metafile: Metafile): void {
+	const problems: string[] = [];
+	for (const [path, input] of Object.entries(metafile.inputs)) {
+		if (path.includes("node_modules/zod/")) continue;
+		for (const i of input.imports) {
+			if (i.kind !== "import-statement") continue;
+			if (/^zod(\/v4)?$/.test(i.original ?? ""))
+				problems.push(`${path} imports classic zod: use src/protocol/zod-mini.ts`);
+			if (/^(node:)?(http|fs|util)$/.test(i.path))
+				problems.push(`${path} imports ${i.path}: take it from node-agent/src/builtins.ts`);
+		}
+	}
+	if (Object.keys(metafile.inputs).some((path) => /node_modules\/zod\/(v4\/classic|v3)\//.test(path))) {
+		problems.push("the bundle holds classic zod");
+	}
+	if (problems.length > 0) throw new Error(`agent bundle refused: ${problems.join("; ")}`);
+}
 
 /** Bundles src/cli.ts into `outfile`; resolves with its size in bytes. */
 export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<number> {
-	await build({
+	const result = await build({
 		entryPoints: [join(here, "src", "cli.ts")],
 		outfile,
 		bundle: true,
@@ -49,8 +53,9 @@ export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<num
 		sourcemap: false,
 		legalComments: "none",
 		logLevel: "warning",
-		plugins: [englishOnlyZodLocales],
+		metafile: true,
 	});
+	refuseCostlyImports(result.metafile);
 	return statSync(outfile).size;
 }
 

@@ -46,7 +46,12 @@ export type SubmitJobResult =
 	| { accepted: true; stream: ReadableStream<Uint8Array> }
 	| { accepted: false; reason: RefusalReason; retryAfterMs: number };
 
-export const pollInputSchema = pollRequestSchema.extend({ zoneId: zoneIdSchema, nodeId: nodeIdSchema });
+// The wire schemas are zod/mini, which has no .extend(); spreading the shape into a strict object is the same schema.
+export const pollInputSchema = z.strictObject({
+	...pollRequestSchema.shape,
+	zoneId: zoneIdSchema,
+	nodeId: nodeIdSchema,
+});
 export type PollInput = z.infer<typeof pollInputSchema>;
 
 export const postEventsInputSchema = z.object({
@@ -62,7 +67,11 @@ export type PostEventsResult =
 	| { ok: true; leaseExpiresAt: number; cancelled: boolean }
 	| { ok: false; reason: "lease_not_held" | "job_not_found" | "bad_sequence"; message: string };
 
-export const heartbeatInputSchema = telemetryRequestSchema.extend({ zoneId: zoneIdSchema, nodeId: nodeIdSchema });
+export const heartbeatInputSchema = z.strictObject({
+	...telemetryRequestSchema.shape,
+	zoneId: zoneIdSchema,
+	nodeId: nodeIdSchema,
+});
 export type HeartbeatInput = z.infer<typeof heartbeatInputSchema>;
 
 export interface HeartbeatResult {

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { jobIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
 
 /** Inputs of the methods that take only a zone id (and optionally a job id). */
-export const zoneIdInputSchema = z.object({ zoneId: zoneIdSchema, jobId: jobIdSchema.optional() });
+export const zoneIdInputSchema = z.object({ zoneId: zoneIdSchema, jobId: z.optional(jobIdSchema) });
 
 /** Thrown for an invalid RPC input; callers may map it to a 400. */
 export class RpcInputError extends Error {

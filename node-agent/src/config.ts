@@ -4,11 +4,13 @@
  * Errors name the field, where the value came from, the value itself and what
  * is allowed, so an operator can fix a unit file without reading code.
  */
-import { readFileSync } from "node:fs";
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
-import { z } from "zod";
+import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
 import { OPTIONS } from "./config-options.js";
+
+const { readFileSync } = fs;
 
 export { OPTIONS, type OptionSpec } from "./config-options.js";
 
@@ -16,37 +18,50 @@ function describe(value: unknown): string {
 	return `${JSON.stringify(value) ?? String(value)} (${Array.isArray(value) ? "array" : typeof value})`;
 }
 
+/** Records why a value was refused; returned from a reader in place of a value. */
+type Fail = (message: string) => never;
+
+/** An option that accepts any input and lets `read` turn it into a T, or refuse it with a message of its own. */
+function option<T>(read: (raw: unknown, fail: Fail) => T) {
+	return z.pipe(
+		z.unknown(),
+		z.transform((raw, payload) =>
+			read(raw, (message) => {
+				payload.issues.push({ code: "custom", message, input: raw });
+				return z.NEVER;
+			}),
+		),
+	);
+}
+
 /** An integer option; strings from flags and env are parsed, other types refused. */
 function intIn(min: number, max: number) {
-	return z.unknown().transform((raw, ctx) => {
+	return option((raw, fail) => {
 		const n = typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw.trim()) : raw;
 		if (typeof n === "number" && Number.isInteger(n) && n >= min && n <= max) return n;
-		ctx.addIssue({ code: "custom", message: `expected an integer from ${min} to ${max}, got ${describe(raw)}` });
-		return z.NEVER;
+		return fail(`expected an integer from ${min} to ${max}, got ${describe(raw)}`);
 	});
 }
 
 function oneOf<const T extends string>(values: readonly T[]) {
-	return z.unknown().transform((raw, ctx): T => {
+	return option((raw, fail): T => {
 		const found = values.find((v) => v === raw);
 		if (found !== undefined) return found;
-		ctx.addIssue({ code: "custom", message: `expected one of ${values.join(", ")}, got ${describe(raw)}` });
-		return z.NEVER;
+		return fail(`expected one of ${values.join(", ")}, got ${describe(raw)}`);
 	});
 }
 
 function text(what: string, max: number, pattern?: RegExp) {
-	return z.unknown().transform((raw, ctx) => {
+	return option((raw, fail) => {
 		if (typeof raw === "string" && raw.length >= 1 && raw.length <= max && (!pattern || pattern.test(raw))) return raw;
-		ctx.addIssue({ code: "custom", message: `expected ${what}, got ${describe(raw)}` });
-		return z.NEVER;
+		return fail(`expected ${what}, got ${describe(raw)}`);
 	});
 }
 
 const httpUrl = text("an http(s) URL such as http://127.0.0.1:8787", 2000, /^https?:\/\/[^\s/]+(\/\S*)?$/);
 
 const MODEL = /^[\w.:/@+-]{1,200}$/;
-const modelList = z.unknown().transform((raw, ctx) => {
+const modelList = option((raw, fail) => {
 	const list =
 		typeof raw === "string"
 			? raw
@@ -62,31 +77,26 @@ const modelList = z.unknown().transform((raw, ctx) => {
 	) {
 		return list as string[];
 	}
-	ctx.addIssue({
-		code: "custom",
-		message: `expected 1 to 100 model names (letters, digits and . : / @ + - _), got ${describe(raw)}`,
-	});
-	return z.NEVER;
+	return fail(`expected 1 to 100 model names (letters, digits and . : / @ + - _), got ${describe(raw)}`);
 });
 
-const bool = z.unknown().transform((raw, ctx) => {
+const bool = option((raw, fail) => {
 	if (raw === true || raw === "true" || raw === "1") return true;
 	if (raw === false || raw === "false" || raw === "0") return false;
-	ctx.addIssue({ code: "custom", message: `expected true or false, got ${describe(raw)}` });
-	return z.NEVER;
+	return fail(`expected true or false, got ${describe(raw)}`);
 });
 
 /** The validated configuration. Optional fields are only needed by some commands. */
 export const agentConfigSchema = z.object({
-	edgeUrl: httpUrl.optional(),
+	edgeUrl: z.optional(httpUrl),
 	stateDir: text("a directory path", 4096),
-	token: text("an enrollment token of 16 to 200 characters", 200, /^.{16,}$/).optional(),
+	token: z.optional(text("an enrollment token of 16 to 200 characters", 200, /^.{16,}$/)),
 	name: text("a node name of 1 to 100 characters", 100),
-	gpuModel: text("a GPU model name of up to 100 characters", 100).optional(),
+	gpuModel: z.optional(text("a GPU model name of up to 100 characters", 100)),
 	force: bool,
 	backend: oneOf(["openai", "ollama", "simulated"] as const),
 	backendUrl: httpUrl,
-	backendApiKey: text("an API key", 4096).optional(),
+	backendApiKey: z.optional(text("an API key", 4096)),
 	models: modelList,
 	slots: intIn(1, 1024),
 	simTokensPerSecond: intIn(0, 100_000),

@@ -4,7 +4,6 @@
  * error types the work loop can act on: EdgeHttpError (the edge answered) and
  * EdgeNetworkError (it could not be reached, or answered nonsense).
  */
-import type { z } from "zod";
 import {
 	type EnrollRequest,
 	type EnrollResponse,
@@ -25,6 +24,7 @@ import {
 	type WhoamiResponse,
 	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
+import type * as z from "../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.js";
 import type { TokenSource } from "./jwt.js";
 
@@ -114,7 +114,7 @@ export class EdgeClient {
 		await this.post("/healthz", undefined, null, { auth: false, method: "GET" });
 	}
 
-	private async post<S extends z.ZodType>(
+	private async post<S extends z.ZodMiniType>(
 		path: string,
 		body: unknown,
 		schema: S | null,

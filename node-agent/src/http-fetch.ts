@@ -8,8 +8,12 @@
  * parsed as they arrive; aborting the signal destroys the request and the
  * response, which closes the connection, like cancelling a fetch body.
  */
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { http } from "./builtins.js";
+
+// From ./builtins.ts: an ES import of node:http loads undici on Node 22.
+const httpRequest = http.request;
 
 /** The request options the agent uses: a subset of fetch's RequestInit. */
 export interface HttpRequestInit {

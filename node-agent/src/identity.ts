@@ -4,27 +4,29 @@
  * key never leaves this file, so it is written with mode 0600 in a 0700 dir.
  */
 import { generateKeyPairSync } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { ed25519PublicJwkSchema, nodeIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
+import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
 
-const privateJwkSchema = ed25519PublicJwkSchema.extend({
-	d: z.string().regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters (32 bytes)"),
+const { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = fs;
+
+const privateJwkSchema = z.extend(ed25519PublicJwkSchema, {
+	d: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters (32 bytes)")),
 });
 export type Ed25519PrivateJwk = z.infer<typeof privateJwkSchema>;
 
 export const identitySchema = z.object({
 	nodeId: nodeIdSchema,
 	zoneId: zoneIdSchema,
-	audience: z.string().min(1),
+	audience: z.string().check(z.minLength(1)),
 	/** The edge this identity was enrolled with. */
-	edgeUrl: z.string().url(),
+	edgeUrl: z.url(),
 	publicJwk: ed25519PublicJwkSchema,
 	privateJwk: privateJwkSchema,
 	enrolledAt: z.string(),
 	/** ISO time of the last `rotate-key`; absent while the enrollment key is in use. */
-	keyRotatedAt: z.string().optional(),
+	keyRotatedAt: z.optional(z.string()),
 });
 export type Identity = z.infer<typeof identitySchema>;
 

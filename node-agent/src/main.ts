@@ -3,7 +3,7 @@
  * configuration and runs a command. Exit codes: 0 ok, 1 failure, 64 usage or
  * configuration error, 73 already enrolled, 78 node revoked.
  */
-import { parseArgs } from "node:util";
+import { util } from "./builtins.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { enrollCommand } from "./commands/enroll.js";
 import { rotateKeyCommand } from "./commands/rotate-key.js";
@@ -13,6 +13,8 @@ import { type AgentConfig, ConfigError, loadConfig, OPTIONS } from "./config.js"
 import { EdgeHttpError } from "./edge-client.js";
 import { createLogger, errorMessage } from "./logger.js";
 import { AGENT_VERSION } from "./version.js";
+
+const { parseArgs } = util;
 
 function helpText(): string {
 	const rows = OPTIONS.map((o) => {

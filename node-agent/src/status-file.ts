@@ -5,14 +5,16 @@
  * so a reader never sees half a file, and read back through a zod schema
  * because it crosses a process boundary.
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { z } from "zod";
 import { gpuReadingSchema, hardwareSourceSchema } from "../../src/protocol/agent-wire.js";
+import * as z from "../../src/protocol/zod-mini.js";
+import { fs } from "./builtins.js";
+
+const { readFileSync, renameSync, writeFileSync } = fs;
 
 export const statusSnapshotSchema = z.object({
 	version: z.literal(1),
-	pid: z.number().int(),
+	pid: z.int(),
 	nodeId: z.string(),
 	zoneId: z.string(),
 	edgeUrl: z.string(),
@@ -24,21 +26,21 @@ export const statusSnapshotSchema = z.object({
 	models: z.array(z.string()),
 	hardware: hardwareSourceSchema,
 	/** Why nvidia-smi readings were replaced by simulated ones, if they were. */
-	gpuProblem: z.string().nullable(),
+	gpuProblem: z.nullable(z.string()),
 	gpus: z.array(gpuReadingSchema),
 	host: z.object({ cpuPct: z.number(), memUsedBytes: z.number(), memTotalBytes: z.number() }),
-	slots: z.number().int(),
+	slots: z.int(),
 	running: z.array(
 		z.object({
 			jobId: z.string(),
-			attempt: z.number().int(),
+			attempt: z.int(),
 			model: z.string(),
 			startedAt: z.number(),
 			queued: z.boolean(),
 		}),
 	),
 	tokensPerSecond: z.number(),
-	queueDepth: z.number().int(),
+	queueDepth: z.int(),
 });
 export type StatusSnapshot = z.infer<typeof statusSnapshotSchema>;
 

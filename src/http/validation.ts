@@ -5,7 +5,7 @@
  * `messages[0].role: expected one of "system"|"user", got "bot" (string)`.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { InvalidRequestError } from "./errors.js";
 import { describeNumberRange, schemaAt } from "./schema-at.js";
 
@@ -88,7 +88,7 @@ function describeAllowed(issue: Issue): string {
 }
 
 /** One issue as `path: expected X, got V (type)`; number ranges are stated whole when the schema tells them. */
-export function describeIssue(issue: Issue, input: unknown, root = "body", schema?: z.ZodType): string {
+export function describeIssue(issue: Issue, input: unknown, root = "body", schema?: z.core.$ZodType): string {
 	const path = formatPath(issue.path, root);
 	if (issue.code === "unrecognized_keys") return `${path}: expected ${describeAllowed(issue)}`;
 	const numeric = issue.code === "too_small" || issue.code === "too_big" || issue.code === "invalid_type";
@@ -96,9 +96,9 @@ export function describeIssue(issue: Issue, input: unknown, root = "body", schem
 	return `${path}: expected ${range ?? describeAllowed(issue)}, got ${describeValue(valueAt(input, issue.path))}`;
 }
 
-/** Validates `input` against `schema`, or throws a 400 naming the fields at fault. */
-export function validate<S extends z.ZodType>(schema: S, input: unknown, root = "body"): z.output<S> {
-	const result = schema.safeParse(input);
+/** Validates `input` against `schema` (classic zod or zod/mini), or throws a 400 naming the fields at fault. */
+export function validate<S extends z.core.$ZodType>(schema: S, input: unknown, root = "body"): z.output<S> {
+	const result = z.safeParse(schema, input);
 	if (result.success) return result.data;
 	const issues = result.error.issues;
 	const first = issues[0];
@@ -112,7 +112,7 @@ export function validate<S extends z.ZodType>(schema: S, input: unknown, root = 
 }
 
 /** Reads the request body as JSON and validates it; malformed JSON is a 400 too. */
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+export async function jsonBody<S extends z.core.$ZodType>(c: Context, schema: S): Promise<z.output<S>> {
 	const text = await c.req.text();
 	if (text.trim().length === 0) {
 		throw new InvalidRequestError("The request body is empty; expected a JSON object.", null, "invalid_json");

@@ -5,25 +5,16 @@
  * `arcnet` body field or in `x-arcnet-*` headers, never elsewhere.
  */
 import { z } from "zod";
+import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./chat-message.js";
 
-/** Most messages in one request (docs/security.md, "Input limits"). */
-export const MAX_MESSAGES = 256;
-/** Most characters of one message's content (a string, or one text part). */
-export const MAX_MESSAGE_CHARS = 262_144;
-/** Most text parts in one message's content array. */
-export const MAX_CONTENT_PARTS = 64;
-/** Highest max_tokens / max_completion_tokens the edge accepts. */
-export const MAX_TOKENS_CEILING = 32_768;
-
-const textPartSchema = z.object({ type: z.literal("text"), text: z.string().max(MAX_MESSAGE_CHARS) });
-
-/** One chat message. Content may be a string or OpenAI's array of text parts. */
-export const chatMessageSchema = z.object({
-	role: z.enum(["system", "user", "assistant", "tool", "developer"]),
-	content: z.union([z.string().max(MAX_MESSAGE_CHARS), z.array(textPartSchema).max(MAX_CONTENT_PARTS)]),
-	name: z.string().max(64).optional(),
-});
-export type ChatMessage = z.infer<typeof chatMessageSchema>;
+export {
+	type ChatMessage,
+	chatMessageSchema,
+	MAX_CONTENT_PARTS,
+	MAX_MESSAGE_CHARS,
+	MAX_MESSAGES,
+	MAX_TOKENS_CEILING,
+} from "./chat-message.js";
 
 /** Routing preferences in the body; the `x-arcnet-*` headers carry the same. */
 export const arcnetOptionsSchema = z

@@ -5,8 +5,8 @@
  * (`prompt_eval_count`, `eval_count`) and why generation stopped
  * (`done_reason`), and is what older Ollama versions offer.
  */
-import { z } from "zod";
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { readLines } from "./ndjson.js";
@@ -18,14 +18,14 @@ export interface OllamaBackendOptions {
 	fetch?: HttpFetch;
 }
 
-const tagsSchema = z.object({ models: z.array(z.object({ name: z.string(), model: z.string().optional() })) });
+const tagsSchema = z.object({ models: z.array(z.object({ name: z.string(), model: z.optional(z.string()) })) });
 const chunkSchema = z.object({
-	message: z.object({ content: z.string().optional() }).nullish(),
-	done: z.boolean().optional(),
-	done_reason: z.string().nullish(),
-	prompt_eval_count: z.number().int().min(0).nullish(),
-	eval_count: z.number().int().min(0).nullish(),
-	error: z.string().optional(),
+	message: z.nullish(z.object({ content: z.optional(z.string()) })),
+	done: z.optional(z.boolean()),
+	done_reason: z.nullish(z.string()),
+	prompt_eval_count: z.nullish(z.int().check(z.minimum(0))),
+	eval_count: z.nullish(z.int().check(z.minimum(0))),
+	error: z.optional(z.string()),
 });
 
 /** Ollama's done_reason to the protocol's finish reason ("length" when num_predict cut it short). */

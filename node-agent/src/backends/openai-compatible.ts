@@ -4,8 +4,8 @@
  * final usage chunk (`stream_options.include_usage`); servers that ignore that
  * option still work, because the runner then counts deltas.
  */
-import { z } from "zod";
 import type { InferenceRequest, TokenUsage } from "../../../src/protocol/agent-wire.js";
+import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
 import { parseSse } from "../sse-parse.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
@@ -23,15 +23,17 @@ export interface OpenAiBackendOptions {
 const errorBodySchema = z.object({ error: z.unknown() });
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 const chunkSchema = z.object({
-	choices: z
-		.array(
+	choices: z.optional(
+		z.array(
 			z.object({
-				delta: z.object({ content: z.string().nullish() }).nullish(),
-				finish_reason: z.string().nullish(),
+				delta: z.nullish(z.object({ content: z.nullish(z.string()) })),
+				finish_reason: z.nullish(z.string()),
 			}),
-		)
-		.optional(),
-	usage: z.object({ prompt_tokens: z.number().int().min(0), completion_tokens: z.number().int().min(0) }).nullish(),
+		),
+	),
+	usage: z.nullish(
+		z.object({ prompt_tokens: z.int().check(z.minimum(0)), completion_tokens: z.int().check(z.minimum(0)) }),
+	),
 });
 
 function finishReasonOf(raw: string): FinishReason {
