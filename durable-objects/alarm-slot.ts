@@ -26,6 +26,20 @@ export class AlarmSlot {
 		this.#at = at;
 	}
 
+	/**
+	 * Makes sure the alarm fires no later than `at`: it is only moved earlier
+	 * (or set when there is none). An alarm that fires early finds little to do
+	 * and plans again exactly, so this saves a storage call on every RPC whose
+	 * deadline moved a little later (a node seen again, a lease renewed).
+	 * With `at` null nothing is due, and a set alarm is left to fire and clear itself.
+	 */
+	async atMost(at: number | null): Promise<void> {
+		if (this.#at === undefined) this.#at = await this.#storage.getAlarm();
+		if (at === null || (this.#at !== null && this.#at <= at)) return;
+		await this.#storage.setAlarm(at);
+		this.#at = at;
+	}
+
 	/** The alarm is running: the runtime has cleared it. */
 	fired(): void {
 		this.#at = null;

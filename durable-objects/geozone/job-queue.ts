@@ -92,6 +92,16 @@ export function queueDepth(sql: SqlStorage): number {
 /** Up to `limit` queued jobs for any of `models`, oldest first. */
 export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): JobRow[] {
 	if (models.length === 0 || limit < 1) return [];
+	// Most nodes serve one model: a plain equality uses the (status, model, seqno) index directly.
+	if (models.length === 1) {
+		return sql
+			.exec<JobRow>(
+				"SELECT * FROM jobs WHERE status = 'queued' AND model = ? ORDER BY seqno LIMIT ?",
+				models[0] ?? "",
+				limit,
+			)
+			.toArray();
+	}
 	return sql
 		.exec<JobRow>(
 			`SELECT * FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))

@@ -33,3 +33,23 @@ describe("AlarmSlot: the object's one alarm, remembered in memory", () => {
 		});
 	});
 });
+
+describe("AlarmSlot.atMost: the alarm only moves earlier", () => {
+	it("sets an alarm when there is none, moves it earlier, and leaves an earlier one where it is", async () => {
+		const stub = zoneStub(newZoneId());
+		await runInDurableObject(stub, async (_instance, state) => {
+			await state.storage.deleteAlarm();
+			const slot = new AlarmSlot(state.storage);
+			const at = Date.now() + 3_600_000;
+			await slot.atMost(at);
+			expect(await state.storage.getAlarm()).toBe(at);
+			await slot.atMost(at + 10_000);
+			expect(await state.storage.getAlarm()).toBe(at);
+			await slot.atMost(null);
+			expect(await state.storage.getAlarm()).toBe(at);
+			await slot.atMost(at - 10_000);
+			expect(await state.storage.getAlarm()).toBe(at - 10_000);
+			await state.storage.deleteAlarm();
+		});
+	});
+});
