@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: what the edge adds to an inference request. On loopback it
- * starts a fake OpenAI server with no token delay and the real Worker twice,
- * each with one real agent (openai backend): under workerd directly
- * (Miniflare, the primary figure) and under `wrangler dev` (secondary: wrangler
- * dev adds its own dev proxy). It sends the same requests, interleaved, through
- * both edges and straight to the fake server, and reports p50/p95/p99 of each
+ * starts a fake OpenAI server with no token delay and the real Worker three
+ * times, each with one real agent (openai backend): under workerd on a socket
+ * of its own (Miniflare's direct socket: the primary figure, nothing in front
+ * of the Worker, as in production), under workerd behind Miniflare's entry
+ * worker (a JavaScript proxy of local dev), and under `wrangler dev` (which
+ * adds its own dev proxy as well). It sends the same requests, interleaved,
+ * through each edge and straight to the fake server, and reports p50/p95/p99 of each
  * path, what each edge adds, streaming time to first byte, the time from
  * submitting a job to the agent receiving it (agent log), and the zone-side
  * phases from D1. Target: at most 5 ms added at p50 (workerd direct).
  * Writes bench/results/edge-latency.json. Stops by itself (10 minute cap).
  *
  * Options: --requests N (default 200), --stream-requests N (default 50), --warmup N (default 20),
- * --skip-wrangler-dev (measure workerd direct only).
+ * --skip-entry-worker, --skip-wrangler-dev (leave out those edges).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -41,6 +43,7 @@ const argsSchema = z.object({
 	streamRequests: count("stream-requests", 10_000),
 	warmup: count("warmup", 1_000),
 	skipWranglerDev: z.boolean(),
+	skipEntryWorker: z.boolean(),
 });
 const { values } = parseArgs({
 	options: {
@@ -48,6 +51,7 @@ const { values } = parseArgs({
 		"stream-requests": { type: "string", default: "50" },
 		warmup: { type: "string", default: "20" },
 		"skip-wrangler-dev": { type: "boolean", default: false },
+		"skip-entry-worker": { type: "boolean", default: false },
 	},
 });
 const args = parseFlagsOrExit(argsSchema, {
@@ -55,6 +59,7 @@ const args = parseFlagsOrExit(argsSchema, {
 	streamRequests: values["stream-requests"],
 	warmup: values.warmup,
 	skipWranglerDev: values["skip-wrangler-dev"],
+	skipEntryWorker: values["skip-entry-worker"],
 });
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -113,7 +118,11 @@ async function main(): Promise<void> {
 	cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 	const fake = await startFakeOpenAI({ models: [MODEL], tokenDelayMs: 0 });
 	cleanups.push(() => fake.close());
-	const kinds: EdgeKind[] = args.skipWranglerDev ? ["workerd"] : ["workerd", "wrangler-dev"];
+	const kinds: EdgeKind[] = [
+		"workerd",
+		...(args.skipEntryWorker ? [] : (["workerd-entry"] as const)),
+		...(args.skipWranglerDev ? [] : (["wrangler-dev"] as const)),
+	];
 	const paths: Path[] = [{ url: `${fake.url}/v1/chat/completions`, headers: {}, runs: [], streams: [], failures: [] }];
 	for (const kind of kinds) {
 		console.log(`starting the edge (${kind}) and its agent`);

@@ -15,7 +15,7 @@ import type { QueryD1 } from "./job-phases.js";
 import { ownWorkerdPids } from "./process-cpu.js";
 
 /** How the Worker is served locally. */
-export type EdgeKind = "workerd" | "wrangler-dev";
+export type EdgeKind = "workerd" | "workerd-entry" | "wrangler-dev";
 
 /** A running edge with its agent, ready for requests for `model`. */
 export interface EdgeUnderTest {
@@ -33,7 +33,8 @@ export interface EdgeUnderTest {
 
 /** Labels of the kinds, as the table prints them. */
 export const EDGE_LABELS: Record<EdgeKind, string> = {
-	workerd: "edge, workerd direct (Miniflare)",
+	workerd: "edge, workerd direct (Miniflare, own socket)",
+	"workerd-entry": "edge, workerd via Miniflare's entry worker",
 	"wrangler-dev": "edge, wrangler dev (adds its own dev proxy)",
 };
 
@@ -54,9 +55,9 @@ export async function startEdgeUnderTest(kind: EdgeKind, setup: EdgeSetup): Prom
 	let endpoint: EdgeEndpoint;
 	let query: QueryD1;
 	let workerd: number[] = [];
-	if (kind === "workerd") {
+	if (kind === "workerd" || kind === "workerd-entry") {
 		const before = new Set(ownWorkerdPids());
-		const edge = await startMiniflareEdge({ persistDir });
+		const edge = await startMiniflareEdge({ persistDir, directSocket: kind === "workerd" });
 		setup.cleanups.push(() => edge.stop());
 		endpoint = edge;
 		query = edge.queryD1;
