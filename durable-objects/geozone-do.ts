@@ -7,11 +7,12 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
-import type { LeasedJob } from "../src/protocol/agent-wire.js";
+import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
 import { AlarmSlot } from "./alarm-slot.js";
 import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm-run.js";
 import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-job-ops.js";
 import { noteAsyncDue } from "./geozone/async-job-retention.js";
+import { ChannelSockets } from "./geozone/channel-sockets.js";
 import { type AsyncJobConfig, parseAsyncJobConfig, parseGeozoneConfig } from "./geozone/config.js";
 import {
 	type AsyncJobView,
@@ -49,6 +50,7 @@ export class GeozoneDO extends DurableObject<Env> {
 	readonly #alarm: AlarmSlot;
 	/** The zone this object serves, once read from (or written to) meta: it never changes. */
 	#zoneId: string | null = null;
+	readonly #channels: ChannelSockets;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -64,6 +66,11 @@ export class GeozoneDO extends DurableObject<Env> {
 		};
 		this.#async = parseAsyncJobConfig(env);
 		this.#alarm = new AlarmSlot(ctx.storage);
+		this.#channels = new ChannelSockets(ctx, this.#zone.waiters, {
+			poll: (input) => this.poll(input),
+			postEvents: (input) => this.postEvents(input),
+			release: (input) => this.release(input),
+		});
 		ctx.blockConcurrencyWhile(async () => {
 			ensureSchema(ctx.storage.sql);
 			// Writers of this instance start empty: the grace of reader-less sync jobs runs from here.
@@ -168,6 +175,36 @@ export class GeozoneDO extends DurableObject<Env> {
 		return zoneSummary(this.#zone, parsed.zoneId);
 	}
 
+	/** Accepts an agent's WebSocket channel (ADR 0010), forwarded by the Worker after it checked the node's JWT. */
+	override async fetch(request: Request): Promise<Response> {
+		return this.#channels.accept(request, (zoneId) => this.#parse(zoneIdInputSchema, { zoneId }, "channel"));
+	}
+
+	/** One request on an agent's channel: answered with what the same HTTP call would answer. */
+	override async webSocketMessage(socket: WebSocket, message: string | ArrayBuffer): Promise<void> {
+		await this.#channels.message(socket, message);
+	}
+
+	/** An agent's channel closed: its open poll ends, so no job is handed to it. */
+	override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
+		this.#channels.gone(socket);
+		try {
+			socket.close(code === 1005 || code === 1006 ? 1000 : code, "closing");
+		} catch {
+			// Already closed (the runtime answers a close by itself).
+		}
+	}
+
+	override async webSocketError(socket: WebSocket): Promise<void> {
+		this.#channels.gone(socket);
+	}
+
+	/** Closes a node's channels (its key was rotated or it was revoked): it must sign in again. Returns how many. */
+	async closeChannels(zoneId: string, nodeId: string, reason: string): Promise<number> {
+		const parsed = this.#parse(zoneIdInputSchema.extend({ nodeId: nodeIdSchema }), { zoneId, nodeId }, "closeChannels");
+		return this.#channels.closeNode(parsed.nodeId, reason);
+	}
+
 	/** Expires leases, marks silent nodes gone, flushes history and zone_status to D1, then re-plans. */
 	override async alarm(): Promise<void> {
 		this.#alarm.fired();
@@ -182,7 +219,7 @@ export class GeozoneDO extends DurableObject<Env> {
 	/** The alarm's work, returning what it did (tests and logs). */
 	async runAlarm(): Promise<AlarmReport> {
 		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"), this.#async);
-		await this.#replan();
+		await this.#replan(true);
 		return report;
 	}
 
@@ -199,7 +236,10 @@ export class GeozoneDO extends DurableObject<Env> {
 		return parsed;
 	}
 
-	async #replan(): Promise<void> {
-		await this.#alarm.set(plannedAlarm(this.#zone));
+	/** After an RPC the alarm only moves earlier (AlarmSlot.atMost); after the alarm it is set exactly. */
+	async #replan(exact = false): Promise<void> {
+		const at = plannedAlarm(this.#zone);
+		if (exact) await this.#alarm.set(at);
+		else await this.#alarm.atMost(at);
 	}
 }

@@ -112,6 +112,14 @@ export const OPTIONS: OptionSpec[] = [
 		defaultDoc: "25000",
 	},
 	{
+		key: "edgeChannel",
+		flag: "edge-channel",
+		env: "ARCNET_EDGE_CHANNEL",
+		doc: "How polls and job events reach the zone: websocket (one persistent channel; HTTP while it is down) | http",
+		defaultDoc: "websocket",
+	},
+
+	{
 		key: "drainGraceMs",
 		flag: "drain-grace-ms",
 		env: "ARCNET_DRAIN_GRACE_MS",

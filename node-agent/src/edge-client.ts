@@ -25,6 +25,7 @@ import {
 	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
 import type * as z from "../../src/protocol/zod-mini.js";
+import { ChannelError, ChannelNotSent, type ChannelRequest, type EdgeChannel } from "./edge-channel.js";
 import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.js";
 import type { TokenSource } from "./jwt.js";
 
@@ -61,6 +62,8 @@ export interface EdgeClientOptions {
 	timeoutMs?: number;
 	/** Replaces the node:http client (tests). Default httpFetch. */
 	fetch?: HttpFetch;
+	/** The WebSocket channel to the zone (ADR 0010): polls and event posts use it while it is open. */
+	channel?: EdgeChannel;
 }
 
 export class EdgeClient {
@@ -79,14 +82,28 @@ export class EdgeClient {
 		return this.post("/agent/v1/enroll", body, enrollResponseSchema, { auth: false });
 	}
 
-	/** Long-polls for jobs; the timeout allows for the edge's wait plus slack. */
+	/** Long-polls for jobs (over the channel when it is open); the timeout allows for the edge's wait plus slack. */
 	poll(body: PollRequest, signal?: AbortSignal): Promise<PollResponse> {
-		return this.post("/agent/v1/poll", body, pollResponseSchema, { signal, timeoutMs: body.waitMs + 15_000 });
+		const timeoutMs = body.waitMs + 15_000;
+		if (this.options.channel?.ready) {
+			return this.overChannel("/agent/v1/poll", { op: "poll", body }, pollResponseSchema, timeoutMs, signal);
+		}
+		return this.post("/agent/v1/poll", body, pollResponseSchema, { signal, timeoutMs });
 	}
 
-	/** Posts a job's events under its lease. */
+	/** Posts a job's events under its lease (over the channel when it is open). */
 	postEvents(jobId: string, body: JobEventsRequest, signal?: AbortSignal): Promise<JobEventsResponse> {
-		return this.post(`/agent/v1/jobs/${encodeURIComponent(jobId)}/events`, body, jobEventsResponseSchema, { signal });
+		const path = `/agent/v1/jobs/${encodeURIComponent(jobId)}/events`;
+		if (this.options.channel?.ready) {
+			const request: ChannelRequest = { op: "events", jobId, body };
+			return this.overChannel(path, request, jobEventsResponseSchema, this.timeoutMs, signal);
+		}
+		return this.post(path, body, jobEventsResponseSchema, { signal });
+	}
+
+	/** True while polls and event posts travel over the WebSocket channel. */
+	get channelOpen(): boolean {
+		return this.options.channel?.ready === true;
 	}
 
 	/** Hands leased jobs back so the zone can re-queue them at once. */
@@ -112,6 +129,30 @@ export class EdgeClient {
 	/** Checks that the edge answers GET /healthz with 2xx; throws EdgeNetworkError or EdgeHttpError otherwise. */
 	async health(): Promise<void> {
 		await this.post("/healthz", undefined, null, { auth: false, method: "GET" });
+	}
+
+	/** One request over the channel, read like the HTTP answer `path` would give. */
+	private async overChannel<S extends z.ZodMiniType>(
+		path: string,
+		request: ChannelRequest,
+		schema: S,
+		timeoutMs: number,
+		signal: AbortSignal | undefined,
+	): Promise<z.output<S>> {
+		const channel = this.options.channel;
+		if (!channel) throw new Error(`${path}: no channel`);
+		let answer: Awaited<ReturnType<EdgeChannel["request"]>>;
+		try {
+			answer = await channel.request(request, timeoutMs, signal);
+		} catch (err) {
+			if (signal?.aborted) throw err;
+			// Nothing reached the edge: the same call goes over HTTP now.
+			if (err instanceof ChannelNotSent) return this.post(path, request.body, schema, { signal, timeoutMs });
+			if (err instanceof ChannelError)
+				throw new EdgeNetworkError(`POST ${path} (channel): ${err.message}`, { cause: err });
+			throw err;
+		}
+		return interpretAnswer(`POST ${path} (channel)`, answer.status, answer.body, JSON.stringify(answer.body), schema);
 	}
 
 	private async post<S extends z.ZodMiniType>(
@@ -150,23 +191,36 @@ export class EdgeClient {
 		} catch {
 			json = null;
 		}
-		if (!res.ok) {
-			const error = (json as { error?: { message?: unknown; code?: unknown } } | null)?.error;
-			const message = typeof error?.message === "string" ? error.message : text.slice(0, 200) || res.statusText;
-			throw new EdgeHttpError(
-				res.status,
-				typeof error?.code === "string" ? error.code : null,
-				`${method} ${path}: ${res.status} ${message}`,
-			);
-		}
-		if (schema === null) return undefined as z.output<S>;
-		const parsed = schema.safeParse(json);
-		if (!parsed.success) {
-			const issue = parsed.error.issues[0];
-			throw new EdgeNetworkError(
-				`${method} ${path}: unexpected answer at ${issue?.path.join(".") || "body"}: ${issue?.message}`,
-			);
-		}
-		return parsed.data;
+		return interpretAnswer(`${method} ${path}`, res.status, json, text || res.statusText, schema);
 	}
+}
+
+/**
+ * Reads an answer of the edge, from HTTP or the channel alike: a non-2xx
+ * status is an EdgeHttpError with the error body's message and code; a 2xx
+ * body must match `schema` (null: any body), else it is an EdgeNetworkError.
+ */
+function interpretAnswer<S extends z.ZodMiniType>(
+	label: string,
+	status: number,
+	json: unknown,
+	rawText: string,
+	schema: S | null,
+): z.output<S> {
+	if (status < 200 || status > 299) {
+		const error = (json as { error?: { message?: unknown; code?: unknown } } | null)?.error;
+		const message = typeof error?.message === "string" ? error.message : rawText.slice(0, 200);
+		throw new EdgeHttpError(
+			status,
+			typeof error?.code === "string" ? error.code : null,
+			`${label}: ${status} ${message}`,
+		);
+	}
+	if (schema === null) return undefined as z.output<S>;
+	const parsed = schema.safeParse(json);
+	if (!parsed.success) {
+		const issue = parsed.error.issues[0];
+		throw new EdgeNetworkError(`${label}: unexpected answer at ${issue?.path.join(".") || "body"}: ${issue?.message}`);
+	}
+	return parsed.data;
 }

@@ -5,9 +5,8 @@
  * response schema. Refusals from the DO map to 404/409 and change nothing.
  */
 import type { Context } from "hono";
-import type { PostEventsResult } from "../../durable-objects/geozone/contract.js";
+import { eventsRefusal } from "../../durable-objects/geozone/channel.js";
 import type { AppEnv } from "../http/app-env.js";
-import { ConflictError, NotFoundError } from "../http/errors.js";
 import { jsonBody, validate } from "../http/validation.js";
 import {
 	type JobEventsResponse,
@@ -36,20 +35,9 @@ export async function postEventsHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, jobEventsRequestSchema);
 	const { nodeId, zoneId } = c.get("node");
 	const result = await geozoneStub(c.env, zoneId).postEvents({ ...body, zoneId, nodeId, jobId });
-	if (!result.ok) throw refusalError(result);
+	if (!result.ok) throw eventsRefusal(result);
 	const response: JobEventsResponse = { leaseExpiresAt: result.leaseExpiresAt, cancelled: result.cancelled };
 	return c.json(response);
-}
-
-function refusalError(result: Extract<PostEventsResult, { ok: false }>) {
-	switch (result.reason) {
-		case "job_not_found":
-			return new NotFoundError(result.message, "job_not_found");
-		case "lease_not_held":
-			return new ConflictError(result.message, "lease_not_held");
-		default:
-			return new ConflictError(result.message, "bad_sequence");
-	}
 }
 
 /** Hands leased jobs back (agent drain on shutdown); answers which were re-queued, failed or not held. */

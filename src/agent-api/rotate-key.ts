@@ -15,6 +15,7 @@ import type { AppEnv } from "../http/app-env.js";
 import { InvalidRequestError, PermissionError } from "../http/errors.js";
 import { jsonBody } from "../http/validation.js";
 import { type RotateKeyResponse, rotateKeyRequestSchema, type WhoamiResponse } from "../protocol/agent-wire.js";
+import { closeNodeChannels } from "./close-channels.js";
 
 /** Rotates the signing node's key; answers RotateKeyResponse (200). */
 export async function rotateKeyHandler(c: Context<AppEnv>): Promise<Response> {
@@ -36,6 +37,8 @@ export async function rotateKeyHandler(c: Context<AppEnv>): Promise<Response> {
 	if (!replaced) {
 		throw new PermissionError(`Node ${nodeId} has been revoked; enroll again with a new token.`, "node_revoked");
 	}
+	// The node's open channel was opened with the old key: it reconnects with the new one.
+	await closeNodeChannels(c.env, c.get("node").zoneId, nodeId, "node key rotated");
 	const response: RotateKeyResponse = { nodeId, keyRotatedAt: at };
 	return c.json(response, 200);
 }

@@ -6,6 +6,7 @@
  */
 import { createBackend } from "../backends/index.js";
 import type { AgentConfig } from "../config.js";
+import { EdgeChannel } from "../edge-channel.js";
 import { EdgeClient } from "../edge-client.js";
 import { loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
@@ -20,7 +21,12 @@ import { type LoopStatus, WorkLoop } from "../work-loop.js";
 export async function runCommand(config: AgentConfig, logger: Logger): Promise<number> {
 	const identity = loadIdentity(config.stateDir);
 	const edgeUrl = config.edgeUrl ?? identity.edgeUrl;
-	const edge = new EdgeClient({ edgeUrl, tokens: createTokenSource(identity) });
+	const tokens = createTokenSource(identity);
+	const channel =
+		config.edgeChannel === "websocket"
+			? new EdgeChannel({ edgeUrl, tokens, logger: logger.child({ nodeId: identity.nodeId }) })
+			: undefined;
+	const edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
 	const backend = createBackend(config);
 	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
 	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
@@ -80,10 +86,13 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		backend: backend.kind,
 		gpu: gpu.source.hardware,
 		slots: config.slots,
+		edgeChannel: config.edgeChannel,
 	});
+	channel?.start();
 	try {
 		return await loop.run();
 	} finally {
+		await channel?.stop();
 		uninstall();
 	}
 }

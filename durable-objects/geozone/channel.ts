@@ -1,0 +1,161 @@
+/**
+ * The zone's end of the agents' WebSocket channels (ADR 0010). The Worker
+ * authenticates the upgrade (the node's JWT) and forwards it here with the
+ * node's identity; the object accepts the socket with the hibernation API,
+ * tagged with the node id. Each message is one request of the agent API,
+ * `{ id, op: "poll" | "events", jobId?, body }`, answered `{ id, status, body }`
+ * with exactly the status and body of the same HTTP call: the body is
+ * validated with the same wire schemas, and the work is the same RPC.
+ *
+ * Jobs a poll leased are released again at once (unstarted: no attempt
+ * counted) when their answer cannot be sent because the socket closed: the
+ * node never saw them, so nobody waits for the lease to lapse.
+ */
+import type { ApiError } from "../../src/http/errors.js";
+import { ConflictError, InvalidRequestError, NotFoundError } from "../../src/http/errors.js";
+import { validate } from "../../src/http/validation.js";
+import { channelRequestSchema } from "../../src/protocol/agent-channel.js";
+import {
+	type JobEventsResponse,
+	jobEventsRequestSchema,
+	jobIdSchema,
+	type LeasedJob,
+	type PollResponse,
+	pollRequestSchema,
+} from "../../src/protocol/agent-wire.js";
+import type { PollInput, PostEventsInput, PostEventsResult, ReleaseInput, ReleaseResult } from "./contract.js";
+
+/** Who is at the other end of a socket; set when the object accepts it (serializeAttachment). */
+export interface ChannelPeer {
+	nodeId: string;
+	zoneId: string;
+	/** Epoch ms when the socket was accepted. */
+	openedAt: number;
+}
+
+/** A channel lives this long; then its next poll is answered empty and the socket closed, so the agent signs in again. */
+export const CHANNEL_MAX_AGE_MS = 10 * 60_000;
+
+/** Close code asking the agent to reconnect with a fresh token (age, key rotation, revocation). */
+export const CLOSE_REAUTHENTICATE = 4001;
+
+/** The zone operations a channel request runs: the GeozoneDO's own RPC methods. */
+export interface ChannelOps {
+	poll(input: PollInput): Promise<LeasedJob[]>;
+	postEvents(input: PostEventsInput): Promise<PostEventsResult>;
+	release(input: ReleaseInput): Promise<ReleaseResult>;
+}
+
+/** One answer to send, and what to do if it cannot be sent. */
+export interface ChannelAnswer {
+	text: string;
+	/** Jobs the answer hands to the node: released again if the socket is gone. */
+	leased: LeasedJob[];
+	/** Close the socket after answering (it is past CHANNEL_MAX_AGE_MS). */
+	closeAfter: boolean;
+}
+
+function answer(
+	id: number,
+	status: number,
+	body: unknown,
+	leased: LeasedJob[] = [],
+	closeAfter = false,
+): ChannelAnswer {
+	return { text: JSON.stringify({ id, status, body }), leased, closeAfter };
+}
+
+function errorAnswer(id: number, error: ApiError): ChannelAnswer {
+	return answer(id, error.status, error.toBody());
+}
+
+/** The same refusals as POST /agent/v1/jobs/:jobId/events answers over HTTP. */
+export function eventsRefusal(result: Extract<PostEventsResult, { ok: false }>): ApiError {
+	switch (result.reason) {
+		case "job_not_found":
+			return new NotFoundError(result.message, "job_not_found");
+		case "lease_not_held":
+			return new ConflictError(result.message, "lease_not_held");
+		default:
+			return new ConflictError(result.message, "bad_sequence");
+	}
+}
+
+/**
+ * Runs one channel message for `peer` and returns its answer, or null when
+ * the message is not a request at all (no id to answer: the caller closes the
+ * socket with 1008). Invalid bodies are answered 400 naming the field, as over HTTP.
+ */
+export async function answerChannelMessage(
+	peer: ChannelPeer,
+	message: string | ArrayBuffer,
+	ops: ChannelOps,
+	now: number,
+): Promise<ChannelAnswer | null> {
+	if (typeof message !== "string") return null;
+	let json: unknown;
+	try {
+		json = JSON.parse(message);
+	} catch {
+		return null;
+	}
+	const envelope = channelRequestSchema.safeParse(json);
+	if (!envelope.success) {
+		const id = (json as { id?: unknown } | null)?.id;
+		if (typeof id !== "number" || !Number.isInteger(id)) return null;
+		try {
+			validate(channelRequestSchema, json, "message");
+		} catch (error) {
+			return errorAnswer(id, error as ApiError);
+		}
+		return null;
+	}
+	const request = envelope.data;
+	try {
+		if (request.op === "poll") {
+			const body = validate(pollRequestSchema, request.body, "body");
+			if (now - peer.openedAt > CHANNEL_MAX_AGE_MS) {
+				return answer(request.id, 200, { jobs: [] } satisfies PollResponse, [], true);
+			}
+			const jobs = await ops.poll({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId });
+			return answer(request.id, 200, { jobs } satisfies PollResponse, jobs);
+		}
+		if (request.jobId === undefined) throw new InvalidRequestError("jobId: required for op events", "jobId");
+		const jobId = validate(jobIdSchema, request.jobId, "jobId");
+		const body = validate(jobEventsRequestSchema, request.body, "body");
+		const result = await ops.postEvents({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId, jobId });
+		if (!result.ok) return errorAnswer(request.id, eventsRefusal(result));
+		const response: JobEventsResponse = { leaseExpiresAt: result.leaseExpiresAt, cancelled: result.cancelled };
+		return answer(request.id, 200, response);
+	} catch (error) {
+		if (error instanceof InvalidRequestError) return errorAnswer(request.id, error);
+		throw error;
+	}
+}
+
+/**
+ * Sends `reply` on `socket`; if the socket is closed (or the send fails) the
+ * jobs it carried are handed back through `ops.release`, unstarted.
+ */
+export async function deliverChannelAnswer(
+	socket: WebSocket,
+	peer: ChannelPeer,
+	reply: ChannelAnswer,
+	ops: ChannelOps,
+	isOpen: (socket: WebSocket) => boolean,
+): Promise<void> {
+	let sent = false;
+	if (isOpen(socket)) {
+		try {
+			socket.send(reply.text);
+			sent = true;
+		} catch {
+			sent = false;
+		}
+	}
+	if (!sent && reply.leased.length > 0) {
+		const leases = reply.leased.map((job) => ({ jobId: job.jobId, leaseId: job.leaseId }));
+		await ops.release({ zoneId: peer.zoneId, nodeId: peer.nodeId, leases });
+	}
+	if (sent && reply.closeAfter) socket.close(CLOSE_REAUTHENTICATE, "channel too old: reconnect");
+}
