@@ -52,7 +52,8 @@ async function main(): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), "arcnet-bench-agent-"));
 	const bundle = join(dir, "arcnet-agent.mjs");
 	const bundleBytes = await buildAgent(bundle);
-	const edge = await new FakeEdge().start();
+	// With the channel, as agents run by default (ADR 0010): the idle agent holds one WebSocket and pings it.
+	const edge = await new FakeEdge(undefined, { channel: true }).start();
 	edge.maxHoldMs = 25_000;
 	const state = join(dir, "state");
 	const enroll = spawnQuiet([

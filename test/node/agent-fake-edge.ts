@@ -3,10 +3,13 @@
  * release, telemetry, whoami, key rotation and /healthz, with every JWT
  * checked against the node's current key. Its state lives in a separate
  * object so a test can stop the server and start a new one on the same
- * port with the same state: an edge restart in the middle of a job.
+ * port with the same state: an edge restart in the middle of a job. With
+ * `{ channel: true }` it also accepts the agent's WebSocket channel
+ * (ADR 0010) and answers polls and event posts on it as over HTTP.
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { importJWK, jwtVerify } from "jose";
 import {
 	type Ed25519PublicJwk,
@@ -20,6 +23,7 @@ import {
 	type TelemetryRequest,
 	telemetryRequestSchema,
 } from "../../src/protocol/agent-wire.js";
+import { acceptUpgrade, ClientFrames, refuseUpgrade, serverFrame } from "../support/ws-server.js";
 
 export const FAKE_NODE_ID = "node_fakeedge0000000000001";
 export const FAKE_AUDIENCE = "arcnet-agent-test";
@@ -34,6 +38,9 @@ export class FakeEdgeState {
 	authFailures = 0;
 	rotations = 0;
 	revoked = false;
+	/** Channels accepted so far, and requests answered on them. */
+	channelsOpened = 0;
+	channelRequests = 0;
 
 	/** The text of a job's deltas, in seq order. */
 	text(jobId: string): string {
@@ -52,10 +59,14 @@ export class FakeEdge {
 	/** Longest a poll with an empty queue is held, in ms (the edge holds up to the agent's waitMs). Default 300. */
 	maxHoldMs = 300;
 	private holds = new Set<() => void>();
+	private sockets = new Set<Duplex>();
 
-	constructor(readonly state = new FakeEdgeState()) {
+	constructor(
+		readonly state = new FakeEdgeState(),
+		options: { channel?: boolean } = {},
+	) {
 		this.server = createServer((req, res) => {
-			void this.handle(req).then(
+			void this.read(req).then(
 				([status, body]) => {
 					res.writeHead(status, { "content-type": "application/json" });
 					res.end(JSON.stringify(body));
@@ -65,6 +76,10 @@ export class FakeEdge {
 					res.end(JSON.stringify({ error: { message: String(err), type: "server_error", param: null, code: null } }));
 				},
 			);
+		});
+		this.server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+			if (options.channel) void this.upgrade(req, socket);
+			else refuseUpgrade(socket, 404, { error: { message: "no channel here" } });
 		});
 	}
 
@@ -85,26 +100,70 @@ export class FakeEdge {
 		for (const release of this.holds) release();
 	}
 
-	/** Stops at once, dropping open connections (long polls included), as a crashed edge would. */
+	/** Stops at once, dropping open connections (long polls and channels included), as a crashed edge would. */
 	stop(): Promise<void> {
 		for (const release of this.holds) release();
+		for (const socket of this.sockets) socket.destroy();
 		this.server.closeAllConnections();
 		return new Promise((r) => this.server.close(() => r()));
 	}
 
-	private async handle(req: IncomingMessage): Promise<[number, unknown]> {
-		const s = this.state;
+	private async read(req: IncomingMessage): Promise<[number, unknown]> {
 		let raw = "";
 		for await (const c of req) raw += c;
-		const body: unknown = JSON.parse(raw || "null");
-		const path = req.url ?? "";
+		return this.handle(req.url ?? "", JSON.parse(raw || "null"), req.headers.authorization);
+	}
+
+	/** Accepts a channel at /agent/v1/channel (JWT checked first) and answers each request as handle() would. */
+	private async upgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
+		const authorization = req.headers.authorization;
+		if (req.url !== "/agent/v1/channel") return refuseUpgrade(socket, 404, { error: { message: "not found" } });
+		if (this.state.revoked) return refuseUpgrade(socket, 403, { error: { message: "revoked", code: "node_revoked" } });
+		if (!(await this.authorised(authorization))) {
+			this.state.authFailures++;
+			return refuseUpgrade(socket, 401, { error: { message: "bad token", code: "invalid_agent_token" } });
+		}
+		acceptUpgrade(req, socket);
+		this.sockets.add(socket);
+		this.state.channelsOpened++;
+		socket.on("close", () => this.sockets.delete(socket));
+		socket.on("error", () => socket.destroy());
+		const frames = new ClientFrames();
+		socket.on("data", (chunk: Buffer) => {
+			for (const frame of frames.push(chunk)) {
+				if (frame.opcode === 0x9) socket.write(serverFrame(0xa, frame.payload));
+				if (frame.opcode === 0x8) socket.end(serverFrame(0x8, frame.payload));
+				if (frame.opcode !== 0x1) continue;
+				const message = JSON.parse(frame.payload.toString("utf8")) as {
+					id: number;
+					op: "poll" | "events";
+					jobId?: string;
+					body: unknown;
+				};
+				const path = message.op === "poll" ? "/agent/v1/poll" : `/agent/v1/jobs/${message.jobId}/events`;
+				void this.handle(path, message.body, authorization, false).then(([status, body]) => {
+					this.state.channelRequests++;
+					if (!socket.destroyed)
+						socket.write(serverFrame(0x1, Buffer.from(JSON.stringify({ id: message.id, status, body }))));
+				});
+			}
+		});
+	}
+
+	private async handle(
+		path: string,
+		body: unknown,
+		authorization: string | undefined,
+		checkAuth = true,
+	): Promise<[number, unknown]> {
+		const s = this.state;
 		if (path === "/healthz") return [200, { ok: true }];
 		if (path === "/agent/v1/enroll") {
 			s.publicJwk = enrollRequestSchema.parse(body).publicKeyJwk;
 			return [201, { nodeId: FAKE_NODE_ID, zoneId: "eu-stockholm", audience: FAKE_AUDIENCE }];
 		}
 		if (s.revoked) return error(403, "node_revoked", "revoked");
-		if (!(await this.authorised(req.headers.authorization))) {
+		if (checkAuth && !(await this.authorised(authorization))) {
 			s.authFailures++;
 			return error(401, "invalid_agent_token", "bad token");
 		}

@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildAgent } from "../../node-agent/build.js";
 import { createSimulatedBackend, simulatedTokens } from "../../node-agent/src/backends/simulated.js";
+import { Backoff } from "../../node-agent/src/backoff.js";
+import { EdgeChannel } from "../../node-agent/src/edge-channel.js";
 import { EdgeClient } from "../../node-agent/src/edge-client.js";
 import { generateKeyPair, type Identity, loadIdentity } from "../../node-agent/src/identity.js";
 import { createTokenSource } from "../../node-agent/src/jwt.js";
@@ -28,8 +30,8 @@ afterEach(async () => {
 	edges = [];
 });
 
-async function startEdge(state?: FakeEdgeState, port = 0): Promise<FakeEdge> {
-	const edge = await new FakeEdge(state).start(port);
+async function startEdge(state?: FakeEdgeState, port = 0, channel = false): Promise<FakeEdge> {
+	const edge = await new FakeEdge(state, { channel }).start(port);
 	edges.push(edge);
 	return edge;
 }
@@ -48,9 +50,9 @@ function identityFor(edge: FakeEdge): Identity {
 	};
 }
 
-function loop(edge: FakeEdge, identity: Identity, lines: string[], tokensPerSecond = 0) {
+function loop(edge: FakeEdge, identity: Identity, lines: string[], tokensPerSecond = 0, channel?: EdgeChannel) {
 	return new WorkLoop({
-		edge: new EdgeClient({ edgeUrl: edge.url, tokens: createTokenSource(identity) }),
+		edge: new EdgeClient({ edgeUrl: edge.url, tokens: createTokenSource(identity), ...(channel ? { channel } : {}) }),
 		backend: createSimulatedBackend({ models: ["sim-1"], tokensPerSecond }),
 		logger: createLogger({ format: "json", level: "info", write: (l) => lines.push(l) }),
 		gpu: createSimulatedGpu(),
@@ -88,6 +90,46 @@ describe("agent resilience (in process)", () => {
 		expect(state.released).toEqual([]);
 		const msgs = lines.map((l) => (JSON.parse(l) as { msg: string }).msg);
 		expect(msgs.filter((m) => m === "edge unreachable; retrying with backoff").length).toBeLessThanOrEqual(1);
+	});
+
+	it("serves jobs over the WebSocket channel, and across an edge restart reconnects it without gaps or duplicates", async () => {
+		const first = await startEdge(undefined, 0, true);
+		const state = first.state;
+		const identity = identityFor(first);
+		const lines: string[] = [];
+		const logger = createLogger({ format: "json", level: "info", write: (l) => lines.push(l) });
+		const backoff = new Backoff({ baseMs: 50, capMs: 200 });
+		const channel = new EdgeChannel({ edgeUrl: first.url, tokens: createTokenSource(identity), logger, backoff });
+		channel.start();
+		await waitFor("the channel to open", () => channel.ready);
+		const agent = loop(first, identity, lines, 25, channel);
+		const j = fakeJob(1);
+		state.queue.push(j);
+		const exit = agent.run();
+		await waitFor("first delta", () => (state.events.get(j.jobId)?.length ?? 0) > 0);
+		expect(state.channelRequests).toBeGreaterThan(0);
+		const port = first.port;
+		await first.stop();
+		edges = [];
+		await new Promise((r) => setTimeout(r, 300));
+		await startEdge(state, port, true);
+		await waitFor("done event after restart", () => state.events.get(j.jobId)?.at(-1)?.type === "done");
+		await waitFor("the channel to reopen", () => state.channelsOpened >= 2 && channel.ready);
+		const second = fakeJob(2);
+		const before = state.channelRequests;
+		state.queue.push(second);
+		edges[0]?.wake();
+		await waitFor("second job done", () => state.events.get(second.jobId)?.at(-1)?.type === "done");
+		expect(state.channelRequests).toBeGreaterThan(before);
+		agent.shutdown();
+		expect(await exit).toBe(0);
+		await channel.stop();
+		for (const job of [j, second]) {
+			const events = state.events.get(job.jobId) ?? [];
+			expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+			expect(state.text(job.jobId)).toBe(simulatedTokens("sim-1", job.request).join(""));
+		}
+		expect(state.released).toEqual([]);
 	});
 
 	it("logs a 401 outage once, not on every retry, and its end once", async () => {

@@ -4,7 +4,6 @@
  * handshake, masked client frames, fragmented and large server messages,
  * ping/pong, the close handshake, and refusals.
  */
-import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
@@ -17,48 +16,7 @@ import {
 	type WsClose,
 	WsUpgradeRefused,
 } from "../../node-agent/src/ws-client.js";
-
-/** A server frame: FIN as given, never masked. */
-function serverFrame(opcode: number, payload: Buffer, fin = true): Buffer {
-	const head =
-		payload.length < 126
-			? Buffer.from([(fin ? 0x80 : 0) | opcode, payload.length])
-			: Buffer.from([(fin ? 0x80 : 0) | opcode, 126, payload.length >> 8, payload.length & 0xff]);
-	return Buffer.concat([head, payload]);
-}
-
-/** Reads masked client frames off a byte stream, as a server must (whole frames only; the rest waits). */
-class ClientFrames {
-	readonly frames: { opcode: number; payload: Buffer; masked: boolean }[] = [];
-	#buffer = Buffer.alloc(0);
-
-	push(chunk: Buffer): void {
-		this.#buffer = Buffer.concat([this.#buffer, chunk]);
-		for (;;) {
-			const b = this.#buffer;
-			if (b.length < 2) return;
-			const opcode = (b[0] ?? 0) & 0x0f;
-			const masked = ((b[1] ?? 0) & 0x80) !== 0;
-			let length = (b[1] ?? 0) & 0x7f;
-			let at = 2;
-			if (length === 126) {
-				if (b.length < 4) return;
-				length = b.readUInt16BE(2);
-				at = 4;
-			} else if (length === 127) {
-				if (b.length < 10) return;
-				length = Number(b.readBigUInt64BE(2));
-				at = 10;
-			}
-			if (b.length < at + 4 + length) return;
-			const mask = b.subarray(at, at + 4);
-			const payload = Buffer.from(b.subarray(at + 4, at + 4 + length));
-			for (let i = 0; i < payload.length; i++) payload[i] = (payload[i] ?? 0) ^ (mask[i & 3] ?? 0);
-			this.frames.push({ opcode, payload, masked });
-			this.#buffer = b.subarray(at + 4 + length);
-		}
-	}
-}
+import { acceptUpgrade, ClientFrames, serverFrame } from "../support/ws-server.js";
 
 interface TestServer {
 	url: string;
@@ -88,11 +46,7 @@ async function startServer(onOpen: (socket: Duplex) => void, refuse?: number): P
 			socket.end(`HTTP/1.1 ${refuse} Refused\r\ncontent-length: 2\r\n\r\nno`);
 			return;
 		}
-		const key = String(req.headers["sec-websocket-key"]);
-		const accept = createHash("sha1").update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest("base64");
-		socket.write(
-			`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`,
-		);
+		acceptUpgrade(req, socket);
 		state.sockets.push(socket);
 		open.push(socket);
 		const reader = new ClientFrames();
