@@ -18,9 +18,14 @@ export type NodeRow = {
 /** The telemetry kept per node: the readings, without the lease list. */
 export type StoredTelemetry = Omit<TelemetryRequest, "running" | "models" | "slots"> & { at: number };
 
+/** A poll from a node seen this recently, serving the same, writes nothing: its open poll keeps it live anyway. */
+export const TOUCH_WRITE_INTERVAL_MS = 1_000;
+
 /**
  * Records that a node is connected now, with what it serves. Returns true if the
- * node was not live before (the zone's summary changed).
+ * node was not live before (the zone's summary changed). Without telemetry
+ * (a poll) and with nothing changed since a write under TOUCH_WRITE_INTERVAL_MS
+ * ago, the row is left as it is: one write fewer on every job's path.
  */
 export function touchNode(
 	state: ZoneState,
@@ -30,13 +35,28 @@ export function touchNode(
 	telemetry?: StoredTelemetry,
 ): boolean {
 	const { sql } = state;
-	const before = sql.exec<{ live: number }>("SELECT live FROM nodes WHERE node_id = ?", nodeId).toArray()[0];
+	const before = sql
+		.exec<Pick<NodeRow, "live" | "models" | "slots" | "last_seen_at">>(
+			"SELECT live, models, slots, last_seen_at FROM nodes WHERE node_id = ?",
+			nodeId,
+		)
+		.toArray()[0];
+	const modelsJson = JSON.stringify([...new Set(models)].sort());
+	if (
+		telemetry === undefined &&
+		before?.live === 1 &&
+		before.models === modelsJson &&
+		before.slots === slots &&
+		state.now() - before.last_seen_at < TOUCH_WRITE_INTERVAL_MS
+	) {
+		return false;
+	}
 	sql.exec(
 		`INSERT INTO nodes (node_id, models, slots, last_seen_at, live, telemetry) VALUES (?, ?, ?, ?, 1, ?)
 		 ON CONFLICT(node_id) DO UPDATE SET models = excluded.models, slots = excluded.slots,
 		   last_seen_at = excluded.last_seen_at, live = 1, telemetry = coalesce(excluded.telemetry, nodes.telemetry)`,
 		nodeId,
-		JSON.stringify([...new Set(models)].sort()),
+		modelsJson,
 		slots,
 		state.now(),
 		telemetry ? JSON.stringify(telemetry) : null,

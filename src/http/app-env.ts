@@ -1,6 +1,7 @@
 /** The Hono environment of the edge app: bindings plus per-request variables set by auth middleware. */
 import type { ClientIdentity } from "../auth/client-identity.js";
 import type { AuthenticatedNode } from "../auth/node-identity.js";
+import type { Admission } from "../limits/middleware.js";
 import type { TokenUsage } from "../protocol/agent-wire.js";
 
 export interface AppEnv {
@@ -12,6 +13,8 @@ export interface AppEnv {
 		client: ClientIdentity;
 		/** Set by an inference handler from the job's done event; the limits middleware settles the key's daily tokens with it. */
 		jobUsage: TokenUsage;
+		/** Set by the limits middleware: the key's admission, decided while the handler validates and routes. */
+		admission: Admission;
 		/** Set by the agent JWT check. */
 		node: AuthenticatedNode;
 	};

@@ -10,6 +10,7 @@ import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } fr
 import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
+import { requireAdmission } from "../limits/middleware.js";
 import { toInferenceRequest } from "../openai/chat-completions.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
@@ -43,6 +44,8 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		client,
 		body.request.model,
 	);
+	// The key's limits were asked when the request arrived; nothing is recorded before they admit it.
+	await requireAdmission(c);
 	const row = { tenantId: client.tenantId, model: body.request.model, idempotencyKey: key ?? null, requestHash };
 	if (!(await insertAsyncJob(db, { ...row, id: jobId, createdAt: receivedAt, expiresAt }))) {
 		const existing = key === undefined ? undefined : await findByIdempotencyKey(db, client.tenantId, key);

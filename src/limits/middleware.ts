@@ -8,8 +8,8 @@
  * async job still queued) the reservation stays charged. A response with an
  * error status produced no output and is charged nothing.
  */
-import type { MiddlewareHandler } from "hono";
-import type { FinishResult } from "../../durable-objects/limiter/contract.js";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AdmitResult, FinishResult } from "../../durable-objects/limiter/contract.js";
 import type { AppEnv } from "../http/app-env.js";
 import { estimateRequestTokens } from "./estimate.js";
 import { limitError, rateHeaders } from "./limit-errors.js";
@@ -49,9 +49,28 @@ function onBodyEnd(body: ReadableStream<Uint8Array>, onEnd: () => void): Readabl
 	});
 }
 
+/** What the limiter decided for a request: admitted (with its permit), refused, or not asked (it failed: fail open). */
+export type AdmissionResult = AdmitResult | { admitted: "unchecked" };
+
 /**
- * Admits before the handler and finishes after the response; export for any
- * route that runs inference (POST /v1/chat/completions, POST /v1/jobs).
+ * The key's admission of a request, asked for when the request arrives and
+ * awaited by the handler right before it records or submits anything, so the
+ * limiter's round trip overlaps the handler's validation and routing.
+ */
+export interface Admission {
+	/** Resolves when admitted (or the limiter failed open); throws the 429 when a limit refuses the request. */
+	required(): Promise<void>;
+}
+
+/** Waits for the request's admission; call before a handler records or submits anything. */
+export async function requireAdmission(c: Context<AppEnv>): Promise<void> {
+	await c.get("admission").required();
+}
+
+/**
+ * Asks for admission when the request arrives, lets the handler await it
+ * (requireAdmission) and finishes after the response; export for any route
+ * that runs inference (POST /v1/chat/completions, POST /v1/jobs).
  */
 export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const client = c.get("client");
@@ -59,21 +78,28 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const limits = resolveLimits(client.limits, defaultLimits(c.env));
 	const estimatedTokens = estimateRequestTokens(await c.req.text());
 	const stub = keyLimiterStub(c.env, keyId);
-	let admission: Awaited<ReturnType<typeof stub.admit>>;
-	try {
-		admission = await stub.admit({ keyId, limits, estimatedTokens });
-	} catch (error) {
+	const decided: Promise<AdmissionResult> = stub.admit({ keyId, limits, estimatedTokens }).catch((error: unknown) => {
 		// Fail open: an overloaded or unreachable limiter must not turn inference into 5xx errors.
 		// Limits are abuse protection; the request runs uncounted and the failure is logged.
 		console.error(`limits: admission for key ${client.keyPrefix} failed; letting the request through`, error);
-		await next();
-		return;
-	}
-	if (!admission.admitted) throw limitError(admission);
+		return { admitted: "unchecked" as const };
+	});
+	let required = false;
+	c.set("admission", {
+		async required() {
+			required = true;
+			const result = await decided;
+			if (result.admitted === false) throw limitError(result);
+		},
+	});
+	const settle = async (usedTokens: number | null) => {
+		const result = await decided;
+		if (result.admitted === true) finish(result.permitId, usedTokens);
+	};
 
-	const finish = (usedTokens: number | null) => {
+	const finish = (permitId: string, usedTokens: number | null) => {
 		const done: Promise<FinishResult | undefined> = stub
-			.finish({ keyId, permitId: admission.permitId, usedTokens })
+			.finish({ keyId, permitId, usedTokens })
 			.catch((error: unknown) => {
 				console.error(`limits: finish of a permit of key ${client.keyPrefix} failed`, error);
 				return undefined;
@@ -87,20 +113,26 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	try {
 		await next();
 	} catch (error) {
-		finish(0);
+		await settle(0);
 		throw error;
 	}
+	const result = await decided;
 	const res = c.res;
-	const headers = rateHeaders(admission.rate);
+	if (!required && res.status < 400) {
+		// A handler behind this middleware must call requireAdmission before it submits anything.
+		console.error(`limits: ${c.req.method} ${c.req.path} answered ${res.status} without awaiting admission`);
+	}
 	if (res.status >= 400) {
-		finish(0);
+		await settle(0);
 	} else if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
 		c.res = new Response(
-			onBodyEnd(res.body, () => finish(usedTokens())),
+			onBodyEnd(res.body, () => void settle(usedTokens())),
 			res,
 		);
 	} else {
-		finish(usedTokens());
+		await settle(usedTokens());
 	}
-	for (const [name, value] of Object.entries(headers)) c.res.headers.set(name, value);
+	if (result.admitted === true) {
+		for (const [name, value] of Object.entries(rateHeaders(result.rate))) c.res.headers.set(name, value);
+	}
 };

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { randomId } from "../auth/crypto.js";
 import type { AppEnv } from "../http/app-env.js";
 import { jsonBody } from "../http/validation.js";
+import { requireAdmission } from "../limits/middleware.js";
 import type { InferenceRequest } from "../protocol/agent-wire.js";
 import { type ChatCompletionRequest, chatCompletion, chatCompletionRequestSchema } from "../protocol/openai.js";
 import { clientLocation } from "../routing/client-location.js";
@@ -66,6 +67,9 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	};
 	// A client that disconnects while the job is queued should free its slot.
 	c.req.raw.signal.addEventListener("abort", cancelJob, { once: true });
+
+	// The key's limits were asked when the request arrived; nothing is submitted before they admit it.
+	await requireAdmission(c);
 
 	const dispatched = await dispatchJob(
 		c.env,

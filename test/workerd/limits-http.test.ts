@@ -1,3 +1,4 @@
+import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { ADMIN_KEY, call, DEV_KEY, errorOf, MODEL } from "./edge-fixtures.js";
 import { answer, liveZone, pollJob } from "./routing-fixtures.js";
@@ -15,16 +16,39 @@ async function admin<T>(method: string, path: string, body: unknown): Promise<T>
 }
 
 /** A new tenant with `limits`, and a key of it with `keyLimits` (its own overrides). */
-async function tenantKey(limits: Record<string, number>, keyLimits: Record<string, number> = {}) {
+async function tenantKey(
+	limits: Record<string, number>,
+	keyLimits: Record<string, number> = {},
+	scopes: string[] = ["inference"],
+) {
 	const tenant = await admin<{ id: string }>("POST", "/tenants", { name: "limits test", ...limits });
 	const key = await admin<{ key: string; id: string }>("POST", "/keys", {
 		tenantId: tenant.id,
 		name: "k",
-		scopes: ["inference"],
+		scopes,
 		...keyLimits,
 	});
 	return { tenantId: tenant.id, ...key };
 }
+
+describe("limits on POST /v1/jobs", () => {
+	it("answers 429 once over the rate, and records no job for the refused request", async () => {
+		const { key, tenantId } = await tenantKey({ rateLimitPerMinute: 1 }, {}, ["inference", "jobs"]);
+		const job = () =>
+			call("POST", "/v1/jobs", {
+				bearer: key,
+				body: { request: { model: MODEL, messages: [{ role: "user", content: "hi" }] } },
+			});
+		expect((await job()).status).not.toBe(429);
+		const refused = await job();
+		expect(refused.status).toBe(429);
+		expect((await errorOf(refused)).code).toBe("rate_limit_exceeded");
+		const rows = await env.DB.prepare("SELECT count(*) AS n FROM async_jobs WHERE tenant_id = ?")
+			.bind(tenantId)
+			.first<{ n: number }>();
+		expect(rows?.n ?? 0).toBeLessThanOrEqual(1);
+	});
+});
 
 describe("limits on POST /v1/chat/completions", () => {
 	it("answers 429 rate_limit_exceeded with Retry-After once a key inherits its tenant's rate and goes over it", async () => {
