@@ -21,6 +21,8 @@ export const statusSnapshotSchema = z.object({
 	/** Epoch ms of this snapshot. */
 	updatedAt: z.number(),
 	connection: z.enum(["starting", "connected", "unreachable", "unauthorised"]),
+	/** How polls and job events travel now: the WebSocket channel, or HTTP (chosen, or while the channel is down). Absent in older snapshots. */
+	transport: z.optional(z.enum(["websocket", "http"])),
 	draining: z.boolean(),
 	backend: z.string(),
 	models: z.array(z.string()),

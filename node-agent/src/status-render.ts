@@ -46,7 +46,7 @@ export function renderStatus(s: StatusSnapshot, options: RenderOptions): string 
 	const stateColour = s.connection === "connected" ? GREEN : s.connection === "starting" ? YELLOW : RED;
 	const lines = [
 		`arcnet-agent  node ${s.nodeId}  zone ${s.zoneId}  pid ${s.pid}`,
-		`edge    ${s.edgeUrl}  ${paint(s.connection, stateColour)}${s.draining ? "  (draining)" : ""}`,
+		`edge    ${s.edgeUrl}  ${paint(s.connection, stateColour)}${s.transport ? ` via ${s.transport}` : ""}${s.draining ? "  (draining)" : ""}`,
 		`updated ${age(options.now - s.updatedAt)} ago${stale ? `  ${paint("STALE: the agent has stopped writing status", RED)}` : ""}`,
 		`backend ${s.backend}  models ${s.models.join(", ") || "(none)"}`,
 		`host    cpu ${s.host.cpuPct.toFixed(1)}%  mem ${(s.host.memUsedBytes / 2 ** 30).toFixed(1)}/${(s.host.memTotalBytes / 2 ** 30).toFixed(1)} GiB`,

@@ -23,6 +23,8 @@ export const EXIT_REVOKED = 78;
 export interface LoopStatus {
 	telemetry: TelemetryRequest;
 	connection: ConnectionState;
+	/** Whether polls and job events go over the WebSocket channel right now. */
+	transport: "websocket" | "http";
 	draining: boolean;
 	running: RunningJob[];
 	/** Why nvidia-smi readings were replaced by simulated ones on this tick, if they were. */
@@ -271,6 +273,7 @@ export class WorkLoop {
 			this.o.onStatus({
 				telemetry,
 				connection: this.status.state,
+				transport: this.o.edge.channelOpen ? "websocket" : "http",
 				draining: this.draining.signal.aborted,
 				running: [...this.running.values()],
 				gpuProblem: this.gpuProblem,

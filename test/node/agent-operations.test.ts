@@ -238,7 +238,7 @@ describe("agent commands (bundle, child process)", () => {
 	});
 
 	it("status --once renders the running agent's GPUs, jobs and connection", async () => {
-		const edge = await startEdge();
+		const edge = await startEdge(undefined, 0, true);
 		const state = stateDir();
 		expect(
 			await agent(["enroll", "--edge", edge.url, "--token", "enroll-token-0123456789", "--state-dir", state]).exited,
@@ -279,7 +279,7 @@ describe("agent commands (bundle, child process)", () => {
 		expect(await status.exited).toBe(0);
 		const view = status.output();
 		expect(view).toContain(`node ${FAKE_NODE_ID}  zone eu-stockholm`);
-		expect(view).toContain(`${edge.url}  connected`);
+		expect(view).toContain(`${edge.url}  connected via websocket`);
 		expect(view).toContain("GPUs (simulated)");
 		expect(view).toMatch(/ArcNet Simulated GPU 24GB +\d+%/);
 		expect(view).toContain(j.jobId);

@@ -39,6 +39,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 			edgeUrl,
 			updatedAt: Date.now(),
 			connection: s.connection,
+			transport: s.transport,
 			draining: s.draining,
 			backend: backend.kind,
 			models: s.telemetry.models,
