@@ -45,6 +45,11 @@ export interface EdgeChannelOptions {
 	pingIntervalMs?: number;
 	/** Reconnect backoff (default 250 ms doubling to 30 s). */
 	backoff?: Backoff;
+	/**
+	 * Jobs leased in the answer to a poll the agent had given up on (it was
+	 * draining): the node will not run them, so they should be handed back.
+	 */
+	onAbandonedJobs?: (leases: { jobId: string; leaseId: string }[]) => void;
 }
 
 interface Pending {
@@ -62,6 +67,8 @@ export class EdgeChannel {
 	readonly #options: EdgeChannelOptions;
 	readonly #backoff: Backoff;
 	readonly #pending = new Map<number, Pending>();
+	/** Ids of polls abandoned by their caller (aborted), whose answer may still lease jobs. */
+	readonly #abandoned = new Set<number>();
 	readonly #stop = new AbortController();
 	#connection: WsConnection | undefined;
 	#nextId = 1;
@@ -110,7 +117,10 @@ export class EdgeChannel {
 			}, timeoutMs);
 			const pending: Pending = { resolve, reject, timer, signal };
 			if (signal) {
-				pending.onAbort = () => this.#settle(id)?.reject(signal.reason);
+				pending.onAbort = () => {
+					if (request.op === "poll") this.#abandoned.add(id);
+					this.#settle(id)?.reject(signal.reason);
+				};
 				signal.addEventListener("abort", pending.onAbort, { once: true });
 			}
 			this.#pending.set(id, pending);
@@ -148,7 +158,22 @@ export class EdgeChannel {
 			this.#connection?.terminate();
 			return;
 		}
-		this.#settle(message.id)?.resolve({ status: message.status, body: message.body ?? null });
+		const pending = this.#settle(message.id);
+		if (pending) {
+			pending.resolve({ status: message.status, body: message.body ?? null });
+			return;
+		}
+		if (this.#abandoned.delete(message.id)) {
+			const jobs = (message.body as { jobs?: unknown } | null)?.jobs;
+			const leases = Array.isArray(jobs)
+				? jobs.flatMap((job: { jobId?: unknown; leaseId?: unknown }) =>
+						typeof job?.jobId === "string" && typeof job.leaseId === "string"
+							? [{ jobId: job.jobId, leaseId: job.leaseId }]
+							: [],
+					)
+				: [];
+			if (leases.length > 0) this.#options.onAbandonedJobs?.(leases);
+		}
 	}
 
 	async #keepConnected(): Promise<void> {
@@ -196,6 +221,8 @@ export class EdgeChannel {
 				},
 				onClose: (close) => {
 					if (this.#connection === connection) this.#connection = undefined;
+					// The zone ends a closed channel's open poll with no jobs: nothing abandoned can arrive now.
+					this.#abandoned.clear();
 					if (this.#pinger) clearInterval(this.#pinger);
 					this.#failPending(`the channel closed (${close.code}${close.reason ? `: ${close.reason}` : ""})`);
 					if (!this.#stop.signal.aborted) {

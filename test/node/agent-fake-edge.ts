@@ -95,6 +95,11 @@ export class FakeEdge {
 		return (this.server.address() as AddressInfo).port;
 	}
 
+	/** How many polls are held now, waiting for a job. */
+	holdCount(): number {
+		return this.holds.size;
+	}
+
 	/** Answers every held poll now (call after queueing jobs, as the real zone wakes its waiters). */
 	wake(): void {
 		for (const release of this.holds) release();

@@ -22,11 +22,26 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 	const identity = loadIdentity(config.stateDir);
 	const edgeUrl = config.edgeUrl ?? identity.edgeUrl;
 	const tokens = createTokenSource(identity);
+	const nodeLogger = logger.child({ nodeId: identity.nodeId });
+	let edge: EdgeClient | undefined;
 	const channel =
 		config.edgeChannel === "websocket"
-			? new EdgeChannel({ edgeUrl, tokens, logger: logger.child({ nodeId: identity.nodeId }) })
+			? new EdgeChannel({
+					edgeUrl,
+					tokens,
+					logger: nodeLogger,
+					// A job leased to a poll abandoned on shutdown goes back now, not when its lease lapses.
+					onAbandonedJobs: (leases) => {
+						nodeLogger.info("handing back jobs leased to an abandoned poll", { jobs: leases.length });
+						edge?.release({ leases }).catch((err: unknown) => {
+							nodeLogger.warn("could not hand back jobs; their leases will lapse", {
+								error: err instanceof Error ? err.message : String(err),
+							});
+						});
+					},
+				})
 			: undefined;
-	const edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
+	edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
 	const backend = createBackend(config);
 	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
 	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
