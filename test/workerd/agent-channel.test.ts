@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { answerChannelMessage, CHANNEL_MAX_AGE_MS } from "../../durable-objects/geozone/channel.js";
 import {
 	ADMIN_KEY,
 	call,
@@ -168,5 +169,28 @@ describe("agent channel: requests", () => {
 			headers: { upgrade: "websocket", authorization: `Bearer ${await signAgentJwt(node)}` },
 		});
 		expect(again.status).toBe(403);
+	});
+});
+
+describe("agent channel: age", () => {
+	it("answers the first poll of a channel older than CHANNEL_MAX_AGE_MS empty and asks to close it", async () => {
+		const polled: unknown[] = [];
+		const ops = {
+			poll: async (input: unknown) => {
+				polled.push(input);
+				return [];
+			},
+			postEvents: async () => ({ ok: true as const, leaseExpiresAt: 0, cancelled: false }),
+			release: async () => ({ requeued: [], failed: [], notHeld: [] }),
+		};
+		const peer = { nodeId: "node_aaaaaaaaaaaaaaaaaaaaaaaa", zoneId: ZONE, openedAt: 1_000 };
+		const message = JSON.stringify({ id: 4, op: "poll", body: pollBody(1_000) });
+		const young = await answerChannelMessage(peer, message, ops, 1_000 + CHANNEL_MAX_AGE_MS);
+		expect(young).toMatchObject({ closeAfter: false });
+		expect(polled).toHaveLength(1);
+		const old = await answerChannelMessage(peer, message, ops, 1_001 + CHANNEL_MAX_AGE_MS);
+		expect(old).toMatchObject({ closeAfter: true });
+		expect(JSON.parse(old?.text ?? "null")).toEqual({ id: 4, status: 200, body: { jobs: [] } });
+		expect(polled).toHaveLength(1);
 	});
 });
