@@ -198,7 +198,7 @@ export class EdgeClient {
 /**
  * Reads an answer of the edge, from HTTP or the channel alike: a non-2xx
  * status is an EdgeHttpError with the error body's message and code; a 2xx
- * body must match `schema` (null: any body), else it is an EdgeNetworkError.
+ * body must match `schema` (null: the body is not checked), else it is an EdgeNetworkError.
  */
 function interpretAnswer<S extends z.ZodMiniType>(
 	label: string,

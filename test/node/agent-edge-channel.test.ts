@@ -8,10 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Backoff } from "../../node-agent/src/backoff.js";
 import { EdgeChannel } from "../../node-agent/src/edge-channel.js";
 import { EdgeClient, EdgeHttpError } from "../../node-agent/src/edge-client.js";
-import { generateKeyPair, type Identity } from "../../node-agent/src/identity.js";
 import { createTokenSource } from "../../node-agent/src/jwt.js";
 import { createLogger } from "../../node-agent/src/logger.js";
-import { FAKE_AUDIENCE, FAKE_NODE_ID, FakeEdge, fakeJob, waitFor } from "./agent-fake-edge.js";
+import { FakeEdge, fakeIdentity, fakeJob, waitFor } from "./agent-fake-edge.js";
 
 let edge: FakeEdge | undefined;
 let channel: EdgeChannel | undefined;
@@ -24,17 +23,7 @@ afterEach(async () => {
 
 async function setup(onAbandonedJobs?: (leases: { jobId: string; leaseId: string }[]) => void) {
 	edge = await new FakeEdge(undefined, { channel: true }).start();
-	const { publicJwk, privateJwk } = generateKeyPair();
-	edge.state.publicJwk = publicJwk;
-	const identity: Identity = {
-		nodeId: FAKE_NODE_ID,
-		zoneId: "eu-stockholm",
-		audience: FAKE_AUDIENCE,
-		edgeUrl: edge.url,
-		publicJwk,
-		privateJwk,
-		enrolledAt: "",
-	};
+	const identity = fakeIdentity(edge);
 	const tokens = createTokenSource(identity);
 	const logger = createLogger({ format: "json", level: "error", write: () => undefined });
 	channel = new EdgeChannel({

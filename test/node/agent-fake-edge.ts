@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { importJWK, jwtVerify } from "jose";
+import { generateKeyPair, type Identity } from "../../node-agent/src/identity.js";
 import {
 	type Ed25519PublicJwk,
 	enrollRequestSchema,
@@ -227,6 +228,21 @@ export class FakeEdge {
 			return false;
 		}
 	}
+}
+
+/** A fresh node identity the fake edge accepts (its public key registered), as `enroll` would leave it. */
+export function fakeIdentity(edge: FakeEdge): Identity {
+	const { publicJwk, privateJwk } = generateKeyPair();
+	edge.state.publicJwk = publicJwk;
+	return {
+		nodeId: FAKE_NODE_ID,
+		zoneId: "eu-stockholm",
+		audience: FAKE_AUDIENCE,
+		edgeUrl: edge.url,
+		publicJwk,
+		privateJwk,
+		enrolledAt: "",
+	};
 }
 
 /** A leased job for model `sim-1` with a distinct prompt. */

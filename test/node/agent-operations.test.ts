@@ -20,7 +20,7 @@ import { createLogger } from "../../node-agent/src/logger.js";
 import { createSimulatedGpu } from "../../node-agent/src/telemetry/gpu-simulated.js";
 import { createHostSampler } from "../../node-agent/src/telemetry/host.js";
 import { WorkLoop } from "../../node-agent/src/work-loop.js";
-import { FAKE_AUDIENCE, FAKE_NODE_ID, FakeEdge, type FakeEdgeState, fakeJob, waitFor } from "./agent-fake-edge.js";
+import { FAKE_NODE_ID, FakeEdge, type FakeEdgeState, fakeIdentity, fakeJob, waitFor } from "./agent-fake-edge.js";
 
 const AGENT_NODE = process.env.ARCNET_AGENT_TEST_NODE || process.execPath;
 
@@ -36,19 +36,7 @@ async function startEdge(state?: FakeEdgeState, port = 0, channel = false): Prom
 	return edge;
 }
 
-function identityFor(edge: FakeEdge): Identity {
-	const { publicJwk, privateJwk } = generateKeyPair();
-	edge.state.publicJwk = publicJwk;
-	return {
-		nodeId: FAKE_NODE_ID,
-		zoneId: "eu-stockholm",
-		audience: FAKE_AUDIENCE,
-		edgeUrl: edge.url,
-		publicJwk,
-		privateJwk,
-		enrolledAt: "",
-	};
-}
+const identityFor = fakeIdentity;
 
 function loop(edge: FakeEdge, identity: Identity, lines: string[], tokensPerSecond = 0, channel?: EdgeChannel) {
 	return new WorkLoop({

@@ -11,13 +11,13 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildAgent } from "../../node-agent/build.js";
 import { createSimulatedBackend, simulatedTokens } from "../../node-agent/src/backends/simulated.js";
 import { EdgeClient } from "../../node-agent/src/edge-client.js";
-import { generateKeyPair, type Identity } from "../../node-agent/src/identity.js";
+import type { Identity } from "../../node-agent/src/identity.js";
 import { createTokenSource } from "../../node-agent/src/jwt.js";
 import { createLogger } from "../../node-agent/src/logger.js";
 import { createSimulatedGpu } from "../../node-agent/src/telemetry/gpu-simulated.js";
 import { createHostSampler } from "../../node-agent/src/telemetry/host.js";
 import { EXIT_REVOKED, WorkLoop } from "../../node-agent/src/work-loop.js";
-import { FAKE_AUDIENCE, FAKE_NODE_ID, FakeEdge, fakeJob, waitFor } from "./agent-fake-edge.js";
+import { FakeEdge, fakeIdentity, fakeJob, waitFor } from "./agent-fake-edge.js";
 
 /** The Node binary that runs the bundle; set ARCNET_AGENT_TEST_NODE=/usr/bin/node to check Node 20. */
 const AGENT_NODE = process.env.ARCNET_AGENT_TEST_NODE || process.execPath;
@@ -41,19 +41,7 @@ function inProcessLoop(identity: Identity, overrides: { drainGraceMs?: number; t
 	});
 }
 
-function testIdentity(): Identity {
-	const { publicJwk, privateJwk } = generateKeyPair();
-	edge.state.publicJwk = publicJwk;
-	return {
-		nodeId: FAKE_NODE_ID,
-		zoneId: "eu-stockholm",
-		audience: FAKE_AUDIENCE,
-		edgeUrl: edge.url,
-		publicJwk,
-		privateJwk,
-		enrolledAt: "",
-	};
-}
+const testIdentity = (): Identity => fakeIdentity(edge);
 
 describe("agent work loop (in process)", () => {
 	it("runs a leased job and posts its output in seq order, then a done event", async () => {
