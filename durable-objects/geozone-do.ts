@@ -19,6 +19,8 @@ import {
 	type CancelForTenantResult,
 	type HeartbeatResult,
 	heartbeatInputSchema,
+	type PollInput,
+	type PostEventsInput,
 	type PostEventsResult,
 	pollInputSchema,
 	postEventsInputSchema,
@@ -66,9 +68,11 @@ export class GeozoneDO extends DurableObject<Env> {
 		};
 		this.#async = parseAsyncJobConfig(env);
 		this.#alarm = new AlarmSlot(ctx.storage);
+		// Channel requests arrive validated by the wire schemas, with the node and zone the Worker
+		// checked at the upgrade (channel.ts), so they skip the RPC inputs' second validation.
 		this.#channels = new ChannelSockets(ctx, this.#zone.waiters, {
-			poll: (input) => this.poll(input),
-			postEvents: (input) => this.postEvents(input),
+			poll: (input) => this.#poll(input),
+			postEvents: (input) => this.#postEvents(input),
 			release: (input) => this.release(input),
 		});
 		ctx.blockConcurrencyWhile(async () => {
@@ -128,7 +132,10 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** Long-poll: leases up to maxJobs jobs now, or waits up to min(waitMs, POLL_MAX_WAIT_MS) for one. */
 	async poll(input: z.input<typeof pollInputSchema>): Promise<LeasedJob[]> {
-		const parsed = this.#parse(pollInputSchema, input, "poll");
+		return this.#poll(this.#parse(pollInputSchema, input, "poll"));
+	}
+
+	async #poll(parsed: PollInput): Promise<LeasedJob[]> {
 		const pending = pollJobs(this.#zone, parsed);
 		await this.#replan();
 		// No second re-plan after the wait: a waiter only gets jobs from dispatchQueued, and every
@@ -139,7 +146,10 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** Applies a node's job events under its lease; retried events are skipped, gaps refused. Renews the lease. */
 	async postEvents(input: z.input<typeof postEventsInputSchema>): Promise<PostEventsResult> {
-		const parsed = this.#parse(postEventsInputSchema, input, "postEvents");
+		return this.#postEvents(this.#parse(postEventsInputSchema, input, "postEvents"));
+	}
+
+	async #postEvents(parsed: PostEventsInput): Promise<PostEventsResult> {
 		const result = applyJobEvents(this.#zone, parsed);
 		if (result.ok) await this.#replan();
 		return result;
