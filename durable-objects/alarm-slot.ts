@@ -40,6 +40,11 @@ export class AlarmSlot {
 		this.#at = at;
 	}
 
+	/** True when the alarm is known to be set to fire at or before `at` (epoch ms). */
+	firesBy(at: number): boolean {
+		return this.#at !== undefined && this.#at !== null && this.#at <= at;
+	}
+
 	/** The alarm is running: the runtime has cleared it. */
 	fired(): void {
 		this.#at = null;

@@ -44,7 +44,10 @@ import { parseRpcInput, zoneIdInputSchema } from "./geozone/rpc-input.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
 import { zoneSummary } from "./geozone/summary.js";
 import { Waiters } from "./geozone/waiters.js";
-import type { ZoneState } from "./geozone/zone-state.js";
+import { FLUSH_DELAY_MS, type ZoneState } from "./geozone/zone-state.js";
+
+/** How soon an alarm must be due for an RPC to skip planning it (the D1 flush delay: see #replan). */
+const REPLAN_HORIZON_MS = FLUSH_DELAY_MS;
 
 export class GeozoneDO extends DurableObject<Env> {
 	readonly #zone: ZoneState;
@@ -246,8 +249,14 @@ export class GeozoneDO extends DurableObject<Env> {
 		return parsed;
 	}
 
-	/** After an RPC the alarm only moves earlier (AlarmSlot.atMost); after the alarm it is set exactly. */
+	/**
+	 * After an RPC the alarm only moves earlier (AlarmSlot.atMost); after the alarm it is set exactly.
+	 * An alarm due within REPLAN_HORIZON_MS is left as it is without planning: no deadline an RPC
+	 * creates is sooner (a lease, a flush, a node's liveness, a purge, a webhook retry are all further
+	 * out), so at worst one fires that much late, and the alarm plans exactly when it runs.
+	 */
 	async #replan(exact = false): Promise<void> {
+		if (!exact && this.#alarm.firesBy(Date.now() + REPLAN_HORIZON_MS)) return;
 		const at = plannedAlarm(this.#zone);
 		if (exact) await this.#alarm.set(at);
 		else await this.#alarm.atMost(at);

@@ -49,6 +49,10 @@ describe("AlarmSlot.atMost: the alarm only moves earlier", () => {
 			expect(await state.storage.getAlarm()).toBe(at);
 			await slot.atMost(at - 10_000);
 			expect(await state.storage.getAlarm()).toBe(at - 10_000);
+			expect(slot.firesBy(at - 10_000)).toBe(true);
+			expect(slot.firesBy(at - 10_001)).toBe(false);
+			slot.fired();
+			expect(slot.firesBy(at)).toBe(false);
 			await state.storage.deleteAlarm();
 		});
 	});
