@@ -23,8 +23,25 @@ const NONE: RoutingFigures = {
 	nearestGco2PerKwh: null,
 };
 
+/**
+ * The figures of the routing records read last: a job's record is read when it
+ * finishes (its energy estimate) and again when its history is flushed, and a
+ * decision lists every candidate zone, so the second read should not parse it again.
+ */
+const recent = new Map<string, RoutingFigures>();
+const RECENT_MAX = 256;
+
 /** Flattens a stored routing JSON; the chosen zone's figures come from its candidate entry. */
 export function routingFigures(routingJson: string): RoutingFigures {
+	const hit = recent.get(routingJson);
+	if (hit) return hit;
+	const figures = parseRoutingFigures(routingJson);
+	if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value ?? "");
+	recent.set(routingJson, figures);
+	return figures;
+}
+
+function parseRoutingFigures(routingJson: string): RoutingFigures {
 	let value: unknown;
 	try {
 		value = JSON.parse(routingJson);
