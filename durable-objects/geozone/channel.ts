@@ -11,10 +11,10 @@
  * counted) when their answer cannot be sent because the socket closed: the
  * node never saw them, so nobody waits for the lease to lapse.
  */
-import type { ApiError } from "../../src/http/errors.js";
-import { ConflictError, InvalidRequestError, NotFoundError } from "../../src/http/errors.js";
+import { eventsRefusal } from "../../src/agent-api/event-refusal.js";
+import { type ApiError, InvalidRequestError } from "../../src/http/errors.js";
 import { validate } from "../../src/http/validation.js";
-import { channelRequestSchema } from "../../src/protocol/agent-channel.js";
+import { type ChannelRequestMessage, channelRequestSchema } from "../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
 	jobEventsRequestSchema,
@@ -69,18 +69,6 @@ function errorAnswer(id: number, error: ApiError): ChannelAnswer {
 	return answer(id, error.status, error.toBody());
 }
 
-/** The same refusals as POST /agent/v1/jobs/:jobId/events answers over HTTP. */
-export function eventsRefusal(result: Extract<PostEventsResult, { ok: false }>): ApiError {
-	switch (result.reason) {
-		case "job_not_found":
-			return new NotFoundError(result.message, "job_not_found");
-		case "lease_not_held":
-			return new ConflictError(result.message, "lease_not_held");
-		default:
-			return new ConflictError(result.message, "bad_sequence");
-	}
-}
-
 /**
  * Runs one channel message for `peer` and returns its answer, or null when
  * the message is not a request at all (no id to answer: the caller closes the
@@ -99,18 +87,15 @@ export async function answerChannelMessage(
 	} catch {
 		return null;
 	}
-	const envelope = channelRequestSchema.safeParse(json);
-	if (!envelope.success) {
+	let request: ChannelRequestMessage;
+	try {
+		request = validate(channelRequestSchema, json, "message");
+	} catch (error) {
+		// A bad envelope is answered when it carries an id to answer to; without one there is no request.
 		const id = (json as { id?: unknown } | null)?.id;
-		if (typeof id !== "number" || !Number.isInteger(id)) return null;
-		try {
-			validate(channelRequestSchema, json, "message");
-		} catch (error) {
-			return errorAnswer(id, error as ApiError);
-		}
-		return null;
+		if (typeof id !== "number" || !Number.isInteger(id) || !(error instanceof InvalidRequestError)) return null;
+		return errorAnswer(id, error);
 	}
-	const request = envelope.data;
 	try {
 		if (request.op === "poll") {
 			const body = validate(pollRequestSchema, request.body, "body");

@@ -152,7 +152,8 @@ export class EdgeClient {
 				throw new EdgeNetworkError(`POST ${path} (channel): ${err.message}`, { cause: err });
 			throw err;
 		}
-		return interpretAnswer(`POST ${path} (channel)`, answer.status, answer.body, JSON.stringify(answer.body), schema);
+		const body = answer.body;
+		return interpretAnswer(`POST ${path} (channel)`, answer.status, body, () => JSON.stringify(body), schema);
 	}
 
 	private async post<S extends z.ZodMiniType>(
@@ -191,7 +192,7 @@ export class EdgeClient {
 		} catch {
 			json = null;
 		}
-		return interpretAnswer(`${method} ${path}`, res.status, json, text || res.statusText, schema);
+		return interpretAnswer(`${method} ${path}`, res.status, json, () => text || res.statusText, schema);
 	}
 }
 
@@ -204,12 +205,13 @@ function interpretAnswer<S extends z.ZodMiniType>(
 	label: string,
 	status: number,
 	json: unknown,
-	rawText: string,
+	/** The answer as text, for an error without a message (only read then). */
+	rawText: () => string,
 	schema: S | null,
 ): z.output<S> {
 	if (status < 200 || status > 299) {
 		const error = (json as { error?: { message?: unknown; code?: unknown } } | null)?.error;
-		const message = typeof error?.message === "string" ? error.message : rawText.slice(0, 200);
+		const message = typeof error?.message === "string" ? error.message : rawText().slice(0, 200);
 		throw new EdgeHttpError(
 			status,
 			typeof error?.code === "string" ? error.code : null,

@@ -5,7 +5,6 @@
  * response schema. Refusals from the DO map to 404/409 and change nothing.
  */
 import type { Context } from "hono";
-import { eventsRefusal } from "../../durable-objects/geozone/channel.js";
 import type { AppEnv } from "../http/app-env.js";
 import { jsonBody, validate } from "../http/validation.js";
 import {
@@ -19,6 +18,7 @@ import {
 	telemetryRequestSchema,
 } from "../protocol/agent-wire.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
+import { eventsRefusal } from "./event-refusal.js";
 
 /** Long-polls the node's zone for up to `maxJobs` jobs (wait capped by the DO at POLL_MAX_WAIT_MS). */
 export async function pollHandler(c: Context<AppEnv>): Promise<Response> {
