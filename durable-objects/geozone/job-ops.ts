@@ -3,8 +3,8 @@
  * writing anything), cancel it, and react when its reader goes away.
  */
 import type { SubmitJobInput, SubmitJobResult } from "./contract.js";
-import { dispatchQueued } from "./dispatch.js";
-import { getJob, insertJob, queueDepth } from "./job-queue.js";
+import { dispatchOnly, dispatchQueued } from "./dispatch.js";
+import { insertJob, queueDepth } from "./job-queue.js";
 import { cancelJob } from "./job-transitions.js";
 import { hasLiveNodeFor } from "./node-table.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
@@ -19,21 +19,27 @@ export const QUEUE_FULL_RETRY_MS = 1_000;
  * dispatches it at once to a waiting poll. Refusals write nothing.
  */
 export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobResult {
-	if (!hasLiveNodeFor(state, input.model)) {
+	// A node with a poll open for the model is live: only without one is the node table asked.
+	if (!state.waiters.serves(input.model) && !hasLiveNodeFor(state, input.model)) {
 		return { accepted: false, reason: "no_live_node", retryAfterMs: NO_LIVE_NODE_RETRY_MS };
 	}
-	if (queueDepth(state.sql) >= state.config.maxQueueDepth) {
+	const depth = queueDepth(state.sql);
+	if (depth >= state.config.maxQueueDepth) {
 		return { accepted: false, reason: "queue_full", retryAfterMs: QUEUE_FULL_RETRY_MS };
 	}
-	if (getJob(state.sql, input.jobId)) {
-		throw new Error(`jobId: ${input.jobId} was already submitted to this zone; job ids must be unique`);
-	}
-	insertJob(state.sql, input);
+	const request = insertJob(state.sql, input);
 	markFlushDue(state);
 	const stream = state.streams.open(input.jobId, (jobId) => {
 		if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
 	});
-	dispatchQueued(state);
+	const job = {
+		job_id: input.jobId,
+		model: input.model,
+		request,
+		attempts: 0,
+		received_at: input.receivedAt,
+	};
+	if (depth > 0 || !dispatchOnly(state, job)) dispatchQueued(state);
 	return { accepted: true, stream };
 }
 

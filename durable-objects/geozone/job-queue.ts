@@ -56,8 +56,22 @@ export type JobRow = {
 	expires_at: number | null;
 };
 
-/** Writes a new queued job. Throws if the job id is already known to the zone. */
-export function insertJob(sql: SqlStorage, input: SubmitJobInput): void {
+/** Writes a new queued job and returns the request JSON it stored. Throws if the job id is already known to the zone. */
+export function insertJob(sql: SqlStorage, input: SubmitJobInput): string {
+	const request = JSON.stringify(input.request);
+	try {
+		writeJob(sql, input, request);
+	} catch (error) {
+		// The job_id column is UNIQUE: SQLite refuses a second row, and nothing was written.
+		if (String(error).includes("UNIQUE constraint failed: jobs.job_id")) {
+			throw new Error(`jobId: ${input.jobId} was already submitted to this zone; job ids must be unique`);
+		}
+		throw error;
+	}
+	return request;
+}
+
+function writeJob(sql: SqlStorage, input: SubmitJobInput, request: string): void {
 	sql.exec(
 		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
 		   webhook_url, webhook_secret, webhook_status, expires_at)
@@ -65,7 +79,7 @@ export function insertJob(sql: SqlStorage, input: SubmitJobInput): void {
 		input.jobId,
 		input.tenantId,
 		input.model,
-		JSON.stringify(input.request),
+		request,
 		input.stream ? 1 : 0,
 		input.receivedAt,
 		JSON.stringify(input.routing),
@@ -89,27 +103,37 @@ export function queueDepth(sql: SqlStorage): number {
 	return sql.exec<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'queued'").one().n;
 }
 
+/** What leasing a queued job reads of its row: not the routing record (every candidate zone), which it never needs. */
+export type QueuedJob = Pick<JobRow, "job_id" | "model" | "request" | "attempts" | "received_at">;
+
+const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at";
+
 /** Up to `limit` queued jobs for any of `models`, oldest first. */
-export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): JobRow[] {
+export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): QueuedJob[] {
 	if (models.length === 0 || limit < 1) return [];
 	// Most nodes serve one model: a plain equality uses the (status, model, seqno) index directly.
 	if (models.length === 1) {
 		return sql
-			.exec<JobRow>(
-				"SELECT * FROM jobs WHERE status = 'queued' AND model = ? ORDER BY seqno LIMIT ?",
+			.exec<QueuedJob>(
+				`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model = ? ORDER BY seqno LIMIT ?`,
 				models[0] ?? "",
 				limit,
 			)
 			.toArray();
 	}
 	return sql
-		.exec<JobRow>(
-			`SELECT * FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))
+		.exec<QueuedJob>(
+			`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))
 			 ORDER BY seqno LIMIT ?`,
 			JSON.stringify(models),
 			limit,
 		)
 		.toArray();
+}
+
+/** Whether a job for the model is queued (the index alone answers it). */
+export function hasQueued(sql: SqlStorage, model: string): boolean {
+	return sql.exec("SELECT 1 FROM jobs WHERE status = 'queued' AND model = ? LIMIT 1", model).toArray().length > 0;
 }
 
 /** Distinct models of the queued jobs, oldest job first. */
@@ -121,7 +145,7 @@ export function queuedModels(sql: SqlStorage): string[] {
 }
 
 /** The inference request stored with a job. */
-export function jobRequest(row: JobRow): InferenceRequest {
+export function jobRequest(row: Pick<JobRow, "request">): InferenceRequest {
 	return JSON.parse(row.request) as InferenceRequest;
 }
 

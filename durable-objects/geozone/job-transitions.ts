@@ -6,24 +6,46 @@
 import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
 import type { FinishReason } from "../../src/protocol/openai.js";
 import { estimateFinishedJob } from "./job-energy.js";
-import { getJob, isTerminal } from "./job-queue.js";
+import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
 
-/** Finishes a job as succeeded, estimates its energy, and closes its stream with the usage and estimate. */
-export function succeedJob(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
-	const row = getJob(state.sql, jobId);
+/** What succeedJob reads of the job's row (the caller has it already). */
+export type SucceedingJob = Pick<JobRow, "job_id" | "model" | "node_id" | "routing">;
+
+/**
+ * Finishes a job as succeeded with its energy estimate, in one statement, and
+ * closes its stream with the usage and estimate. `nextSeq`, when given, is
+ * stored with it (the events just applied: the post's own update is then not needed).
+ */
+export function succeedJob(
+	state: ZoneState,
+	row: SucceedingJob,
+	finishReason: FinishReason,
+	usage: TokenUsage,
+	nextSeq?: number,
+): void {
+	const estimate = estimateFinishedJob(state, row, usage.completion_tokens);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
-		   completion_tokens = ?, history_pending = 1 WHERE job_id = ?`,
+		   completion_tokens = ?, history_pending = 1, est_energy_j = ?, est_gco2 = ?, est_gpu_class = ?,
+		   next_seq = coalesce(?, next_seq) WHERE job_id = ?`,
 		state.now(),
 		finishReason,
 		usage.prompt_tokens,
 		usage.completion_tokens,
-		jobId,
+		estimate.energyJ,
+		estimate.gco2,
+		estimate.gpuClass,
+		nextSeq ?? null,
+		row.job_id,
 	);
-	const estimate = row ? estimateFinishedJob(state, row, usage.completion_tokens) : undefined;
 	markFlushDue(state);
-	state.streams.close(jobId, { type: "done", finishReason, usage, ...(estimate ? { estimate } : {}) });
+	state.streams.close(row.job_id, {
+		type: "done",
+		finishReason,
+		usage,
+		...(estimate.stream ? { estimate: estimate.stream } : {}),
+	});
 }
 
 /**

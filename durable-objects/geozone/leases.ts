@@ -4,7 +4,7 @@
  */
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 import { discardOutput } from "./job-output-store.js";
-import { getJob, holdsLease, type JobRow, jobRequest } from "./job-queue.js";
+import { getJob, holdsLease, type JobRow, jobRequest, type QueuedJob } from "./job-queue.js";
 import { failJob, requeueJob } from "./job-transitions.js";
 import { recordQueueWait } from "./moving-averages.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
@@ -20,7 +20,7 @@ export function newLeaseId(): string {
 }
 
 /** Leases the given queued jobs to a node and announces it on each job's stream. */
-export function leaseJobs(state: ZoneState, nodeId: string, rows: readonly JobRow[]): LeasedJob[] {
+export function leaseJobs(state: ZoneState, nodeId: string, rows: readonly QueuedJob[]): LeasedJob[] {
 	const now = state.now();
 	const leaseExpiresAt = now + state.config.leaseMs;
 	const leased: LeasedJob[] = [];

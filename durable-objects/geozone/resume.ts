@@ -39,7 +39,7 @@ export function resumeJob(state: ZoneState, input: ResumeJobInput): ResumeJobRes
 	else if (awaitsReader(row)) {
 		// It finished while nobody read it: now somebody does, so it succeeds and the stream ends with done.
 		const usage = { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0 };
-		succeedJob(state, input.jobId, (row.finish_reason ?? "stop") as FinishReason, usage);
+		succeedJob(state, row, (row.finish_reason ?? "stop") as FinishReason, usage);
 	}
 	return { found: true, stream };
 }

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { insertJob } from "../../durable-objects/geozone/job-queue.js";
-import { newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
+import { MODEL, newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 
 const countJobs = (stub: ReturnType<typeof zoneStub>) =>
 	runInDurableObject(
@@ -38,6 +38,20 @@ describe("GeozoneDO submit", () => {
 		);
 		expect(status.status).toBe("queued");
 		expect((await stub.summary(zoneId)).queueDepth).toBe(1);
+	});
+
+	it("refuses a second submit of a job id it holds, naming the field, and keeps the first job", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		await stub.poll(pollInput(zoneId, newNodeId(), { waitMs: 0 }));
+		const input = submitInput(zoneId);
+		expect((await stub.submit(input)).accepted).toBe(true);
+		const again = await stub.submit({ ...input, model: MODEL }).then(
+			() => null,
+			(error: unknown) => String(error),
+		);
+		expect(again).toContain(`jobId: ${input.jobId} was already submitted to this zone`);
+		expect(await countJobs(stub)).toBe(1);
 	});
 
 	it("refuses with queue_full at MAX_QUEUE_DEPTH queued jobs", async () => {
