@@ -2,6 +2,10 @@
  * Long-poll waiters: nodes blocked in `poll` until a job for one of their
  * models arrives. They are promises, so they live in memory only; a node
  * whose waiter is lost to eviction simply polls again.
+ *
+ * Deadlines share one timer, armed for the earliest of them: a poll costs no
+ * timer of its own (setTimeout and clearTimeout are among the dearest calls on
+ * a job's path), and since polls wait the same time, a new one rarely moves it.
  */
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 
@@ -13,12 +17,22 @@ export interface Waiter {
 }
 
 interface Entry extends Waiter {
-	timer: ReturnType<typeof setTimeout>;
+	/** When it answers [] unless a job reaches it first (epoch ms). */
+	deadline: number;
+	onTimeout: (nodeId: string) => void;
 }
 
 /** One waiter per node, oldest first; a node's newer poll supersedes its older one. */
 export class Waiters {
 	readonly #byNode = new Map<string, Entry>();
+	readonly #now: () => number;
+	#timer: ReturnType<typeof setTimeout> | null = null;
+	/** When the armed timer fires (epoch ms). */
+	#timerAt = 0;
+
+	constructor(now: () => number = Date.now) {
+		this.#now = now;
+	}
 
 	/**
 	 * Registers a waiter that answers [] after `waitMs` unless a job reaches it first;
@@ -26,20 +40,15 @@ export class Waiters {
 	 */
 	add(waiter: Waiter, waitMs: number, onTimeout: (nodeId: string) => void): void {
 		this.supersede(waiter.nodeId);
-		const timer = setTimeout(() => {
-			if (this.#byNode.get(waiter.nodeId)?.timer !== timer) return;
-			this.#byNode.delete(waiter.nodeId);
-			waiter.resolve([]);
-			onTimeout(waiter.nodeId);
-		}, waitMs);
-		this.#byNode.set(waiter.nodeId, { ...waiter, timer });
+		const deadline = this.#now() + waitMs;
+		this.#byNode.set(waiter.nodeId, { ...waiter, deadline, onTimeout });
+		if (this.#timer === null || deadline < this.#timerAt) this.#arm(deadline);
 	}
 
 	/** Answers the node's pending waiter with [] (it was superseded or its node left). */
 	supersede(nodeId: string): void {
 		const entry = this.#byNode.get(nodeId);
 		if (!entry) return;
-		clearTimeout(entry.timer);
 		this.#byNode.delete(nodeId);
 		entry.resolve([]);
 	}
@@ -48,11 +57,21 @@ export class Waiters {
 	takeFor(model: string): Waiter | undefined {
 		for (const [nodeId, entry] of this.#byNode) {
 			if (!entry.models.has(model)) continue;
-			clearTimeout(entry.timer);
 			this.#byNode.delete(nodeId);
 			return entry;
 		}
 		return undefined;
+	}
+
+	/** Whether any poll is open now. */
+	get size(): number {
+		return this.#byNode.size;
+	}
+
+	/** Whether an open poll serves `model` (its node is live, so a job for it can be accepted). */
+	serves(model: string): boolean {
+		for (const entry of this.#byNode.values()) if (entry.models.has(model)) return true;
+		return false;
 	}
 
 	/** Whether the node has a poll open now (which makes it live). */
@@ -63,5 +82,28 @@ export class Waiters {
 	/** Node ids with a poll open now. */
 	nodeIds(): string[] {
 		return [...this.#byNode.keys()];
+	}
+
+	#arm(at: number): void {
+		if (this.#timer !== null) clearTimeout(this.#timer);
+		this.#timerAt = at;
+		this.#timer = setTimeout(() => this.#expire(), Math.max(0, at - this.#now()));
+	}
+
+	/** Answers [] to every waiter whose deadline passed, then arms the timer for the next one. */
+	#expire(): void {
+		this.#timer = null;
+		const now = this.#now();
+		let next: number | null = null;
+		for (const [nodeId, entry] of this.#byNode) {
+			if (entry.deadline > now) {
+				if (next === null || entry.deadline < next) next = entry.deadline;
+				continue;
+			}
+			this.#byNode.delete(nodeId);
+			entry.resolve([]);
+			entry.onTimeout(nodeId);
+		}
+		if (next !== null) this.#arm(next);
 	}
 }

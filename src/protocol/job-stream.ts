@@ -27,11 +27,9 @@ export type JobStreamEvent =
 	  }
 	| { type: "error"; code: JobErrorCode | "no_capacity"; message: string };
 
-const encoder = new TextEncoder();
-
-/** Encodes one event as an NDJSON line. */
-export function encodeJobStreamEvent(event: JobStreamEvent): Uint8Array {
-	return encoder.encode(`${JSON.stringify(event)}\n`);
+/** Encodes one event as an NDJSON line (the zone's OutputStreams writes the lines of one turn as one chunk). */
+export function encodeJobStreamLine(event: JobStreamEvent): string {
+	return `${JSON.stringify(event)}\n`;
 }
 
 /**
