@@ -6,7 +6,8 @@
 
 import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { asyncJobs, jobs, zoneStatus } from "../../src/db/schema.js";
+import { asyncJobs, zoneStatus } from "../../src/db/schema.js";
+import { type HistoryRow, historyBindings, JOB_HISTORY_UPSERT } from "./history-upsert.js";
 import type { JobRow } from "./job-queue.js";
 import { routingFigures } from "./routing-record.js";
 import { deleteMeta, writeMeta } from "./schema.js";
@@ -30,7 +31,10 @@ export async function flushHistory(
 	asyncRetentionMs?: number,
 ): Promise<number> {
 	const pending = state.sql
-		.exec<JobRow>("SELECT * FROM jobs WHERE history_pending = 1 ORDER BY finished_at LIMIT ?", FLUSH_BATCH_JOBS)
+		.exec<FlushedJob>(
+			`SELECT ${FLUSHED_COLUMNS} FROM jobs WHERE history_pending = 1 ORDER BY finished_at LIMIT ?`,
+			FLUSH_BATCH_JOBS,
+		)
 		.toArray();
 	const summary = zoneSummary(state, zoneId);
 	const db = drizzle(d1);
@@ -53,10 +57,8 @@ export async function flushHistory(
 		target: zoneStatus.zoneId,
 		set: statusUpdate,
 	});
-	const jobQueries = pending.map((row) => {
-		const { id: _id, ...update } = historyRow(row, zoneId);
-		return db.insert(jobs).values(historyRow(row, zoneId)).onConflictDoUpdate({ target: jobs.id, set: update });
-	});
+	const upsert = d1.prepare(JOB_HISTORY_UPSERT);
+	const jobStatements = pending.map((row) => upsert.bind(...historyBindings(historyRow(row, zoneId))));
 	const retentionQueries = pending
 		.filter((row) => asyncRetentionMs !== undefined && row.kind === "async" && row.finished_at !== null)
 		.filter((row) => row.status !== "expired")
@@ -70,7 +72,11 @@ export async function flushHistory(
 	// Claim the due flush before awaiting: a change made meanwhile asks for a new one.
 	deleteMeta(state.sql, "flush_due_at");
 	try {
-		await db.batch([statusQuery, ...jobQueries, ...retentionQueries]);
+		await d1.batch([
+			prepared(d1, statusQuery),
+			...jobStatements,
+			...retentionQueries.map((query) => prepared(d1, query)),
+		]);
 	} catch (error) {
 		writeMeta(state.sql, "flush_due_at", String(state.now() + FLUSH_RETRY_MS));
 		throw error;
@@ -101,7 +107,43 @@ export function nextPurgeAt(state: ZoneState): number | null {
 	return row.at === null ? null : row.at + FINISHED_RETENTION_MS;
 }
 
-function historyRow(row: JobRow, zoneId: string): typeof jobs.$inferInsert {
+/** What the flush reads of a finished job (not the request, which the history does not keep). */
+type FlushedJob = Pick<
+	JobRow,
+	| "job_id"
+	| "tenant_id"
+	| "model"
+	| "node_id"
+	| "status"
+	| "stream"
+	| "received_at"
+	| "leased_at"
+	| "first_token_at"
+	| "finished_at"
+	| "attempts"
+	| "prompt_tokens"
+	| "completion_tokens"
+	| "finish_reason"
+	| "error_code"
+	| "error_message"
+	| "routing"
+	| "est_energy_j"
+	| "est_gco2"
+	| "kind"
+	| "api_key_id"
+>;
+
+const FLUSHED_COLUMNS = `job_id, tenant_id, model, node_id, status, stream, received_at, leased_at, first_token_at,
+	finished_at, attempts, prompt_tokens, completion_tokens, finish_reason, error_code, error_message, routing,
+	est_energy_j, est_gco2, kind, api_key_id`;
+
+/** A drizzle query as a D1 statement, so that it can share a batch with prepared ones. */
+function prepared(d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
+	const { sql, params } = query.toSQL();
+	return d1.prepare(sql).bind(...params);
+}
+
+function historyRow(row: FlushedJob, zoneId: string): HistoryRow {
 	return {
 		id: row.job_id,
 		tenantId: row.tenant_id,

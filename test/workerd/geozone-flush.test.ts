@@ -61,6 +61,32 @@ describe("GeozoneDO history flush to D1", () => {
 		expect(pending).toBe(0);
 	});
 
+	it("writes every history column, and a job flushed again overwrites its row", async () => {
+		const zoneId = newZoneId();
+		const { stub, input } = await finishedJob(zoneId);
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		const first = await env.DB.prepare("SELECT * FROM jobs WHERE id = ?").bind(input.jobId).first();
+		expect(first).toMatchObject({ kind: "sync", api_key_id: null, stream: 1 });
+		expect(first?.est_energy_j).toBeGreaterThan(0);
+		// As if the first batch's answer was lost: the zone writes the job again, with what it has now.
+		await runInDurableObject(stub, async (_i, s) => {
+			s.storage.sql.exec("UPDATE jobs SET history_pending = 1, completion_tokens = 99 WHERE job_id = ?", input.jobId);
+			const state = {
+				sql: s.storage.sql,
+				config: parseGeozoneConfig(env),
+				waiters: new Waiters(),
+				streams: new OutputStreams(),
+				now: () => Date.now(),
+				afterBackgroundChange: () => undefined,
+			};
+			expect(await flushHistory(state, env.DB, zoneId)).toBe(1);
+		});
+		const again = await env.DB.prepare("SELECT * FROM jobs WHERE id = ?").bind(input.jobId).first();
+		expect(again).toEqual({ ...first, completion_tokens: 99 });
+		const count = await env.DB.prepare("SELECT count(*) AS n FROM jobs WHERE id = ?").bind(input.jobId).first();
+		expect(count).toEqual({ n: 1 });
+	});
+
 	it("keeps the rows pending when the D1 write fails, to retry later", async () => {
 		const zoneId = newZoneId();
 		const { stub, input } = await finishedJob(zoneId);
