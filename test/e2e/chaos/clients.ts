@@ -176,7 +176,10 @@ async function runAsync(edge: EdgeEndpoint, job: PlannedJob, limits: ClientLimit
 	const attempt = await send(`${edge.url}/v1/jobs`, init, limits, o, true);
 	if (attempt.kind !== "response") return transportEnd(o, attempt);
 	const text = await attempt.res.text();
-	if (attempt.res.status !== 202) return fail(o, attempt.res.status, text);
+	// A re-sent request whose first copy was accepted (its answer lost to a cut link or a restart)
+	// is answered 200 with Idempotent-Replayed: the same job, not a second one.
+	const replayed = attempt.res.status === 200 && attempt.res.headers.get("idempotent-replayed") === "true";
+	if (attempt.res.status !== 202 && !replayed) return fail(o, attempt.res.status, text);
 	const id = String((JSON.parse(text) as { id?: unknown }).id);
 	o.jobId = id;
 	const deadline = Date.now() + limits.deadlineMs;
