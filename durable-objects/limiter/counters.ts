@@ -41,7 +41,8 @@ function pruneOldDays(sql: SqlStorage, mirror: LimiterMirror, now: number): void
 
 /**
  * Admits a request or says which limit refuses it; nothing is counted for a refused request.
- * Reads nothing from SQLite; an admission writes the bucket and the permit (and the limits when they changed).
+ * Reads nothing from SQLite; an admission writes the bucket and the permit, plus the limits when they
+ * changed, the sweep when a permit may have expired and the pruning of old days once a day.
  */
 export function admit(
 	sql: SqlStorage,
