@@ -1,10 +1,12 @@
 /**
  * KeyLimiterDO: one per API key id ("dev" for the bootstrap dev key), holding
  * the key's exact request-rate, concurrency and daily-token counters in
- * SQLite (docs/limits.md, ADR 0007). A thin shell: it validates each RPC
- * input with zod, checks the object serves the key it was asked about,
- * delegates to ./limiter/counters.ts and keeps its one alarm at the earliest
- * permit expiry so that a Worker that never calls finish cannot hold a slot.
+ * SQLite (docs/limits.md, ADR 0007), and answering from a write-through
+ * mirror of them in memory (./limiter/store.ts). A thin shell: it validates
+ * each RPC input with zod, checks the object serves the key it was asked
+ * about, delegates to ./limiter/counters.ts and keeps its one alarm at the
+ * earliest permit expiry so that a Worker that never calls finish cannot
+ * hold a slot.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
@@ -18,36 +20,40 @@ import {
 	type KeyUsage,
 	usageInputSchema,
 } from "./limiter/contract.js";
-import { admit, finish, type LimiterMemory, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
-import { ensureLimiterSchema, readLimiterMeta, writeLimiterMeta } from "./limiter/schema.js";
+import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
+import { writeKeyId } from "./limiter/mirror-writes.js";
+import { ensureLimiterSchema } from "./limiter/schema.js";
+import { LimiterStore } from "./limiter/store.js";
 
 export class KeyLimiterDO extends DurableObject<Env> {
-	readonly #memory: LimiterMemory = {};
+	/**
+	 * The counters: SQLite and its mirror. An instance field, which RPC does
+	 * not expose; tests read the mirror through runInDurableObject.
+	 */
+	readonly store: LimiterStore;
 	readonly #alarm: AlarmSlot;
-	/** The key this object serves, once checked against meta: it never changes. */
-	#keyId: string | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.#alarm = new AlarmSlot(ctx.storage);
+		this.store = new LimiterStore(ctx.storage.sql);
 		ctx.blockConcurrencyWhile(async () => {
 			ensureLimiterSchema(ctx.storage.sql);
+			this.store.load();
 		});
 	}
 
 	/** Admits a request (takes a rate token, a concurrency permit and a token reservation) or says which limit refuses it. */
 	async admit(input: z.input<typeof admitInputSchema>): Promise<AdmitResult> {
 		const parsed = this.#parse(admitInputSchema, input, "admit");
-		const result = admit(
-			this.ctx.storage.sql,
-			{
+		const result = this.store.change((sql, mirror) =>
+			admit(sql, mirror, {
 				limits: parsed.limits,
 				estimatedTokens: parsed.estimatedTokens,
 				permitTtlMs: parsed.permitTtlMs ?? PERMIT_TTL_MS,
 				now: parsed.now ?? Date.now(),
 				permitId: crypto.randomUUID(),
-			},
-			this.#memory,
+			}),
 		);
 		if (result.admitted) await this.#replan();
 		return result;
@@ -59,20 +65,20 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	 */
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
-		return finish(this.ctx.storage.sql, parsed.permitId, parsed.usedTokens);
+		return this.store.change((sql, mirror) => finish(sql, mirror, parsed.permitId, parsed.usedTokens));
 	}
 
 	/** The key's counters now: requests available, in flight, tokens used and reserved today (UTC). */
 	async usage(input: z.input<typeof usageInputSchema>): Promise<KeyUsage> {
 		const parsed = this.#parse(usageInputSchema, input, "usage");
-		return usage(this.ctx.storage.sql, parsed.keyId, parsed.now ?? Date.now(), this.#memory);
+		return this.store.change((sql, mirror) => usage(sql, mirror, parsed.keyId, parsed.now ?? Date.now()));
 	}
 
 	/** Sweeps expired permits (their reservations stay charged), then re-plans. */
 	override async alarm(): Promise<void> {
 		this.#alarm.fired();
 		try {
-			sweepExpiredPermits(this.ctx.storage.sql, Date.now(), this.#memory);
+			this.store.change((sql, mirror) => sweepExpiredPermits(sql, mirror, Date.now()));
 			await this.#replan();
 		} catch (error) {
 			this.#alarm.unknown();
@@ -83,19 +89,17 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	#parse<S extends z.ZodType>(schema: S, input: unknown, method: string): z.output<S> {
 		const parsed = parseRpcInput(schema, input, method);
 		const keyId = (parsed as { keyId: string }).keyId;
-		if (keyId === this.#keyId) return parsed;
-		const sql = this.ctx.storage.sql;
-		const known = readLimiterMeta(sql, "key_id");
-		if (known === null) writeLimiterMeta(sql, "key_id", keyId);
-		else if (known !== keyId) {
+		const known = this.store.mirror.keyId;
+		if (keyId === known) return parsed;
+		if (known !== null) {
 			throw new Error(`${method}: keyId: this object serves ${known}, got ${JSON.stringify(keyId)} (string)`);
 		}
-		this.#keyId = keyId;
+		this.store.change((sql, mirror) => writeKeyId(sql, mirror, keyId));
 		return parsed;
 	}
 
-	/** Keeps the alarm at the earliest permit expiry the memory knows of (a lower bound: an early alarm sweeps nothing). */
+	/** Keeps the alarm at the earliest permit expiry the mirror knows of (a lower bound: an early alarm sweeps nothing). */
 	async #replan(): Promise<void> {
-		await this.#alarm.set(this.#memory.earliestExpiry ?? null);
+		await this.#alarm.set(this.store.mirror.earliestExpiry);
 	}
 }

@@ -36,13 +36,3 @@ export function ensureLimiterSchema(sql: SqlStorage): void {
 		sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", String(LIMITER_SCHEMA_VERSION));
 	}
 }
-
-/** A meta value, or null. */
-export function readLimiterMeta(sql: SqlStorage, key: string): string | null {
-	return sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = ?", key).toArray()[0]?.value ?? null;
-}
-
-/** Sets a meta value. */
-export function writeLimiterMeta(sql: SqlStorage, key: string, value: string): void {
-	sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", key, value);
-}

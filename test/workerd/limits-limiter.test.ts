@@ -124,7 +124,7 @@ describe("KeyLimiterDO: daily token quota (UTC day)", () => {
 });
 
 describe("KeyLimiterDO: counters survive a restart of the object", () => {
-	it("refuses after an eviction what it refused before (memory only skips statements; SQLite is the record)", async () => {
+	it("refuses after an eviction what it refused before (SQLite is the record; the new instance reloads its mirror)", async () => {
 		const keyId = newKeyId();
 		const one = limits({ ratePerMinute: 2, maxConcurrent: 5, dailyTokens: 1_000 });
 		const admitted = await limiter(keyId).admit({ keyId, limits: one, estimatedTokens: 600, now: T0 });
