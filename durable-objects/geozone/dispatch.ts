@@ -2,7 +2,7 @@
  * Dispatch: hands queued jobs to the oldest open polls that serve their
  * models, the moment both exist (no polling interval on the server side).
  */
-import { hasQueued, nextQueued, type QueuedJob, queuedModels } from "./job-queue.js";
+import { hasQueued, markQueueEmpty, nextQueued, type QueuedJob, queuedModels } from "./job-queue.js";
 import { leaseJobs } from "./leases.js";
 import { markSeen } from "./node-table.js";
 import type { Waiter } from "./waiters.js";
@@ -37,6 +37,7 @@ export function dispatchOnly(state: ZoneState, job: QueuedJob): boolean {
 	const waiter = state.waiters.takeFor(job.model);
 	if (!waiter) return false;
 	answer(state, waiter, [job]);
+	markQueueEmpty(state.sql);
 	return true;
 }
 

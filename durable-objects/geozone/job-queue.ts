@@ -56,9 +56,28 @@ export type JobRow = {
 	expires_at: number | null;
 };
 
+/**
+ * The zone's SQLite handles whose queue is known to hold no job: set only
+ * where the caller has just seen the whole queue emptied, cleared by every
+ * write that queues a job (insertJob, markQueued). A poll with an empty queue
+ * then needs no query: the queue read was the dearest statement of a poll.
+ */
+const emptyQueues = new WeakSet<SqlStorage>();
+
+/** Says that a job was queued (new or handed back): the queue is no longer known to be empty. */
+export function markQueued(sql: SqlStorage): void {
+	emptyQueues.delete(sql);
+}
+
+/** Says that the queue holds no job now (the caller just leased the only one). */
+export function markQueueEmpty(sql: SqlStorage): void {
+	emptyQueues.add(sql);
+}
+
 /** Writes a new queued job and returns the request JSON it stored. Throws if the job id is already known to the zone. */
 export function insertJob(sql: SqlStorage, input: SubmitJobInput): string {
 	const request = JSON.stringify(input.request);
+	markQueued(sql);
 	try {
 		writeJob(sql, input, request);
 	} catch (error) {
@@ -100,7 +119,10 @@ export function getJob(sql: SqlStorage, jobId: string): JobRow | undefined {
 
 /** Queued jobs now. */
 export function queueDepth(sql: SqlStorage): number {
-	return sql.exec<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'queued'").one().n;
+	if (emptyQueues.has(sql)) return 0;
+	const depth = sql.exec<{ n: number }>("SELECT count(*) AS n FROM jobs WHERE status = 'queued'").one().n;
+	if (depth === 0) markQueueEmpty(sql);
+	return depth;
 }
 
 /** What leasing a queued job reads of its row: not the routing record (every candidate zone), which it never needs. */
@@ -110,7 +132,7 @@ const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at";
 
 /** Up to `limit` queued jobs for any of `models`, oldest first. */
 export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): QueuedJob[] {
-	if (models.length === 0 || limit < 1) return [];
+	if (models.length === 0 || limit < 1 || emptyQueues.has(sql)) return [];
 	// Most nodes serve one model: a plain equality uses the (status, model, seqno) index directly.
 	if (models.length === 1) {
 		return sql

@@ -6,7 +6,7 @@
 import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
 import type { FinishReason } from "../../src/protocol/openai.js";
 import { estimateFinishedJob } from "./job-energy.js";
-import { getJob, isTerminal, type JobRow } from "./job-queue.js";
+import { getJob, isTerminal, type JobRow, markQueued } from "./job-queue.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 /** What succeedJob reads of the job's row (the caller has it already). */
@@ -109,6 +109,7 @@ export function requeueJob(state: ZoneState, jobId: string, countAttempt: boolea
 		failJob(state, jobId, "failed", "max_attempts", `gave up after ${attempts} attempts; last: ${why}`);
 		return "failed";
 	}
+	markQueued(state.sql);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'queued', attempts = ?, lease_id = NULL, node_id = NULL, lease_expires_at = NULL,
 		   next_seq = 0 WHERE job_id = ?`,
