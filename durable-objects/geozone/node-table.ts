@@ -21,6 +21,30 @@ export type StoredTelemetry = Omit<TelemetryRequest, "running" | "models" | "slo
 /** A poll from a node seen this recently, serving the same, writes nothing: its open poll keeps it live anyway. */
 export const TOUCH_WRITE_INTERVAL_MS = 1_000;
 
+/** What this object last wrote of a node's row (the object is the table's only writer). */
+interface NodeWritten {
+	models: string;
+	slots: number;
+	lastSeenAt: number;
+}
+
+/**
+ * Per zone SQLite handle, the node rows as this object last wrote them live:
+ * a poll within TOUCH_WRITE_INTERVAL_MS of the last write then reads no row
+ * either, so a poll with an empty queue touches no storage at all (the first
+ * statement of a call is its dearest). Forgotten when the node goes stale.
+ */
+const writtenRows = new WeakMap<SqlStorage, Map<string, NodeWritten>>();
+
+function written(sql: SqlStorage): Map<string, NodeWritten> {
+	let rows = writtenRows.get(sql);
+	if (!rows) {
+		rows = new Map();
+		writtenRows.set(sql, rows);
+	}
+	return rows;
+}
+
 /**
  * Records that a node is connected now, with what it serves. Returns true if the
  * node was not live before (the zone's summary changed). Without telemetry
@@ -35,13 +59,22 @@ export function touchNode(
 	telemetry?: StoredTelemetry,
 ): boolean {
 	const { sql } = state;
+	const modelsJson = JSON.stringify([...new Set(models)].sort());
+	const known = written(sql).get(nodeId);
+	if (
+		telemetry === undefined &&
+		known?.models === modelsJson &&
+		known.slots === slots &&
+		state.now() - known.lastSeenAt < TOUCH_WRITE_INTERVAL_MS
+	) {
+		return false;
+	}
 	const before = sql
 		.exec<Pick<NodeRow, "live" | "models" | "slots" | "last_seen_at">>(
 			"SELECT live, models, slots, last_seen_at FROM nodes WHERE node_id = ?",
 			nodeId,
 		)
 		.toArray()[0];
-	const modelsJson = JSON.stringify([...new Set(models)].sort());
 	if (
 		telemetry === undefined &&
 		before?.live === 1 &&
@@ -49,6 +82,7 @@ export function touchNode(
 		before.slots === slots &&
 		state.now() - before.last_seen_at < TOUCH_WRITE_INTERVAL_MS
 	) {
+		written(sql).set(nodeId, { models: modelsJson, slots, lastSeenAt: before.last_seen_at });
 		return false;
 	}
 	sql.exec(
@@ -61,12 +95,15 @@ export function touchNode(
 		state.now(),
 		telemetry ? JSON.stringify(telemetry) : null,
 	);
+	written(sql).set(nodeId, { models: modelsJson, slots, lastSeenAt: state.now() });
 	return before?.live !== 1;
 }
 
 /** Marks a node seen now, without changing what it serves (its poll just ended). */
 export function markSeen(state: ZoneState, nodeId: string): void {
 	state.sql.exec("UPDATE nodes SET last_seen_at = ? WHERE node_id = ?", state.now(), nodeId);
+	const known = written(state.sql).get(nodeId);
+	if (known) known.lastSeenAt = state.now();
 }
 
 /** Whether the node counts as live now. */
@@ -97,7 +134,10 @@ export function expireStaleNodes(state: ZoneState): string[] {
 		.toArray()
 		.filter((row) => !isLive(state, row))
 		.map((row) => row.node_id);
-	for (const nodeId of stale) state.sql.exec("UPDATE nodes SET live = 0 WHERE node_id = ?", nodeId);
+	for (const nodeId of stale) {
+		state.sql.exec("UPDATE nodes SET live = 0 WHERE node_id = ?", nodeId);
+		written(state.sql).delete(nodeId);
+	}
 	return stale;
 }
 

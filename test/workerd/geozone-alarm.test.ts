@@ -106,4 +106,21 @@ describe("GeozoneDO alarm: lapsed leases", () => {
 		expect((await stub.summary(zoneId)).liveNodes).toBe(0);
 		expect(await stub.submit(submitInput(zoneId))).toMatchObject({ accepted: false, reason: "no_live_node" });
 	});
+
+	it("takes a node marked gone back the moment it polls again, however soon", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		const nodeId = newNodeId();
+		await stub.poll(pollInput(zoneId, nodeId));
+		await runInDurableObject(stub, (_i, s) => {
+			s.storage.sql.exec("UPDATE nodes SET last_seen_at = 1");
+		});
+		await runDurableObjectAlarm(stub);
+		expect((await stub.summary(zoneId)).liveNodes).toBe(0);
+		await stub.poll(pollInput(zoneId, nodeId));
+		const live = await runInDurableObject(stub, (_i, s) => s.storage.sql.exec("SELECT live FROM nodes").one().live);
+		expect(live).toBe(1);
+		expect((await stub.summary(zoneId)).liveNodes).toBe(1);
+		expect((await stub.submit(submitInput(zoneId))).accepted).toBe(true);
+	});
 });
