@@ -43,7 +43,15 @@ export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 export type RefusalReason = "no_live_node" | "queue_full" | "zone_disabled";
 
 export type SubmitJobResult =
-	| { accepted: true; stream: ReadableStream<Uint8Array> }
+	| {
+			accepted: true;
+			stream: ReadableStream<Uint8Array>;
+			/**
+			 * The lease made while accepting (a poll was waiting): its `assigned` event is not repeated
+			 * on the stream, which carries the assignments made later. Null when the job was queued.
+			 */
+			assigned: { nodeId: string; attempt: number } | null;
+	  }
 	| { accepted: false; reason: RefusalReason; retryAfterMs: number };
 
 // The wire schemas are zod/mini, which has no .extend(); spreading the shape into a strict object is the same schema.

@@ -31,14 +31,14 @@ export function dispatchQueued(state: ZoneState): number {
 /**
  * Dispatches a job just written to a queue that held nothing else: the job is
  * the whole queue, so the oldest poll serving its model takes it without
- * reading the queue back. Returns whether a poll took it.
+ * reading the queue back. Returns the node that took it, or null.
  */
-export function dispatchOnly(state: ZoneState, job: QueuedJob): boolean {
+export function dispatchOnly(state: ZoneState, job: QueuedJob): string | null {
 	const waiter = state.waiters.takeFor(job.model);
-	if (!waiter) return false;
+	if (!waiter) return null;
 	answer(state, waiter, [job]);
 	markQueueEmpty(state.sql);
-	return true;
+	return waiter.nodeId;
 }
 
 function answer(state: ZoneState, waiter: Waiter, rows: readonly QueuedJob[]): number {

@@ -29,18 +29,20 @@ export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobRes
 	}
 	const request = insertJob(state.sql, input);
 	markFlushDue(state);
-	const stream = state.streams.open(input.jobId, (jobId) => {
-		if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
-	});
-	const job = {
-		job_id: input.jobId,
-		model: input.model,
-		request,
-		attempts: 0,
-		received_at: input.receivedAt,
-	};
-	if (depth > 0 || !dispatchOnly(state, job)) dispatchQueued(state);
-	return { accepted: true, stream };
+	const open = () =>
+		state.streams.open(input.jobId, (jobId) => {
+			if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
+		});
+	if (depth > 0) {
+		const stream = open();
+		dispatchQueued(state);
+		return { accepted: true, stream, assigned: null };
+	}
+	// The job is the whole queue. A waiting poll takes it before its stream opens, so the
+	// assignment travels in this answer instead of as a chunk of its own on the stream.
+	const job = { job_id: input.jobId, model: input.model, request, attempts: 0, received_at: input.receivedAt };
+	const nodeId = dispatchOnly(state, job);
+	return { accepted: true, stream: open(), assigned: nodeId === null ? null : { nodeId, attempt: 1 } };
 }
 
 /** Cancels a queued or leased job; returns false when it is unknown or already finished. */

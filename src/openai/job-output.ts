@@ -92,14 +92,24 @@ export async function* jobEvents(
 	}
 }
 
-/** Waits for the first output event (delta, done or error); resumes a broken stream when `options` is given. */
+/** A lease of the job: the node that holds it and which attempt it is. */
+export interface Assignment {
+	nodeId: string;
+	attempt: number;
+}
+
+/**
+ * Waits for the first output event (delta, done or error); resumes a broken stream when `options` is given.
+ * `assigned` is the lease the zone made while accepting the job (its stream does not repeat it).
+ */
 export async function awaitFirstOutput(
 	stream: ReadableStream<Uint8Array>,
 	options?: ResumeOptions,
+	assigned?: Assignment | null,
 ): Promise<StartedJob> {
 	const events = jobEvents(stream, options);
-	let nodeId: string | null = null;
-	let attempt = 0;
+	let nodeId: string | null = assigned?.nodeId ?? null;
+	let attempt = assigned?.attempt ?? 0;
 	for (;;) {
 		const next = await events.next();
 		if (next.done) return { nodeId, attempt, first: interruptedStreamError(), rest: events };

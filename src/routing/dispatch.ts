@@ -12,7 +12,7 @@
  */
 import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import { NoCapacityError, QueuesFullError } from "../http/errors.js";
-import { awaitFirstOutput, type ResumeOptions, type StartedJob } from "../openai/job-output.js";
+import { type Assignment, awaitFirstOutput, type ResumeOptions, type StartedJob } from "../openai/job-output.js";
 import type { RoutingDecision } from "../protocol/routing-decision.js";
 import { geozoneStub } from "./geozone-stub.js";
 import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
@@ -94,7 +94,11 @@ export async function dispatchJob(
 				continue;
 			}
 			hooks.onAccepted(candidate.zoneId, jobId);
-			const started = await awaitFirstOutput(submitted.stream, resumeOptions(env, candidate, jobId));
+			const started = await awaitFirstOutput(
+				submitted.stream,
+				resumeOptions(env, candidate, jobId),
+				submitted.assigned,
+			);
 			const explanation = explain(decision, plan.strategy);
 			const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
 			const first = started.first;
@@ -141,10 +145,10 @@ async function trySubmit(
 	env: Env,
 	candidate: CandidateRecord,
 	input: SubmitJobInput,
-): Promise<Refusal | { stream: ReadableStream<Uint8Array> }> {
+): Promise<Refusal | { stream: ReadableStream<Uint8Array>; assigned: Assignment | null }> {
 	try {
 		const result = await geozoneStub(env, candidate.zoneId, candidate.locationHint).submit(input);
-		if (result.accepted) return { stream: result.stream };
+		if (result.accepted) return { stream: result.stream, assigned: result.assigned };
 		return { zoneId: candidate.zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs };
 	} catch (err) {
 		// An overloaded or failing object is a refusal like any other: the next zone may take the job.

@@ -16,6 +16,29 @@ describe("GeozoneDO long-poll", () => {
 		expect(jobs[0]).toMatchObject({ jobId: input.jobId, attempt: 1, model: MODEL, request: input.request });
 		expect(jobs[0]?.leaseId).toMatch(/^lease_[a-z0-9]{24}$/);
 		if (!result.accepted) throw new Error("expected the job to be accepted");
+		// The lease made while accepting comes with the answer, not as a chunk of its own on the stream.
+		expect(result.assigned).toEqual({ nodeId, attempt: 1 });
+		const reader = result.stream.getReader();
+		await stub.postEvents({
+			zoneId,
+			nodeId,
+			jobId: input.jobId,
+			leaseId: jobs[0]?.leaseId ?? "",
+			events: [{ seq: 0, type: "delta", text: "hi" }],
+		});
+		expect(await readSome(reader, 1)).toEqual([{ type: "delta", text: "hi" }]);
+		await reader.cancel();
+	});
+
+	it("announces on the stream a lease made after the job was queued", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		const nodeId = newNodeId();
+		await stub.poll(pollInput(zoneId, nodeId));
+		const result = await stub.submit(submitInput(zoneId));
+		if (!result.accepted) throw new Error("expected the job to be accepted");
+		expect(result.assigned).toBeNull();
+		expect(await stub.poll(pollInput(zoneId, nodeId))).toHaveLength(1);
 		const reader = result.stream.getReader();
 		expect(await readSome(reader, 1)).toEqual([{ type: "assigned", nodeId, attempt: 1 }]);
 		await reader.cancel();
