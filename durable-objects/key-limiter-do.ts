@@ -21,7 +21,7 @@ import {
 	usageInputSchema,
 } from "./limiter/contract.js";
 import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
-import { writeKeyId } from "./limiter/mirror-writes.js";
+import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./limiter/mirror-writes.js";
 import { ensureLimiterSchema } from "./limiter/schema.js";
 import { LimiterStore } from "./limiter/store.js";
 
@@ -32,6 +32,8 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	 */
 	readonly store: LimiterStore;
 	readonly #alarm: AlarmSlot;
+	/** Armed while finishes wait to be written (one timer for all of them). */
+	#settleTimer: ReturnType<typeof setTimeout> | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -61,11 +63,21 @@ export class KeyLimiterDO extends DurableObject<Env> {
 
 	/**
 	 * Releases the permit and settles the day's tokens to the real usage; idempotent (a second call releases nothing).
+	 * The release is written to SQLite with the next admission or within SETTLE_WRITE_DELAY_MS, so the answer waits
+	 * on no commit; a crash in between leaves the permit charged until it expires (too much, never too little).
 	 * The alarm stays where it is: firing with nothing expired costs one sweep, moving it costs a storage call per request.
 	 */
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
-		return this.store.change((sql, mirror) => finish(sql, mirror, parsed.permitId, parsed.usedTokens));
+		const result = this.store.change((sql, mirror) => finish(sql, mirror, parsed.permitId, parsed.usedTokens));
+		if (result.released && this.#settleTimer === null) {
+			// The next admission usually writes it; with none coming, this does, and the object stays up for it.
+			this.#settleTimer = setTimeout(() => {
+				this.#settleTimer = null;
+				this.store.change((sql, mirror) => writeSettled(sql, mirror));
+			}, SETTLE_WRITE_DELAY_MS);
+		}
+		return result;
 	}
 
 	/** The key's counters now: requests available, in flight, tokens used and reserved today (UTC). */

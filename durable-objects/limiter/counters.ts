@@ -20,6 +20,7 @@ import {
 	saveBucket,
 	settlePermit,
 	writeLimits,
+	writeSettled,
 } from "./mirror-writes.js";
 import { DAY_MS, nextUtcMidnight, utcDay } from "./utc-day.js";
 
@@ -28,6 +29,7 @@ export const PERMIT_TTL_MS = 15 * 60_000;
 
 /** Charges the reservations of expired permits to their day and deletes them, and drops old days; returns how many. */
 export function sweepExpiredPermits(sql: SqlStorage, mirror: LimiterMirror, now: number): number {
+	writeSettled(sql, mirror);
 	const swept = deleteExpiredPermits(sql, mirror, now);
 	pruneOldDays(sql, mirror, now);
 	return swept;
@@ -50,6 +52,8 @@ export function admit(
 	input: { limits: ResolvedLimits; estimatedTokens: number; permitTtlMs: number; now: number; permitId: string },
 ): AdmitResult {
 	const { limits, now } = input;
+	// The finishes since the last write join this admission's transaction.
+	writeSettled(sql, mirror);
 	const limitsJson = JSON.stringify(limits);
 	if (mirror.limitsJson !== limitsJson) writeLimits(sql, mirror, limitsJson);
 	if (mirror.earliestExpiry !== null && mirror.earliestExpiry <= now) deleteExpiredPermits(sql, mirror, now);
@@ -107,7 +111,8 @@ export function admit(
 
 /**
  * Releases a permit and settles its day to the real tokens (or keeps the reservation when usedTokens is null).
- * Reads nothing from SQLite; a release writes the permit's delete and its day's tokens.
+ * Reads and writes nothing in SQLite: the mirror releases the permit now, and the permit's delete and its
+ * day's tokens are written with the next admission, usage or sweep, or by the object within SETTLE_WRITE_DELAY_MS.
  */
 export function finish(
 	sql: SqlStorage,
@@ -118,7 +123,7 @@ export function finish(
 	const permit = mirror.permits.get(permitId);
 	if (!permit) return { released: false, chargedTokens: 0 };
 	const charged = usedTokens ?? permit.reservedTokens;
-	settlePermit(sql, mirror, permitId, charged);
+	settlePermit(mirror, permitId, charged);
 	return { released: true, chargedTokens: charged };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Every change of the limiter's counters, written through: SQLite first,
  * then the mirror, in the same synchronous call, so the RPC's answer waits on
- * the output gate for exactly the rows it reports. A statement that throws
+ * the output gate for exactly the rows it reports. The one exception is a
+ * finish (settlePermit), written with the next change (writeSettled). A statement that throws
  * leaves the mirror untouched by that step; ./store.ts then drops the whole
  * mirror, since an earlier step of the same call may already be written.
  */
@@ -54,13 +55,35 @@ export function insertPermit(
 	}
 }
 
-/** Releases a permit and charges `chargedTokens` to its day (finish: the real usage, or the reservation). */
-export function settlePermit(sql: SqlStorage, mirror: LimiterMirror, permitId: string, chargedTokens: number): void {
+/** How long a finish may wait for the next write before it is written on its own (ms). */
+export const SETTLE_WRITE_DELAY_MS = 1_000;
+
+/**
+ * Releases a permit and charges `chargedTokens` to its day, in the mirror
+ * now and in SQLite with the next write (writeSettled): a finish's answer
+ * then waits on no commit, and its two statements join the next admission's.
+ */
+export function settlePermit(mirror: LimiterMirror, permitId: string, chargedTokens: number): void {
 	const permit = mirror.permits.get(permitId);
 	if (!permit) return;
-	sql.exec("DELETE FROM permits WHERE permit_id = ?", permitId);
 	forgetPermit(mirror, permitId, permit);
-	addUsedTokens(sql, mirror, permit.day, chargedTokens);
+	mirror.usedByDay.set(permit.day, (mirror.usedByDay.get(permit.day) ?? 0) + chargedTokens);
+	mirror.settled.set(permitId, { day: permit.day, chargedTokens });
+}
+
+/** Writes the finishes the mirror applied: one delete, and one statement per day charged; none when there are none. */
+export function writeSettled(sql: SqlStorage, mirror: LimiterMirror): void {
+	if (mirror.settled.size === 0) return;
+	const byDay = new Map<string, number>();
+	for (const { day, chargedTokens } of mirror.settled.values()) {
+		byDay.set(day, (byDay.get(day) ?? 0) + chargedTokens);
+	}
+	sql.exec(
+		"DELETE FROM permits WHERE permit_id IN (SELECT value FROM json_each(?))",
+		JSON.stringify([...mirror.settled.keys()]),
+	);
+	for (const [day, tokens] of byDay) writeUsedTokens(sql, day, tokens);
+	mirror.settled.clear();
 }
 
 /**
@@ -101,12 +124,16 @@ export function pruneDaysBefore(sql: SqlStorage, mirror: LimiterMirror, before: 
 }
 
 function addUsedTokens(sql: SqlStorage, mirror: LimiterMirror, day: string, tokens: number): void {
+	writeUsedTokens(sql, day, tokens);
+	mirror.usedByDay.set(day, (mirror.usedByDay.get(day) ?? 0) + tokens);
+}
+
+function writeUsedTokens(sql: SqlStorage, day: string, tokens: number): void {
 	sql.exec(
 		"INSERT INTO token_days (day, used_tokens) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET used_tokens = used_tokens + excluded.used_tokens",
 		day,
 		tokens,
 	);
-	mirror.usedByDay.set(day, (mirror.usedByDay.get(day) ?? 0) + tokens);
 }
 
 function forgetPermit(mirror: LimiterMirror, permitId: string, permit: MirrorPermit): void {

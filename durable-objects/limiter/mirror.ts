@@ -4,7 +4,10 @@
  * from storage. SQLite stays the record: the mirror is loaded from it once
  * per instance (and again after a failed change, see ./store.ts), and every
  * change writes SQLite first and the mirror after, in the same call
- * (./mirror-writes.ts). An eviction therefore loses only the mirror.
+ * (./mirror-writes.ts), except a finish, which the mirror applies first and
+ * SQLite gets with the next write or within a second (`settled`): a finish
+ * lost to a crash in between leaves its permit charged until it expires,
+ * which counts too much, never too little.
  */
 
 /** The request-rate bucket (the `bucket` row). */
@@ -44,6 +47,13 @@ export interface LimiterMirror {
 	earliestExpiry: number | null;
 	/** The UTC day number (days since the epoch) before which token_days rows were last deleted: once a day per instance. */
 	prunedBefore: number | null;
+	/**
+	 * Finishes applied here and not yet written (permit id → its day and the tokens charged):
+	 * the permit is gone from `permits` and its tokens are in `usedByDay`, while SQLite still
+	 * holds the permit row. Written with the next change that writes, or within
+	 * SETTLE_WRITE_DELAY_MS (./mirror-writes.ts, writeSettled).
+	 */
+	settled: Map<string, { day: string; chargedTokens: number }>;
 }
 
 /** Reads every table into a new mirror: four statements, once per instance. */
@@ -57,6 +67,7 @@ export function loadLimiterMirror(sql: SqlStorage): LimiterMirror {
 		usedByDay: new Map(),
 		earliestExpiry: null,
 		prunedBefore: null,
+		settled: new Map(),
 	};
 	for (const row of sql.exec<{ key: string; value: string }>(
 		"SELECT key, value FROM meta WHERE key IN ('key_id', 'limits')",

@@ -89,11 +89,41 @@ function mirrorOf(mirror: Readonly<LimiterMirror>): ReturnType<typeof tablesOf> 
 	};
 }
 
-/** Asserts that the live instance's mirror holds exactly the SQLite rows, and that its alarm bound is a lower bound. */
+/** The tables as they will be once the mirror's pending finishes are written (each one's permit row must still be there). */
+function withSettled(tables: ReturnType<typeof tablesOf>, mirror: Readonly<LimiterMirror>): ReturnType<typeof tablesOf> {
+	const permits = new Map(tables.permits.map((permit) => [permit.id, permit]));
+	const reserved = new Map(tables.reservedByDay.map((row) => [row.day, row.tokens]));
+	const used = new Map(tables.usedByDay.map((row) => [row.day, row.tokens]));
+	for (const [id, { day, chargedTokens }] of mirror.settled) {
+		const permit = permits.get(id);
+		expect(permit, `settled permit ${id} is still a SQLite row`).toBeDefined();
+		permits.delete(id);
+		reserved.set(day, (reserved.get(day) ?? 0) - (permit?.reservedTokens ?? 0));
+		used.set(day, (used.get(day) ?? 0) + chargedTokens);
+	}
+	const byDay = (rows: Map<string, number>) =>
+		[...rows]
+			.filter(([, tokens]) => tokens !== 0)
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([day, tokens]) => ({ day, tokens }));
+	return {
+		...tables,
+		permits: [...permits.values()],
+		reservedByDay: byDay(reserved),
+		usedByDay: [...used]
+			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+			.map(([day, tokens]) => ({ day, tokens })),
+	};
+}
+
+/**
+ * Asserts that the live instance's mirror holds exactly the SQLite rows (plus the finishes it has
+ * not written yet), and that its alarm bound is a lower bound. Returns the tables as the mirror sees them.
+ */
 async function expectMirrorMatchesSqlite(keyId: string): Promise<ReturnType<typeof tablesOf>> {
 	return runInDurableObject(limiter(keyId), (instance: KeyLimiterDO, state) => {
-		const tables = tablesOf(state.storage.sql);
 		const mirror = instance.store.mirror;
+		const tables = withSettled(tablesOf(state.storage.sql), mirror);
 		expect(mirrorOf(mirror)).toEqual(tables);
 		if (tables.permits.length > 0) {
 			const earliest = Math.min(...tables.permits.map((permit) => permit.expiresAt));

@@ -1,0 +1,74 @@
+/**
+ * A finish is applied to the limiter's mirror at once and written to SQLite
+ * with the next admission, or on its own within SETTLE_WRITE_DELAY_MS; an
+ * instance lost before that counts the permit until it expires: too much,
+ * never too little.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
+import type { AdmitResult, ResolvedLimits } from "../../durable-objects/limiter/contract.js";
+import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/limiter/mirror-writes.js";
+
+let counter = 0;
+const newKeyId = () => `key_settle_test_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
+const limiter = (keyId: string) => env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(keyId));
+const one: ResolvedLimits = { ratePerMinute: 0, maxConcurrent: 1, dailyTokens: 1_000 };
+
+function permitOf(result: AdmitResult): string {
+	if (!result.admitted) throw new Error(`expected an admission, got a refusal (${result.reason})`);
+	return result.permitId;
+}
+
+const rows = (keyId: string) =>
+	runInDurableObject(limiter(keyId), (_i, state) => ({
+		permits: state.storage.sql.exec("SELECT permit_id FROM permits").toArray().length,
+		used: state.storage.sql.exec<{ u: number | null }>("SELECT sum(used_tokens) AS u FROM token_days").one().u ?? 0,
+	}));
+
+describe("KeyLimiterDO: a finish written after its answer", () => {
+	it("releases the slot at once, and writes the release with the next admission", async () => {
+		const keyId = newKeyId();
+		const stub = limiter(keyId);
+		const first = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
+		expect(await stub.finish({ keyId, permitId: first, usedTokens: 40 })).toEqual({
+			released: true,
+			chargedTokens: 40,
+		});
+		// Not written yet; the mirror has released the one slot and charged the 40 tokens.
+		expect(await rows(keyId)).toEqual({ permits: 1, used: 0 });
+		expect(await stub.usage({ keyId })).toMatchObject({ inFlight: 0, tokensUsedToday: 40, tokensReservedToday: 0 });
+		const second = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
+		expect(await rows(keyId)).toEqual({ permits: 1, used: 40 });
+		const left = await runInDurableObject(stub, (_i, state) =>
+			state.storage.sql.exec<{ permit_id: string }>("SELECT permit_id FROM permits").one(),
+		);
+		expect(left.permit_id).toBe(second);
+	});
+
+	it("writes a release on its own when no admission follows", async () => {
+		const keyId = newKeyId();
+		const stub = limiter(keyId);
+		const permit = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
+		await stub.finish({ keyId, permitId: permit, usedTokens: 7 });
+		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		expect(await rows(keyId)).toEqual({ permits: 0, used: 7 });
+	});
+
+	it("counts a release lost before it was written as still in flight: too much, never too little", async () => {
+		const keyId = newKeyId();
+		const stub = limiter(keyId);
+		const permit = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
+		await stub.finish({ keyId, permitId: permit, usedTokens: 7 });
+		await runInDurableObject(stub, async (_i, state) => {
+			// A new instance over the same storage, as after a crash before the write.
+			const fresh = new KeyLimiterDO(state, env);
+			expect(await fresh.usage({ keyId })).toMatchObject({ inFlight: 1, tokensUsedToday: 0, tokensReservedToday: 100 });
+			expect(await fresh.admit({ keyId, limits: one, estimatedTokens: 0 })).toMatchObject({
+				admitted: false,
+				reason: "concurrency",
+			});
+		});
+	});
+});
