@@ -7,14 +7,14 @@
  */
 import { encodeJobStreamLine, type JobStreamEvent } from "../../src/protocol/job-stream.js";
 
-/** Chunks buffered before the stream applies backpressure; writes never wait for the reader. */
-const BUFFERED_EVENTS = 4096;
+/** Chunks buffered for a slow reader; writes never wait for it. */
+const BUFFERED_CHUNKS = 4096;
 
 const encoder = new TextEncoder();
 
-/** A job's open stream: its writer and the NDJSON lines sent in this turn, not yet written. */
+/** A job's open stream: its controller and the NDJSON lines sent in this turn, not yet enqueued. */
 interface OpenStream {
-	writer: WritableStreamDefaultWriter<Uint8Array>;
+	controller: ReadableStreamDefaultController<Uint8Array>;
 	pending: string;
 }
 
@@ -22,40 +22,50 @@ interface OpenStream {
  * Events sent in one turn (a post's delta and done, say) leave as one chunk:
  * every chunk is a message across the RPC stream to the Worker, so fewer
  * chunks cost both objects less. Order is kept; a close writes what is pending first.
+ * Each stream is a plain ReadableStream fed through its controller: a
+ * TransformStream (a writable side, a transform and a reader more) cost a
+ * large share of a submit.
  */
 export class OutputStreams {
-	readonly #writers = new Map<string, OpenStream>();
+	readonly #streams = new Map<string, OpenStream>();
 
 	/**
 	 * Opens the stream of a job. `onReaderGone` runs once if the reader cancels
 	 * before the stream is closed by {@link close} (the client went away). A
-	 * stream the job already had is aborted (a resume replaces it), without
+	 * stream the job already had is errored (a resume replaces it), without
 	 * running its `onReaderGone`.
 	 */
 	open(jobId: string, onReaderGone: (jobId: string) => void): ReadableStream<Uint8Array> {
-		const previous = this.#writers.get(jobId);
-		const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>(
-			undefined,
-			new CountQueuingStrategy({ highWaterMark: BUFFERED_EVENTS }),
-		);
-		const writer = writable.getWriter();
-		const open: OpenStream = { writer, pending: "" };
-		this.#writers.set(jobId, open);
-		previous?.writer.abort(new Error(`job ${jobId}: replaced by a resumed stream`)).catch(() => undefined);
-		writer.closed.then(
-			() => undefined,
-			() => {
-				if (this.#writers.get(jobId) !== open) return;
-				this.#writers.delete(jobId);
-				onReaderGone(jobId);
+		const previous = this.#streams.get(jobId);
+		let open: OpenStream | undefined;
+		const readable = new ReadableStream<Uint8Array>(
+			{
+				start: (controller) => {
+					open = { controller, pending: "" };
+				},
+				cancel: () => {
+					if (open === undefined || this.#streams.get(jobId) !== open) return;
+					this.#streams.delete(jobId);
+					onReaderGone(jobId);
+				},
 			},
+			new CountQueuingStrategy({ highWaterMark: BUFFERED_CHUNKS }),
 		);
+		if (open === undefined) throw new Error("ReadableStream did not start synchronously");
+		this.#streams.set(jobId, open);
+		if (previous) {
+			try {
+				previous.controller.error(new Error(`job ${jobId}: replaced by a resumed stream`));
+			} catch {
+				// Already closed or cancelled by its reader.
+			}
+		}
 		return readable;
 	}
 
-	/** Sends one event if the job's stream is open (written at the end of this turn); never blocks on a slow reader. */
+	/** Sends one event if the job's stream is open (enqueued at the end of this turn); never blocks on a slow reader. */
 	send(jobId: string, event: JobStreamEvent): void {
-		const open = this.#writers.get(jobId);
+		const open = this.#streams.get(jobId);
 		if (!open) return;
 		if (open.pending === "") queueMicrotask(() => this.#flush(open));
 		open.pending += encodeJobStreamLine(event);
@@ -63,23 +73,31 @@ export class OutputStreams {
 
 	/** Sends a last event (if given) and closes the job's stream. */
 	close(jobId: string, last?: JobStreamEvent): void {
-		const open = this.#writers.get(jobId);
+		const open = this.#streams.get(jobId);
 		if (!open) return;
-		this.#writers.delete(jobId);
+		this.#streams.delete(jobId);
 		if (last) open.pending += encodeJobStreamLine(last);
 		this.#flush(open);
-		open.writer.close().catch(() => undefined);
+		try {
+			open.controller.close();
+		} catch {
+			// The reader cancelled it meanwhile.
+		}
+	}
+
+	/** Whether the job's stream is open in this instance. */
+	has(jobId: string): boolean {
+		return this.#streams.has(jobId);
 	}
 
 	#flush(open: OpenStream): void {
 		if (open.pending === "") return;
 		const chunk = encoder.encode(open.pending);
 		open.pending = "";
-		open.writer.write(chunk).catch(() => undefined);
-	}
-
-	/** Whether the job's stream is open in this instance. */
-	has(jobId: string): boolean {
-		return this.#writers.has(jobId);
+		try {
+			open.controller.enqueue(chunk);
+		} catch {
+			// The stream was cancelled or errored: nobody reads it any more.
+		}
 	}
 }
