@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: what the edge adds to an inference request. On loopback it
- * starts a fake OpenAI server with no token delay and the real Worker three
+ * starts a fake OpenAI server with no token delay and the real Worker four
  * times, each with one real agent (openai backend): under workerd on a socket
  * of its own (Miniflare's direct socket: the primary figure, nothing in front
- * of the Worker, as in production), under workerd behind Miniflare's entry
+ * of the Worker, as in production), the same with its state on tmpfs (what
+ * flushing every commit to disk costs here), under workerd behind Miniflare's entry
  * worker (a JavaScript proxy of local dev), and under `wrangler dev` (which
  * adds its own dev proxy as well). It sends the same requests, interleaved,
  * through each edge and straight to the fake server, and reports p50/p95/p99 of each
@@ -13,7 +14,7 @@
  * Writes bench/results/edge-latency.json. Stops by itself (10 minute cap).
  *
  * Options: --requests N (default 200), --stream-requests N (default 50), --warmup N (default 20),
- * --skip-entry-worker, --skip-wrangler-dev (leave out those edges).
+ * --skip-tmpfs, --skip-entry-worker, --skip-wrangler-dev (leave out those edges).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -24,7 +25,7 @@ import { ensureAgentBundle } from "../scripts/agent-bundle.js";
 import { intFlag, parseFlagsOrExit } from "../scripts/cli-flags.js";
 import { startFakeOpenAI } from "../test/support/fake-openai-server.js";
 import { REPO_ROOT } from "../test/support/local-edge.js";
-import { type EdgeKind, type EdgeUnderTest, startEdgeUnderTest } from "./edges-under-test.js";
+import { type EdgeKind, type EdgeUnderTest, hasTmpfs, startEdgeUnderTest } from "./edges-under-test.js";
 import { jobPhases } from "./job-phases.js";
 import { type Timed, timedPost } from "./measure.js";
 import { cpuMs } from "./process-cpu.js";
@@ -44,6 +45,7 @@ const argsSchema = z.object({
 	warmup: count("warmup", 1_000),
 	skipWranglerDev: z.boolean(),
 	skipEntryWorker: z.boolean(),
+	skipTmpfs: z.boolean(),
 });
 const { values } = parseArgs({
 	options: {
@@ -52,6 +54,7 @@ const { values } = parseArgs({
 		warmup: { type: "string", default: "20" },
 		"skip-wrangler-dev": { type: "boolean", default: false },
 		"skip-entry-worker": { type: "boolean", default: false },
+		"skip-tmpfs": { type: "boolean", default: false },
 	},
 });
 const args = parseFlagsOrExit(argsSchema, {
@@ -60,6 +63,7 @@ const args = parseFlagsOrExit(argsSchema, {
 	warmup: values.warmup,
 	skipWranglerDev: values["skip-wrangler-dev"],
 	skipEntryWorker: values["skip-entry-worker"],
+	skipTmpfs: values["skip-tmpfs"],
 });
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
 	cleanups.push(() => fake.close());
 	const kinds: EdgeKind[] = [
 		"workerd",
+		...(args.skipTmpfs || !hasTmpfs() ? [] : (["workerd-tmpfs"] as const)),
 		...(args.skipEntryWorker ? [] : (["workerd-entry"] as const)),
 		...(args.skipWranglerDev ? [] : (["wrangler-dev"] as const)),
 	];

@@ -2,9 +2,12 @@
  * The edges the benchmark compares, each with its own state and one real
  * agent (openai backend, pointed at the shared fake server): the Worker under
  * workerd directly (Miniflare: the primary figure, as close to production as
- * loopback allows) and under `wrangler dev` (secondary: wrangler dev adds its
- * own dev proxy and live-reload layer in front of workerd).
+ * loopback allows), the same with its Durable Object and D1 state on tmpfs
+ * (what the disk's flush of every commit costs on this machine), and under
+ * `wrangler dev` (secondary: wrangler dev adds its own dev proxy and
+ * live-reload layer in front of workerd).
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { spawnAgent } from "../test/support/agent-process.js";
 import { type EdgeEndpoint, waitForModel } from "../test/support/edge-client.js";
@@ -15,7 +18,15 @@ import type { QueryD1 } from "./job-phases.js";
 import { ownWorkerdPids } from "./process-cpu.js";
 
 /** How the Worker is served locally. */
-export type EdgeKind = "workerd" | "workerd-entry" | "wrangler-dev";
+export type EdgeKind = "workerd" | "workerd-tmpfs" | "workerd-entry" | "wrangler-dev";
+
+/** Where the tmpfs row keeps its state: RAM, so a commit's flush to disk costs nothing. */
+export const TMPFS_DIR = "/dev/shm";
+
+/** Whether the machine has the tmpfs the tmpfs row needs. */
+export function hasTmpfs(): boolean {
+	return existsSync(TMPFS_DIR);
+}
 
 /** A running edge with its agent, ready for requests for `model`. */
 export interface EdgeUnderTest {
@@ -34,6 +45,7 @@ export interface EdgeUnderTest {
 /** Labels of the kinds, as the table prints them. */
 export const EDGE_LABELS: Record<EdgeKind, string> = {
 	workerd: "edge, workerd direct (Miniflare, own socket)",
+	"workerd-tmpfs": "edge, workerd direct, state on tmpfs",
 	"workerd-entry": "edge, workerd via Miniflare's entry worker",
 	"wrangler-dev": "edge, wrangler dev (adds its own dev proxy)",
 };
@@ -51,13 +63,18 @@ export interface EdgeSetup {
 
 /** Starts an edge of `kind` with one agent (4 slots) and waits until the router lists the model (60 s at most). */
 export async function startEdgeUnderTest(kind: EdgeKind, setup: EdgeSetup): Promise<EdgeUnderTest> {
-	const persistDir = join(setup.workDir, `${kind}-state`);
+	let persistDir = join(setup.workDir, `${kind}-state`);
+	if (kind === "workerd-tmpfs") {
+		const dir = mkdtempSync(join(TMPFS_DIR, "arcnet-bench-"));
+		setup.cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+		persistDir = join(dir, "state");
+	}
 	let endpoint: EdgeEndpoint;
 	let query: QueryD1;
 	let workerd: number[] = [];
-	if (kind === "workerd" || kind === "workerd-entry") {
+	if (kind !== "wrangler-dev") {
 		const before = new Set(ownWorkerdPids());
-		const edge = await startMiniflareEdge({ persistDir, directSocket: kind === "workerd" });
+		const edge = await startMiniflareEdge({ persistDir, directSocket: kind !== "workerd-entry" });
 		setup.cleanups.push(() => edge.stop());
 		endpoint = edge;
 		query = edge.queryD1;
