@@ -17,8 +17,21 @@ const defaultsSchema = z.object({
 	DEFAULT_DAILY_TOKEN_QUOTA: countVar("DEFAULT_DAILY_TOKEN_QUOTA"),
 });
 
+type DefaultsEnv = Pick<Env, keyof z.input<typeof defaultsSchema>>;
+
+/** The defaults parsed per env object: vars do not change while an isolate lives, and every request asks. */
+const parsedDefaults = new WeakMap<DefaultsEnv, ResolvedLimits>();
+
 /** The deployment defaults from the Worker's vars; throws naming the var that is malformed. */
-export function defaultLimits(env: Pick<Env, keyof z.input<typeof defaultsSchema>>): ResolvedLimits {
+export function defaultLimits(env: DefaultsEnv): ResolvedLimits {
+	const known = parsedDefaults.get(env);
+	if (known) return known;
+	const limits = parseDefaults(env);
+	parsedDefaults.set(env, limits);
+	return limits;
+}
+
+function parseDefaults(env: DefaultsEnv): ResolvedLimits {
 	const parsed = defaultsSchema.safeParse(env);
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];
