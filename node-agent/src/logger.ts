@@ -34,22 +34,33 @@ function textValue(value: string | number | boolean | null): string {
 	return /^[^\s="]+$/.test(s) ? s : JSON.stringify(s);
 }
 
+const LABELS: Record<LogLevel, string> = { debug: "DEBUG", info: "INFO ", warn: "WARN ", error: "ERROR" };
+
 /** Creates a logger that drops records below `level`. */
 export function createLogger(options: LoggerOptions, scope: LogFields = {}): Logger {
 	const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
 	const now = options.now ?? (() => new Date());
+	const minRank = RANK[options.level];
+	// The agent logs two lines per job on its critical path: plain loops, no entries/filter/fromEntries copies.
 	const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
-		if (RANK[level] < RANK[options.level]) return;
-		const all: LogFields = { ...scope, ...fields };
-		const defined = Object.entries(all).filter(
-			(e): e is [string, string | number | boolean | null] => e[1] !== undefined,
-		);
+		if (RANK[level] < minRank) return;
+		const all: LogFields = fields ? { ...scope, ...fields } : scope;
+		const ts = now().toISOString();
 		if (options.format === "json") {
-			write(JSON.stringify({ ts: now().toISOString(), level, msg, ...Object.fromEntries(defined) }));
+			const record: Record<string, string | number | boolean | null> = { ts, level, msg };
+			for (const key in all) {
+				const value = all[key];
+				if (value !== undefined) record[key] = value;
+			}
+			write(JSON.stringify(record));
 			return;
 		}
-		const kv = defined.map(([k, v]) => `${k}=${textValue(v)}`).join(" ");
-		write(`${now().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${kv ? ` ${kv}` : ""}`);
+		let line = `${ts} ${LABELS[level]} ${msg}`;
+		for (const key in all) {
+			const value = all[key];
+			if (value !== undefined) line += ` ${key}=${textValue(value)}`;
+		}
+		write(line);
 	};
 	return {
 		debug: (msg, fields) => emit("debug", msg, fields),

@@ -37,6 +37,10 @@ beforeAll(async () => {
 			res.writeHead(200, { "content-type": "text/event-stream" });
 			const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
 			res.write(chunk({ choices: [{ index: 0, delta: { role: "assistant" } }] }));
+			if (parsed.model === "midstream") {
+				res.write(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }], error: "not an error: it has choices" }));
+				return res.end(chunk({ error: { message: "CUDA out of memory" } }));
+			}
 			res.write(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }] }).slice(0, 20));
 			res.write(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }] }).slice(20));
 			res.write(chunk({ choices: [{ index: 0, delta: { content: "lo" }, finish_reason: "length" }] }));
@@ -101,6 +105,25 @@ describe("agent OpenAI-compatible backend", () => {
 		["crash", "backend_error", false],
 	] as const)("maps the backend's answer for model %s to %s (retryable %s)", async (model, code, retryable) => {
 		await expect(chat(model)).rejects.toMatchObject({ name: "BackendError", code, retryable });
+	});
+
+	it("fails a stream whose backend sends an error object in place of a chunk, after the deltas before it", async () => {
+		const backend = createOpenAiBackend({ url });
+		const parts: ChatPart[] = [];
+		const reading = (async () => {
+			const stream = backend.chat(
+				"midstream",
+				{ messages: [{ role: "user", content: "hi" }] },
+				new AbortController().signal,
+			);
+			for await (const p of stream) parts.push(p);
+		})();
+		await expect(reading).rejects.toMatchObject({
+			name: "BackendError",
+			code: "backend_error",
+			message: /CUDA out of memory/,
+		});
+		expect(parts).toEqual([{ type: "delta", text: "Hel" }]);
 	});
 
 	it("maps a refused connection to retryable backend_unreachable", async () => {

@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseSse } from "../../node-agent/src/sse-parse.js";
-
-async function* chunks(parts: (string | Uint8Array)[]): AsyncGenerator<Uint8Array> {
-	const enc = new TextEncoder();
-	for (const p of parts) yield typeof p === "string" ? enc.encode(p) : p;
-}
+import { SseParser } from "../../node-agent/src/sse-parse.js";
 
 async function collect(parts: (string | Uint8Array)[]): Promise<string[]> {
+	const enc = new TextEncoder();
+	const parser = new SseParser();
 	const out: string[] = [];
-	for await (const d of parseSse(chunks(parts))) out.push(d);
+	for (const p of parts) out.push(...parser.push(typeof p === "string" ? enc.encode(p) : p));
+	out.push(...parser.end());
 	return out;
 }
 

@@ -12,6 +12,7 @@ import {
 	acceptFor,
 	connectWebSocket,
 	encodeFrame,
+	encodeTextFrame,
 	FrameReader,
 	type WsClose,
 	WsUpgradeRefused,
@@ -94,9 +95,10 @@ describe("agent WebSocket client", () => {
 		expect(srv.headers[0]?.authorization).toBe("Bearer t");
 		expect(ws.send("ping?")).toBe(true);
 		expect(ws.send(big)).toBe(true);
-		await until(() => srv.received.length >= 2);
+		expect(ws.send("héllo ✓ 🚀")).toBe(true);
+		await until(() => srv.received.length >= 3);
 		expect(srv.received.every((f) => f.masked)).toBe(true);
-		expect(srv.received.map((f) => f.payload.toString())).toEqual(["ping?", big]);
+		expect(srv.received.map((f) => f.payload.toString())).toEqual(["ping?", big, "héllo ✓ 🚀"]);
 		ws.terminate();
 	});
 
@@ -149,6 +151,19 @@ describe("agent WebSocket client", () => {
 		const refused = connectWebSocket(srv.url, {}, { onMessage: () => undefined, onClose: () => undefined });
 		await expect(refused).rejects.toBeInstanceOf(WsUpgradeRefused);
 		await expect(refused).rejects.toMatchObject({ status: 401 });
+	});
+
+	it("masks every frame with a new key, past the first pool of keys too", () => {
+		const keys: string[] = [];
+		for (let i = 0; i < 2500; i++) {
+			const frame = i % 2 === 0 ? encodeTextFrame(`message ${i} ✓`) : encodeFrame(0x9, Buffer.from(`ping ${i}`));
+			const [decoded] = new ClientFrames().push(frame);
+			expect(decoded?.masked).toBe(true);
+			expect(decoded?.payload.toString()).toBe(i % 2 === 0 ? `message ${i} ✓` : `ping ${i}`);
+			keys.push(frame.subarray(2, 6).toString("hex"));
+		}
+		// Random 32-bit keys: a handful of repeats is chance; a pool reused without refilling repeats hundreds.
+		expect(new Set(keys).size).toBeGreaterThan(2490);
 	});
 
 	it("reads frames split across chunks and refuses one over the size limit", () => {

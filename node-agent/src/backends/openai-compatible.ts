@@ -7,7 +7,7 @@
 import type { InferenceRequest, TokenUsage } from "../../../src/protocol/agent-wire.js";
 import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
-import { parseSse } from "../sse-parse.js";
+import { SseParser } from "../sse-parse.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
 
@@ -19,8 +19,10 @@ export interface OpenAiBackendOptions {
 	fetch?: HttpFetch;
 }
 
-/** An error object sent inside the stream (vLLM and llama.cpp do so when generation fails mid-way). */
-const errorBodySchema = z.object({ error: z.unknown() });
+/** An error object sent inside the stream (vLLM and llama.cpp do so when generation fails mid-way): `error` and no `choices`. */
+function isErrorBody(json: unknown): json is { error: unknown } {
+	return typeof json === "object" && json !== null && !Array.isArray(json) && "error" in json && !("choices" in json);
+}
 const modelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
 const chunkSchema = z.object({
 	choices: z.optional(
@@ -78,36 +80,45 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 			let finish: FinishReason | null = null;
 			let usage: TokenUsage | null = null;
 			let ended = false;
+			/** Reads one event's data; returns the delta text it carries, if any. */
+			const read = (data: string): string | null | undefined => {
+				if (ended) return null;
+				if (data.trim() === "[DONE]") {
+					ended = true;
+					return null;
+				}
+				let json: unknown;
+				try {
+					json = JSON.parse(data);
+				} catch {
+					throw new BackendError(
+						"backend_error",
+						`backend sent a stream chunk that is not JSON: ${data.slice(0, 100)}`,
+						false,
+					);
+				}
+				// An error object in place of a chunk. Checked by hand: a zod schema here failed, at some cost, on every chunk.
+				if (isErrorBody(json)) throw classifyHttpFailure(500, JSON.stringify(json.error));
+				const chunk = chunkSchema.safeParse(json);
+				if (!chunk.success) return null;
+				if (chunk.data.usage) usage = chunk.data.usage;
+				const choice = chunk.data.choices?.[0];
+				if (choice?.finish_reason) finish = finishReasonOf(choice.finish_reason);
+				return choice?.delta?.content;
+			};
+			const sse = new SseParser();
 			try {
 				// Read to the end of the body rather than stopping at [DONE]: leaving early destroys the
 				// socket, and the next job would pay for a new connection to the backend.
-				for await (const data of parseSse(res.body)) {
-					if (ended) continue;
-					if (data.trim() === "[DONE]") {
-						ended = true;
-						continue;
+				for await (const bytes of res.body) {
+					for (const data of sse.push(bytes)) {
+						const text = read(data);
+						if (text) yield { type: "delta", text };
 					}
-					let json: unknown;
-					try {
-						json = JSON.parse(data);
-					} catch {
-						throw new BackendError(
-							"backend_error",
-							`backend sent a stream chunk that is not JSON: ${data.slice(0, 100)}`,
-							false,
-						);
-					}
-					const errorBody = errorBodySchema.safeParse(json);
-					if (errorBody.success && !("choices" in (json as object))) {
-						throw classifyHttpFailure(500, JSON.stringify(errorBody.data.error));
-					}
-					const chunk = chunkSchema.safeParse(json);
-					if (!chunk.success) continue;
-					if (chunk.data.usage) usage = chunk.data.usage;
-					const choice = chunk.data.choices?.[0];
-					const text = choice?.delta?.content;
+				}
+				for (const data of sse.end()) {
+					const text = read(data);
 					if (text) yield { type: "delta", text };
-					if (choice?.finish_reason) finish = finishReasonOf(choice.finish_reason);
 				}
 			} catch (err) {
 				if (err instanceof BackendError || signal.aborted) throw err;
