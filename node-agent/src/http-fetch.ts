@@ -8,8 +8,9 @@
  * parsed as they arrive; aborting the signal destroys the request and the
  * response, which closes the connection, like cancelling a fetch body.
  */
-import type { IncomingMessage } from "node:http";
+import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { urlToHttpOptions } from "node:url";
 import { http } from "./builtins.js";
 
 // From ./builtins.ts: an ES import of node:http loads undici on Node 22.
@@ -42,26 +43,73 @@ export interface HttpResponse {
 /** A fetch-shaped function; tests and `doctor` may pass their own. */
 export type HttpFetch = (url: string, init?: HttpRequestInit) => Promise<HttpResponse>;
 
+/** What a URL string parses to, as http.request would derive it from a URL object. */
+interface Target {
+	https: boolean;
+	options: RequestOptions;
+}
+
+/**
+ * The targets of the URLs requested lately. The agent asks the same few URLs
+ * over and over (the backend's completions, the edge's endpoints); parsing
+ * each one again (new URL, then urlToHttpOptions inside http.request) cost
+ * every job's backend request. Bounded, as URLs that carry a job id are many.
+ */
+const targets = new Map<string, Target>();
+const MAX_TARGETS = 64;
+
+function targetOf(url: string): Target {
+	const known = targets.get(url);
+	if (known) return known;
+	const parsed = new URL(url);
+	if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+		throw new TypeError(`url: expected http: or https:, got ${JSON.stringify(parsed.protocol)}`);
+	}
+	const target = { https: parsed.protocol === "https:", options: urlToHttpOptions(parsed) };
+	if (targets.size >= MAX_TARGETS) targets.clear();
+	targets.set(url, target);
+	return target;
+}
+
 /** Sends one HTTP(S) request; resolves once the response headers arrive. Rejects with Node's socket errors (their `code`, e.g. ECONNREFUSED) or an AbortError. */
 export const httpFetch: HttpFetch = (url, init = {}) =>
 	new Promise<HttpResponse>((resolve, reject) => {
-		const target = new URL(url);
-		if (target.protocol !== "http:" && target.protocol !== "https:") {
-			reject(new TypeError(`url: expected http: or https:, got ${JSON.stringify(target.protocol)}`));
-			return;
-		}
-		const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+		const target = targetOf(url);
+		const send = target.https ? httpsRequest : httpRequest;
 		const headers: Record<string, string> = { ...init.headers };
 		if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
-		const req = send(target, {
-			method: init.method ?? "GET",
-			headers,
-			...(init.signal ? { signal: init.signal } : {}),
-		});
+		// A copy each time: http.request assigns its options onto the object it is given.
+		const req = send({ ...target.options, method: init.method ?? "GET", headers });
 		req.on("error", reject);
+		if (init.signal) abortWith(init.signal, req);
 		req.once("response", (res) => resolve(wrap(res)));
 		req.end(init.body);
 	});
+
+/** Node's own AbortError (not exported): what http.request's `signal` option destroys a request with. */
+class AbortError extends Error {
+	override readonly name = "AbortError";
+	readonly code = "ABORT_ERR";
+	constructor(cause: unknown) {
+		super("The operation was aborted", { cause });
+	}
+}
+
+/**
+ * Destroys `req` (and with it its response) when `signal` aborts, as
+ * http.request's `signal` option does, and stops listening when the request
+ * closes. By hand: the option also watches the request with end-of-stream,
+ * and setting up those listeners was most of what aborting cost a job.
+ */
+function abortWith(signal: AbortSignal, req: ClientRequest): void {
+	const onAbort = () => req.destroy(new AbortError(signal.reason));
+	if (signal.aborted) {
+		onAbort();
+		return;
+	}
+	signal.addEventListener("abort", onAbort, { once: true });
+	req.once("close", () => signal.removeEventListener("abort", onAbort));
+}
 
 function wrap(res: IncomingMessage): HttpResponse {
 	const status = res.statusCode ?? 0;
