@@ -90,7 +90,10 @@ function mirrorOf(mirror: Readonly<LimiterMirror>): ReturnType<typeof tablesOf> 
 }
 
 /** The tables as they will be once the mirror's pending finishes are written (each one's permit row must still be there). */
-function withSettled(tables: ReturnType<typeof tablesOf>, mirror: Readonly<LimiterMirror>): ReturnType<typeof tablesOf> {
+function withSettled(
+	tables: ReturnType<typeof tablesOf>,
+	mirror: Readonly<LimiterMirror>,
+): ReturnType<typeof tablesOf> {
 	const permits = new Map(tables.permits.map((permit) => [permit.id, permit]));
 	const reserved = new Map(tables.reservedByDay.map((row) => [row.day, row.tokens]));
 	const used = new Map(tables.usedByDay.map((row) => [row.day, row.tokens]));
@@ -110,9 +113,7 @@ function withSettled(tables: ReturnType<typeof tablesOf>, mirror: Readonly<Limit
 		...tables,
 		permits: [...permits.values()],
 		reservedByDay: byDay(reserved),
-		usedByDay: [...used]
-			.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-			.map(([day, tokens]) => ({ day, tokens })),
+		usedByDay: [...used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([day, tokens]) => ({ day, tokens })),
 	};
 }
 
