@@ -69,7 +69,7 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	 */
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
-		const result = this.store.change((sql, mirror) => finish(sql, mirror, parsed.permitId, parsed.usedTokens));
+		const result = this.store.change((_sql, mirror) => finish(mirror, parsed.permitId, parsed.usedTokens));
 		if (result.released && this.#settleTimer === null) {
 			// The next admission usually writes it; with none coming, this does, and the object stays up for it.
 			this.#settleTimer = setTimeout(() => {

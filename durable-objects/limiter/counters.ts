@@ -114,12 +114,7 @@ export function admit(
  * Reads and writes nothing in SQLite: the mirror releases the permit now, and the permit's delete and its
  * day's tokens are written with the next admission, usage or sweep, or by the object within SETTLE_WRITE_DELAY_MS.
  */
-export function finish(
-	sql: SqlStorage,
-	mirror: LimiterMirror,
-	permitId: string,
-	usedTokens: number | null,
-): FinishResult {
+export function finish(mirror: LimiterMirror, permitId: string, usedTokens: number | null): FinishResult {
 	const permit = mirror.permits.get(permitId);
 	if (!permit) return { released: false, chargedTokens: 0 };
 	const charged = usedTokens ?? permit.reservedTokens;
