@@ -60,29 +60,26 @@ export function touchNode(
 ): boolean {
 	const { sql } = state;
 	const modelsJson = JSON.stringify([...new Set(models)].sort());
-	const known = written(sql).get(nodeId);
-	if (
-		telemetry === undefined &&
-		known?.models === modelsJson &&
-		known.slots === slots &&
-		state.now() - known.lastSeenAt < TOUCH_WRITE_INTERVAL_MS
-	) {
-		return false;
+	// What this object wrote of the row (it is live then), else the row itself.
+	let seen = written(sql).get(nodeId);
+	let wasLive = true;
+	if (!seen) {
+		const row = sql
+			.exec<Pick<NodeRow, "live" | "models" | "slots" | "last_seen_at">>(
+				"SELECT live, models, slots, last_seen_at FROM nodes WHERE node_id = ?",
+				nodeId,
+			)
+			.toArray()[0];
+		wasLive = row?.live === 1;
+		if (row && wasLive) seen = { models: row.models, slots: row.slots, lastSeenAt: row.last_seen_at };
 	}
-	const before = sql
-		.exec<Pick<NodeRow, "live" | "models" | "slots" | "last_seen_at">>(
-			"SELECT live, models, slots, last_seen_at FROM nodes WHERE node_id = ?",
-			nodeId,
-		)
-		.toArray()[0];
 	if (
 		telemetry === undefined &&
-		before?.live === 1 &&
-		before.models === modelsJson &&
-		before.slots === slots &&
-		state.now() - before.last_seen_at < TOUCH_WRITE_INTERVAL_MS
+		seen?.models === modelsJson &&
+		seen.slots === slots &&
+		state.now() - seen.lastSeenAt < TOUCH_WRITE_INTERVAL_MS
 	) {
-		written(sql).set(nodeId, { models: modelsJson, slots, lastSeenAt: before.last_seen_at });
+		written(sql).set(nodeId, seen);
 		return false;
 	}
 	sql.exec(
@@ -96,7 +93,7 @@ export function touchNode(
 		telemetry ? JSON.stringify(telemetry) : null,
 	);
 	written(sql).set(nodeId, { models: modelsJson, slots, lastSeenAt: state.now() });
-	return before?.live !== 1;
+	return !wasLive;
 }
 
 /** Marks a node seen now, without changing what it serves (its poll just ended). */

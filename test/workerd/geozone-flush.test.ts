@@ -29,6 +29,18 @@ async function finishedJob(zoneId: string) {
 	return { stub, nodeId, input };
 }
 
+/** A zone state over the object's storage, for calling flushHistory directly. */
+function zoneStateOf(s: DurableObjectState) {
+	return {
+		sql: s.storage.sql,
+		config: parseGeozoneConfig(env),
+		waiters: new Waiters(),
+		streams: new OutputStreams(),
+		now: () => Date.now(),
+		afterBackgroundChange: () => undefined,
+	};
+}
+
 describe("GeozoneDO history flush to D1", () => {
 	it("writes a finished job and the zone's status to D1 when the alarm runs", async () => {
 		const zoneId = newZoneId();
@@ -71,15 +83,7 @@ describe("GeozoneDO history flush to D1", () => {
 		// As if the first batch's answer was lost: the zone writes the job again, with what it has now.
 		await runInDurableObject(stub, async (_i, s) => {
 			s.storage.sql.exec("UPDATE jobs SET history_pending = 1, completion_tokens = 99 WHERE job_id = ?", input.jobId);
-			const state = {
-				sql: s.storage.sql,
-				config: parseGeozoneConfig(env),
-				waiters: new Waiters(),
-				streams: new OutputStreams(),
-				now: () => Date.now(),
-				afterBackgroundChange: () => undefined,
-			};
-			expect(await flushHistory(state, env.DB, zoneId)).toBe(1);
+			expect(await flushHistory(zoneStateOf(s), env.DB, zoneId)).toBe(1);
 		});
 		const again = await env.DB.prepare("SELECT * FROM jobs WHERE id = ?").bind(input.jobId).first();
 		expect(again).toEqual({ ...first, completion_tokens: 99 });
@@ -98,15 +102,7 @@ describe("GeozoneDO history flush to D1", () => {
 			},
 		});
 		await runInDurableObject(stub, async (_i, s) => {
-			const state = {
-				sql: s.storage.sql,
-				config: parseGeozoneConfig(env),
-				waiters: new Waiters(),
-				streams: new OutputStreams(),
-				now: () => Date.now(),
-				afterBackgroundChange: () => undefined,
-			};
-			await expect(flushHistory(state, broken, zoneId)).rejects.toThrow(/D1 unavailable/);
+			await expect(flushHistory(zoneStateOf(s), broken, zoneId)).rejects.toThrow(/D1 unavailable/);
 			expect(s.storage.sql.exec("SELECT history_pending FROM jobs").one().history_pending).toBe(1);
 			expect(s.storage.sql.exec("SELECT value FROM meta WHERE key = 'flush_due_at'").toArray()).toHaveLength(1);
 		});

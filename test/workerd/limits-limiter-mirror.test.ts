@@ -8,25 +8,9 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import type { AdmitResult, ResolvedLimits } from "../../durable-objects/limiter/contract.js";
 import type { LimiterMirror } from "../../durable-objects/limiter/mirror.js";
-
-let counter = 0;
-const newKeyId = () => `key_mirror_test_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
-const limiter = (keyId: string) => env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(keyId));
-const limits = (overrides: Partial<ResolvedLimits>): ResolvedLimits => ({
-	ratePerMinute: 0,
-	maxConcurrent: 0,
-	dailyTokens: 0,
-	...overrides,
-});
-const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
-const DAY_MS = 86_400_000;
-
-function permitOf(result: AdmitResult): string {
-	if (!result.admitted) throw new Error(`expected an admission, got a refusal (${result.reason})`);
-	return result.permitId;
-}
+import { DAY_MS } from "../../durable-objects/limiter/utc-day.js";
+import { limiter, limits, newKeyId, permitOf, T0 } from "./limiter-fixtures.js";
 
 /** The counters as the SQLite tables hold them, read directly. */
 function tablesOf(sql: SqlStorage) {

@@ -8,18 +8,10 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import type { AdmitResult, ResolvedLimits } from "../../durable-objects/limiter/contract.js";
 import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/limiter/mirror-writes.js";
+import { limiter, limits, newKeyId, permitOf } from "./limiter-fixtures.js";
 
-let counter = 0;
-const newKeyId = () => `key_settle_test_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
-const limiter = (keyId: string) => env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(keyId));
-const one: ResolvedLimits = { ratePerMinute: 0, maxConcurrent: 1, dailyTokens: 1_000 };
-
-function permitOf(result: AdmitResult): string {
-	if (!result.admitted) throw new Error(`expected an admission, got a refusal (${result.reason})`);
-	return result.permitId;
-}
+const one = limits({ maxConcurrent: 1, dailyTokens: 1_000 });
 
 const rows = (keyId: string) =>
 	runInDurableObject(limiter(keyId), (_i, state) => ({

@@ -1,19 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import type { ResolvedLimits } from "../../durable-objects/limiter/contract.js";
-
-let counter = 0;
-const newKeyId = () => `key_limiter_test_${++counter}_${crypto.randomUUID().slice(0, 8)}`;
-const limiter = (keyId: string) => env.KEY_LIMITER.get(env.KEY_LIMITER.idFromName(keyId));
-const limits = (overrides: Partial<ResolvedLimits>): ResolvedLimits => ({
-	ratePerMinute: 0,
-	maxConcurrent: 0,
-	dailyTokens: 0,
-	...overrides,
-});
-const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+import { limiter, limits, newKeyId, T0 } from "./limiter-fixtures.js";
 
 describe("KeyLimiterDO: request rate (token bucket per minute)", () => {
 	it("admits a burst up to the per-minute limit, refuses the next with Retry-After, and refills evenly", async () => {
