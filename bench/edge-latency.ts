@@ -6,8 +6,9 @@
  * of the Worker, as in production), the same with its state on tmpfs (what
  * flushing every commit to disk costs here), under workerd behind Miniflare's entry
  * worker (a JavaScript proxy of local dev), and under `wrangler dev` (which
- * adds its own dev proxy as well). It sends the same requests, interleaved,
- * through each edge and straight to the fake server, and reports p50/p95/p99 of each
+ * adds its own dev proxy as well). One edge at a time, it sends the same requests,
+ * interleaved, through that edge and straight to the fake server (then stops the
+ * edge before the next starts), and reports p50/p95/p99 of each
  * path, what each edge adds, streaming time to first byte, the time from
  * submitting a job to the agent receiving it (agent log), and the zone-side
  * phases from D1. Target: at most 5 ms added at p50 (workerd direct).
@@ -128,65 +129,11 @@ async function main(): Promise<void> {
 		...(args.skipEntryWorker ? [] : (["workerd-entry"] as const)),
 		...(args.skipWranglerDev ? [] : (["wrangler-dev"] as const)),
 	];
-	const paths: Path[] = [{ url: `${fake.url}/v1/chat/completions`, headers: {}, runs: [], streams: [], failures: [] }];
-	for (const kind of kinds) {
-		console.log(`starting the edge (${kind}) and its agent`);
-		const setup = { workDir, zoneId: ZONE, model: MODEL, backendUrl: fake.url, cleanups };
-		const edge = await startEdgeUnderTest(kind, setup);
-		const headers = { authorization: `Bearer ${edge.endpoint.devApiKey}` };
-		paths.push({ url: `${edge.endpoint.url}/v1/chat/completions`, headers, runs: [], streams: [], failures: [], edge });
-	}
-
-	console.log(`warming up (${args.warmup} requests per path)`);
-	for (let i = 0; i < args.warmup; i++) for (const p of paths) await sample(p, i, false);
-	for (const p of paths) p.failures.length = 0;
-	// Interleave the paths so drift (GC, other load on the machine) hits all of them alike.
-	console.log(`measuring ${args.requests} sequential non-streaming requests per path (${paths.length} paths)`);
-	const cpuBefore = paths.map((p) => cpuReading(p.edge));
-	for (let i = 0; i < args.requests; i++) {
-		for (const p of paths) {
-			const t = await sample(p, i, false);
-			if (t) p.runs.push(t);
-		}
-	}
-	const cpuPerRequest = paths.map((p, i) => cpuPerRequestSince(cpuBefore[i], cpuReading(p.edge), p.runs.length));
-	console.log(`measuring ${args.streamRequests} sequential streaming requests per path`);
-	for (let i = 0; i < args.streamRequests; i++) {
-		for (const p of paths) {
-			const t = await sample(p, i, true);
-			if (t) p.streams.push(t);
-		}
-	}
-	for (const p of paths) {
-		if (p.failures.length > 0) console.log(`${p.url}: ${p.failures.length} failed requests skipped: ${p.failures[0]}`);
-	}
-
-	const figures = (label: string, p: Path): PathFigures => ({
-		label,
-		total: summarize(p.runs.map((r) => r.totalMs)),
-		firstByte: summarize(p.streams.map((r) => r.firstByteMs)),
-	});
-	const [directPath, ...edgePaths] = paths;
-	if (!directPath) throw new Error("no direct path");
-	const direct = figures("direct to backend", directPath);
+	// One edge at a time, each interleaved with the direct path only: an edge never shares the two cores
+	// with another edge's processes, and each is compared with the baseline measured alongside it.
 	const edges: EdgeFigures[] = [];
-	for (const [i, p] of edgePaths.entries()) {
-		if (!p.edge) continue;
-		const jobIds = p.runs.flatMap((r) => (r.jobId ? [r.jobId] : []));
-		console.log(`reading the zone-side timings of ${jobIds.length} jobs from D1 (${p.edge.kind})`);
-		const f = figures(p.edge.label, p);
-		edges.push({
-			...f,
-			kind: p.edge.kind,
-			addedTotal: difference(f.total, direct.total),
-			addedFirstByte: difference(f.firstByte, direct.firstByte),
-			submitToReceipt: p.edge.receipts.summarize(p.runs),
-			inAgent: p.edge.receipts.inAgent(p.runs),
-			phases: await jobPhases(p.edge.query, jobIds),
-			cpuPerRequest: cpuPerRequest[i + 1] ?? { workerdMs: Number.NaN, agentMs: Number.NaN },
-		});
-	}
-	for (const line of renderTable(direct, edges, TARGET_ADDED_P50_MS)) console.log(line);
+	for (const kind of kinds) edges.push(await measureEdge(kind, workDir, fake.url));
+	for (const line of renderTable(edges, TARGET_ADDED_P50_MS)) console.log(line);
 
 	const primary = edges[0];
 	const result = {
@@ -198,9 +145,7 @@ async function main(): Promise<void> {
 			platform: process.platform,
 		},
 		setup: { model: MODEL, zone: ZONE, agentsPerEdge: 1, backend: "fake OpenAI server, 0 ms per token", ...args },
-		direct,
 		edges,
-		failedRequests: Object.fromEntries(paths.map((p) => [p.edge?.kind ?? "direct", p.failures])),
 		sources: {
 			submitToReceipt: "client wall clock before fetch() vs the agent's `job started` log stamp (ms, truncated)",
 			phases: "D1 jobs: received_at (Worker), leased_at, first_token_at, finished_at (GeozoneDO), whole ms",
@@ -215,6 +160,86 @@ async function main(): Promise<void> {
 	mkdirSync(outDir, { recursive: true });
 	writeFileSync(join(outDir, "edge-latency.json"), `${JSON.stringify(result, null, 2)}\n`);
 	console.log(`wrote ${join("bench", "results", "edge-latency.json")}`);
+}
+
+/** Starts the edge of `kind` with its agent, measures it against the direct path, and stops it. */
+async function measureEdge(kind: EdgeKind, workDir: string, backendUrl: string): Promise<EdgeFigures> {
+	console.log(`starting the edge (${kind}) and its agent`);
+	const phaseCleanups: (() => Promise<unknown>)[] = [];
+	const stopEdge = async () => {
+		for (const fn of phaseCleanups.reverse()) await fn().catch(() => undefined);
+		phaseCleanups.length = 0;
+	};
+	cleanups.push(stopEdge);
+	const edge = await startEdgeUnderTest(kind, {
+		workDir,
+		zoneId: ZONE,
+		model: MODEL,
+		backendUrl,
+		cleanups: phaseCleanups,
+	});
+	const headers = { authorization: `Bearer ${edge.endpoint.devApiKey}` };
+	const direct: Path = { url: `${backendUrl}/v1/chat/completions`, headers: {}, runs: [], streams: [], failures: [] };
+	const through: Path = {
+		url: `${edge.endpoint.url}/v1/chat/completions`,
+		headers,
+		runs: [],
+		streams: [],
+		failures: [],
+		edge,
+	};
+	const paths = [through, direct];
+
+	console.log(`  warming up (${args.warmup} requests per path)`);
+	for (let i = 0; i < args.warmup; i++) for (const p of paths) await sample(p, i, false);
+	for (const p of paths) p.failures.length = 0;
+	// Interleave the two paths so drift (GC, other load on the machine) hits both alike.
+	console.log(`  measuring ${args.requests} sequential non-streaming requests per path`);
+	const cpuBefore = cpuReading(edge);
+	for (let i = 0; i < args.requests; i++) {
+		for (const p of paths) {
+			const t = await sample(p, i, false);
+			if (t) p.runs.push(t);
+		}
+	}
+	const cpuPerRequest = cpuPerRequestSince(cpuBefore, cpuReading(edge), through.runs.length);
+	console.log(`  measuring ${args.streamRequests} sequential streaming requests per path`);
+	for (let i = 0; i < args.streamRequests; i++) {
+		for (const p of paths) {
+			const t = await sample(p, i, true);
+			if (t) p.streams.push(t);
+		}
+	}
+	for (const p of paths) {
+		if (p.failures.length > 0)
+			console.log(`  ${p.url}: ${p.failures.length} failed requests skipped: ${p.failures[0]}`);
+	}
+	const jobIds = through.runs.flatMap((r) => (r.jobId ? [r.jobId] : []));
+	console.log(`  reading the zone-side timings of ${jobIds.length} jobs from D1`);
+	const baseline = figures("direct to backend (baseline, same phase)", direct);
+	const f = figures(edge.label, through);
+	const result: EdgeFigures = {
+		...f,
+		kind,
+		direct: baseline,
+		addedTotal: difference(f.total, baseline.total),
+		addedFirstByte: difference(f.firstByte, baseline.firstByte),
+		submitToReceipt: edge.receipts.summarize(through.runs),
+		inAgent: edge.receipts.inAgent(through.runs),
+		phases: await jobPhases(edge.query, jobIds),
+		cpuPerRequest,
+		failedRequests: { edge: through.failures, direct: direct.failures },
+	};
+	await stopEdge();
+	return result;
+}
+
+function figures(label: string, p: Path): PathFigures {
+	return {
+		label,
+		total: summarize(p.runs.map((r) => r.totalMs)),
+		firstByte: summarize(p.streams.map((r) => r.firstByteMs)),
+	};
 }
 
 /** CPU ms used so far by an edge's workerd and agent (NaN where unknown). */

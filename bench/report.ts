@@ -1,6 +1,6 @@
 /**
- * The benchmark's printed table: one block per path (direct baseline, then
- * each edge with what it adds over the baseline measured in the same run),
+ * The benchmark's printed table: one block per edge (the edge, the direct
+ * baseline measured interleaved with it in its phase, and what it adds),
  * then where an edge request's time goes (submit to agent receipt, and the
  * zone-side phases from D1), then the verdict on the target.
  */
@@ -23,6 +23,8 @@ export interface PathFigures {
 /** One edge's latencies, what it adds over the direct path, and where its time goes. */
 export interface EdgeFigures extends PathFigures {
 	kind: EdgeKind;
+	/** The direct path, measured interleaved with this edge (each edge runs in a phase of its own). */
+	direct: PathFigures;
 	addedTotal: Percentiles;
 	addedFirstByte: Percentiles;
 	/** Client send to the agent holding the job (agent log stamp). */
@@ -33,6 +35,8 @@ export interface EdgeFigures extends PathFigures {
 	phases: JobPhases;
 	/** CPU per non-streaming request over the measured window, in ms (NaN where not measured). */
 	cpuPerRequest: CpuPerRequest;
+	/** Requests that failed and were skipped, per path of the phase. */
+	failedRequests: { edge: string[]; direct: string[] };
 }
 
 /** CPU ms per request of the processes behind an edge. */
@@ -51,19 +55,19 @@ function row(label: string, s: Percentiles, extra = ""): string {
 }
 
 /** The table's lines for `direct` and `edges` (the first edge is the primary figure). */
-export function renderTable(direct: PathFigures, edges: readonly EdgeFigures[], targetAddedP50Ms: number): string[] {
+export function renderTable(edges: readonly EdgeFigures[], targetAddedP50Ms: number): string[] {
 	const primary = edges[0];
 	const lines = ["", `${"".padEnd(WIDTH)}${"p50 ms".padStart(9)}${"p95 ms".padStart(9)}${"p99 ms".padStart(9)}`];
 	lines.push("non-streaming, fetch() to last byte");
-	lines.push(row("  direct to backend (baseline)", direct.total, `n=${direct.total.n}`));
 	for (const e of edges) {
 		lines.push(row(`  ${e.label}`, e.total, `n=${e.total.n}`));
+		lines.push(row("    direct to backend, same phase (baseline)", e.direct.total, `n=${e.direct.total.n}`));
 		lines.push(row("    added by the edge", e.addedTotal));
 	}
 	lines.push("streaming, fetch() to first byte");
-	lines.push(row("  direct to backend (baseline)", direct.firstByte, `n=${direct.firstByte.n}`));
 	for (const e of edges) {
 		lines.push(row(`  ${e.label}`, e.firstByte, `n=${e.firstByte.n}`));
+		lines.push(row("    direct to backend, same phase (baseline)", e.direct.firstByte, `n=${e.direct.firstByte.n}`));
 		lines.push(row("    added to first byte", e.addedFirstByte));
 	}
 	lines.push("where an edge request's time goes (non-streaming jobs)");
