@@ -63,15 +63,16 @@ export class KeyLimiterDO extends DurableObject<Env> {
 
 	/**
 	 * Releases the permit and settles the day's tokens to the real usage; idempotent (a second call releases nothing).
-	 * The release is written to SQLite with the next admission or within SETTLE_WRITE_DELAY_MS, so the answer waits
-	 * on no commit; a crash in between leaves the permit charged until it expires (too much, never too little).
+	 * The release is written to SQLite within SETTLE_WRITE_DELAY_MS, with the other finishes of that time, so the
+	 * answer waits on no commit and the writes of many finishes share two statements; a crash in between leaves the
+	 * permit charged until it expires (too much, never too little).
 	 * The alarm stays where it is: firing with nothing expired costs one sweep, moving it costs a storage call per request.
 	 */
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
 		const result = this.store.change((_sql, mirror) => finish(mirror, parsed.permitId, parsed.usedTokens));
 		if (result.released && this.#settleTimer === null) {
-			// The next admission usually writes it; with none coming, this does, and the object stays up for it.
+			// One timer writes every finish of the next second in one batch; the object stays up for it.
 			this.#settleTimer = setTimeout(() => {
 				this.#settleTimer = null;
 				this.store.change((sql, mirror) => writeSettled(sql, mirror));

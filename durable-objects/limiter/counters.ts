@@ -44,7 +44,8 @@ function pruneOldDays(sql: SqlStorage, mirror: LimiterMirror, now: number): void
 /**
  * Admits a request or says which limit refuses it; nothing is counted for a refused request.
  * Reads nothing from SQLite; an admission writes the bucket and the permit, plus the limits when they
- * changed, the sweep when a permit may have expired and the pruning of old days once a day.
+ * changed, the sweep when a permit may have expired and the pruning of old days once a day. The finishes
+ * applied since the last write are left to the settle timer, which writes a second's worth in two statements.
  */
 export function admit(
 	sql: SqlStorage,
@@ -52,8 +53,7 @@ export function admit(
 	input: { limits: ResolvedLimits; estimatedTokens: number; permitTtlMs: number; now: number; permitId: string },
 ): AdmitResult {
 	const { limits, now } = input;
-	// The finishes since the last write join this admission's transaction.
-	writeSettled(sql, mirror);
+	// The finishes since the last write are not written here: the settle timer writes them in one batch.
 	const limitsJson = JSON.stringify(limits);
 	if (mirror.limitsJson !== limitsJson) writeLimits(sql, mirror, limitsJson);
 	if (mirror.earliestExpiry !== null && mirror.earliestExpiry <= now) deleteExpiredPermits(sql, mirror, now);
@@ -112,7 +112,7 @@ export function admit(
 /**
  * Releases a permit and settles its day to the real tokens (or keeps the reservation when usedTokens is null).
  * Reads and writes nothing in SQLite: the mirror releases the permit now, and the permit's delete and its
- * day's tokens are written with the next admission, usage or sweep, or by the object within SETTLE_WRITE_DELAY_MS.
+ * day's tokens are written by the object within SETTLE_WRITE_DELAY_MS (or sooner by a usage or a sweep).
  */
 export function finish(mirror: LimiterMirror, permitId: string, usedTokens: number | null): FinishResult {
 	const permit = mirror.permits.get(permitId);

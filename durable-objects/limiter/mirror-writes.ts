@@ -2,7 +2,7 @@
  * Every change of the limiter's counters, written through: SQLite first,
  * then the mirror, in the same synchronous call, so the RPC's answer waits on
  * the output gate for exactly the rows it reports. The one exception is a
- * finish (settlePermit), written with the next change (writeSettled). A statement that throws
+ * finish (settlePermit), written in a batch within a second (writeSettled). A statement that throws
  * leaves the mirror untouched by that step; ./store.ts then drops the whole
  * mirror, since an earlier step of the same call may already be written.
  */
@@ -55,13 +55,13 @@ export function insertPermit(
 	}
 }
 
-/** How long a finish may wait for the next write before it is written on its own (ms). */
+/** How long a finish waits before the settle timer writes it, with the other finishes of that time (ms). */
 export const SETTLE_WRITE_DELAY_MS = 1_000;
 
 /**
  * Releases a permit and charges `chargedTokens` to its day, in the mirror
- * now and in SQLite with the next write (writeSettled): a finish's answer
- * then waits on no commit, and its two statements join the next admission's.
+ * now and in SQLite within SETTLE_WRITE_DELAY_MS (writeSettled): a finish's
+ * answer then waits on no commit, and a second's finishes share two statements.
  */
 export function settlePermit(mirror: LimiterMirror, permitId: string, chargedTokens: number): void {
 	const permit = mirror.permits.get(permitId);

@@ -5,7 +5,7 @@
  * per instance (and again after a failed change, see ./store.ts), and every
  * change writes SQLite first and the mirror after, in the same call
  * (./mirror-writes.ts), except a finish, which the mirror applies first and
- * SQLite gets with the next write or within a second (`settled`): a finish
+ * SQLite gets within a second, in one batch (`settled`): a finish
  * lost to a crash in between leaves its permit charged until it expires,
  * which counts too much, never too little.
  */
@@ -50,8 +50,8 @@ export interface LimiterMirror {
 	/**
 	 * Finishes applied here and not yet written (permit id → its day and the tokens charged):
 	 * the permit is gone from `permits` and its tokens are in `usedByDay`, while SQLite still
-	 * holds the permit row. Written with the next change that writes, or within
-	 * SETTLE_WRITE_DELAY_MS (./mirror-writes.ts, writeSettled).
+	 * holds the permit row. Written within SETTLE_WRITE_DELAY_MS by the object's settle timer,
+	 * or sooner by a usage or a sweep (./mirror-writes.ts, writeSettled).
 	 */
 	settled: Map<string, { day: string; chargedTokens: number }>;
 }

@@ -1,6 +1,6 @@
 /**
  * A finish is applied to the limiter's mirror at once and written to SQLite
- * with the next admission, or on its own within SETTLE_WRITE_DELAY_MS; an
+ * within SETTLE_WRITE_DELAY_MS, in one batch with the other finishes; an
  * instance lost before that counts the permit until it expires: too much,
  * never too little.
  */
@@ -20,7 +20,7 @@ const rows = (keyId: string) =>
 	}));
 
 describe("KeyLimiterDO: a finish written after its answer", () => {
-	it("releases the slot at once, and writes the release with the next admission", async () => {
+	it("releases the slot at once; the next admission does not write it, the settle timer does", async () => {
 		const keyId = newKeyId();
 		const stub = limiter(keyId);
 		const first = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
@@ -31,12 +31,29 @@ describe("KeyLimiterDO: a finish written after its answer", () => {
 		// Not written yet; the mirror has released the one slot and charged the 40 tokens.
 		expect(await rows(keyId)).toEqual({ permits: 1, used: 0 });
 		expect(await stub.usage({ keyId })).toMatchObject({ inFlight: 0, tokensUsedToday: 40, tokensReservedToday: 0 });
+		// usage wrote it; the next release waits for the timer even though admissions follow.
 		const second = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
-		expect(await rows(keyId)).toEqual({ permits: 1, used: 40 });
+		await stub.finish({ keyId, permitId: second, usedTokens: 5 });
+		const third = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
+		expect(await rows(keyId)).toEqual({ permits: 2, used: 40 });
+		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		expect(await rows(keyId)).toEqual({ permits: 1, used: 45 });
 		const left = await runInDurableObject(stub, (_i, state) =>
 			state.storage.sql.exec<{ permit_id: string }>("SELECT permit_id FROM permits").one(),
 		);
-		expect(left.permit_id).toBe(second);
+		expect(left.permit_id).toBe(third);
+	});
+
+	it("writes the finishes of one second together, when the timer fires", async () => {
+		const keyId = newKeyId();
+		const stub = limiter(keyId);
+		const many = limits({ maxConcurrent: 10, dailyTokens: 1_000 });
+		const permits = [];
+		for (let i = 0; i < 5; i++) permits.push(permitOf(await stub.admit({ keyId, limits: many, estimatedTokens: 10 })));
+		for (const permitId of permits) await stub.finish({ keyId, permitId, usedTokens: 3 });
+		expect(await rows(keyId)).toEqual({ permits: 5, used: 0 });
+		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		expect(await rows(keyId)).toEqual({ permits: 0, used: 15 });
 	});
 
 	it("writes a release on its own when no admission follows", async () => {
