@@ -5,7 +5,6 @@
  */
 import { z } from "zod";
 import {
-	inferenceRequestSchema,
 	jobEventSchema,
 	jobIdSchema,
 	leaseIdSchema,
@@ -16,18 +15,47 @@ import {
 	zoneIdSchema,
 } from "../../src/protocol/agent-wire.js";
 
+/** Longest request JSON a job may carry: the Worker's 2 MiB body limit. */
+export const MAX_REQUEST_JSON_CHARS = 2 * 1024 * 1024;
+/** Longest routing record: one entry per candidate zone, a few hundred characters each. */
+export const MAX_ROUTING_JSON_CHARS = 256 * 1024;
+
+/** A string that holds the JSON text of an object (not an array, not a scalar), at most `max` characters. */
+function jsonObjectText(max: number) {
+	return z
+		.string()
+		.max(max)
+		.refine(isJsonObjectText, { message: "expected the JSON text of an object, such as JSON.stringify({...}) gives" });
+}
+
+function isJsonObjectText(text: string): boolean {
+	if (text.charCodeAt(0) !== 123 /* { */) return false;
+	try {
+		const value: unknown = JSON.parse(text);
+		return typeof value === "object" && value !== null && !Array.isArray(value);
+	} catch {
+		return false;
+	}
+}
+
 export const submitJobInputSchema = z.object({
 	zoneId: zoneIdSchema,
 	jobId: jobIdSchema,
 	tenantId: z.string().min(1).max(64),
 	model: modelNameSchema,
-	request: inferenceRequestSchema,
+	/**
+	 * The inference request for the node (agent-wire's InferenceRequest) as the JSON text the Worker
+	 * made of the body it validated. The zone stores and hands it on as it is and never reads it, so it
+	 * checks the text is a JSON object and leaves the fields to the two ends that read them: the Worker
+	 * validated the client's body, and the agent validates every job it is handed.
+	 */
+	requestJson: jsonObjectText(MAX_REQUEST_JSON_CHARS),
 	/** Whether the client asked for SSE; recorded in history only. */
 	stream: z.boolean(),
 	/** Epoch ms at which the Worker received the request. */
 	receivedAt: z.number().int(),
-	/** The routing decision, recorded verbatim in D1 with the job. */
-	routing: z.record(z.string(), z.unknown()),
+	/** The routing decision as JSON text (an object), recorded verbatim in D1 with the job. */
+	routingJson: jsonObjectText(MAX_ROUTING_JSON_CHARS),
 	/** sync (a client reads the stream; the default) or async (POST /v1/jobs; no stream, see submitAsync). */
 	kind: z.enum(["sync", "async"]).optional(),
 	/** The API key the job came with (api_keys.id); absent for the dev key. */

@@ -76,7 +76,7 @@ export function markQueueEmpty(sql: SqlStorage): void {
 
 /** Writes a new queued job and returns the request JSON it stored. Throws if the job id is already known to the zone. */
 export function insertJob(sql: SqlStorage, input: SubmitJobInput): string {
-	const request = JSON.stringify(input.request);
+	const request = input.requestJson;
 	markQueued(sql);
 	try {
 		writeJob(sql, input, request);
@@ -101,7 +101,7 @@ function writeJob(sql: SqlStorage, input: SubmitJobInput, request: string): void
 		request,
 		input.stream ? 1 : 0,
 		input.receivedAt,
-		JSON.stringify(input.routing),
+		input.routingJson,
 		input.kind ?? "sync",
 		input.apiKeyId ?? null,
 		input.webhook?.url ?? null,

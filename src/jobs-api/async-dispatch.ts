@@ -18,6 +18,8 @@ import { zoneDirectory } from "../routing/zone-directory.js";
 
 /** Retry-After (seconds) when no zone qualifies at all. */
 const NO_ZONE_RETRY_AFTER_S = 5;
+/** The routing record of a job re-submitted to the zone that already holds it (an idempotent retry). */
+const RESUMED_ROUTING_JSON = JSON.stringify({ resumed: true });
 
 /** Submits `job` to the zone already claimed (if any), else to the best zone that takes it; returns that zone. */
 export async function dispatchAsyncJob(
@@ -25,13 +27,13 @@ export async function dispatchAsyncJob(
 	db: Database,
 	router: Router,
 	context: RouteContext,
-	job: Omit<SubmitJobInput, "zoneId" | "routing">,
+	job: Omit<SubmitJobInput, "zoneId" | "routingJson">,
 	claimed: string | null,
 ): Promise<{ zoneId: string; replayed: boolean }> {
 	let current = claimed;
 	const refusals: Refusal[] = [];
 	if (current !== null) {
-		const outcome = await submitTo(env, current, { ...job, zoneId: current, routing: { resumed: true } });
+		const outcome = await submitTo(env, current, { ...job, zoneId: current, routingJson: RESUMED_ROUTING_JSON });
 		if (outcome.kind === "accepted") return { zoneId: current, replayed: outcome.replayed };
 		refusals.push(outcome.refusal);
 	}
@@ -53,7 +55,7 @@ export async function dispatchAsyncJob(
 			const outcome = await submitTo(
 				env,
 				candidate.zoneId,
-				{ ...job, zoneId: candidate.zoneId, routing },
+				{ ...job, zoneId: candidate.zoneId, routingJson: JSON.stringify(routing) },
 				candidate.locationHint,
 			);
 			if (outcome.kind === "accepted") return { zoneId: candidate.zoneId, replayed: outcome.replayed };

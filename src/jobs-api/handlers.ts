@@ -75,7 +75,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		jobId,
 		tenantId: client.tenantId,
 		model: body.request.model,
-		request: toInferenceRequest(body.request),
+		requestJson: JSON.stringify(toInferenceRequest(body.request)),
 		stream: false,
 		receivedAt,
 		kind: "async" as const,

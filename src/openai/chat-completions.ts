@@ -75,7 +75,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 		c.env,
 		policyRouter,
 		context,
-		{ jobId, tenantId, model: body.model, request: toInferenceRequest(body), stream, receivedAt },
+		{ jobId, tenantId, model: body.model, requestJson: JSON.stringify(toInferenceRequest(body)), stream, receivedAt },
 		{
 			nextJobId: () => randomId("job_"),
 			onAccepted: (zoneId, attemptId) => {

@@ -45,7 +45,7 @@ export interface Dispatched {
 }
 
 /** The job without the fields dispatch fills in (zone and routing record). */
-export type JobToDispatch = Omit<SubmitJobInput, "zoneId" | "routing">;
+export type JobToDispatch = Omit<SubmitJobInput, "zoneId" | "routingJson">;
 
 /** Hooks into an attempt's life. */
 export interface DispatchHooks {
@@ -88,7 +88,12 @@ export async function dispatchJob(
 			if (tried.has(candidate.zoneId)) continue;
 			tried.add(candidate.zoneId);
 			const decision = decisionRecord(context, plan, candidate, refusals);
-			const submitted = await trySubmit(env, candidate, { ...job, jobId, zoneId: candidate.zoneId, routing: decision });
+			const submitted = await trySubmit(env, candidate, {
+				...job,
+				jobId,
+				zoneId: candidate.zoneId,
+				routingJson: JSON.stringify(decision),
+			});
 			if (!("stream" in submitted)) {
 				refusals.push(submitted);
 				continue;

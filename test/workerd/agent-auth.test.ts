@@ -37,10 +37,10 @@ async function submitAndLease(owner: TestNode): Promise<Leased> {
 		jobId,
 		tenantId: "tenant_dev",
 		model: MODEL,
-		request: { messages: [{ role: "user", content: "hi" }] },
+		requestJson: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
 		stream: true,
 		receivedAt: Date.now(),
-		routing: { strategy: "test" },
+		routingJson: JSON.stringify({ strategy: "test" }),
 	});
 	if (!result.accepted) throw new Error(`submit refused: ${result.reason}`);
 	const events = decodeJobStream(result.stream);

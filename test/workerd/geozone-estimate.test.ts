@@ -44,7 +44,7 @@ async function succeed(zoneId: string, gpuName: string, routing: Record<string, 
 		],
 	});
 	await stub.poll(pollInput(zoneId, nodeId));
-	const input = submitInput(zoneId, { routing });
+	const input = submitInput(zoneId, { routingJson: JSON.stringify(routing) });
 	const result = await stub.submit(input);
 	if (!result.accepted) throw new Error("expected the job to be accepted");
 	const [job] = await stub.poll(pollInput(zoneId, nodeId));

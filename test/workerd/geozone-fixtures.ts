@@ -38,10 +38,10 @@ export function submitInput(zoneId: string, overrides: Partial<SubmitJobInput> =
 		jobId: newJobId(),
 		tenantId: "tenant_dev",
 		model: MODEL,
-		request: { messages: [{ role: "user", content: "hello" }], max_tokens: 16 },
+		requestJson: JSON.stringify({ messages: [{ role: "user", content: "hello" }], max_tokens: 16 }),
 		stream: true,
 		receivedAt: Date.now(),
-		routing: { policy: "latency", chosen: zoneId },
+		routingJson: JSON.stringify({ policy: "latency", chosen: zoneId }),
 		...overrides,
 	};
 }

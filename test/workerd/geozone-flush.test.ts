@@ -61,7 +61,7 @@ describe("GeozoneDO history flush to D1", () => {
 			finish_reason: "stop",
 			received_at: input.receivedAt,
 		});
-		expect(JSON.parse(String(row?.routing))).toEqual(input.routing);
+		expect(row?.routing).toBe(input.routingJson);
 		expect(row?.first_token_at).not.toBeNull();
 		const status = await env.DB.prepare("SELECT * FROM zone_status WHERE zone_id = ?").bind(zoneId).first();
 		expect(status).toMatchObject({ live_nodes: 1, slots: 4, free_slots: 4, queue_depth: 0 });

@@ -1,5 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import { insertJob } from "../../durable-objects/geozone/job-queue.js";
 import { MODEL, newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 
@@ -76,5 +77,26 @@ describe("GeozoneDO submit", () => {
 			(e: unknown) => e,
 		);
 		expect(String(error)).toMatch(/poll: maxJobs: .*>=1, got 0 \(number\)/);
+	});
+
+	it("refuses request and routing texts that are not the JSON of an object, naming the field and writing nothing", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		await stub.poll(pollInput(zoneId, newNodeId()));
+		const refusal = (input: SubmitJobInput) =>
+			stub.submit(input).then(
+				() => "accepted",
+				(e: unknown) => String(e),
+			);
+		expect(await refusal(submitInput(zoneId, { requestJson: '{"messages": [' }))).toMatch(
+			/submit: requestJson: expected the JSON text of an object.*, got "\{\\"messages\\": \[" \(string\)/,
+		);
+		expect(await refusal(submitInput(zoneId, { requestJson: "[1,2]" }))).toMatch(
+			/submit: requestJson: expected the JSON/,
+		);
+		expect(await refusal(submitInput(zoneId, { routingJson: "null" }))).toMatch(
+			/submit: routingJson: expected the JSON/,
+		);
+		expect(await countJobs(stub)).toBe(0);
 	});
 });

@@ -143,10 +143,10 @@ describe("async jobs API", () => {
 			jobId,
 			tenantId: "tenant_other",
 			model: chatBody().model,
-			request: { messages: [{ role: "user", content: "hi" }] },
+			requestJson: JSON.stringify({ messages: [{ role: "user", content: "hi" }] }),
 			stream: false,
 			receivedAt: Date.now(),
-			routing: {},
+			routingJson: "{}",
 			kind: "async",
 		});
 		expect(submitted.accepted).toBe(true);
