@@ -13,7 +13,12 @@ describe("GeozoneDO long-poll", () => {
 		const result = await stub.submit(input);
 		const jobs = await waiting;
 		expect(jobs).toHaveLength(1);
-		expect(jobs[0]).toMatchObject({ jobId: input.jobId, attempt: 1, model: MODEL, request: JSON.parse(input.requestJson) });
+		expect(jobs[0]).toMatchObject({
+			jobId: input.jobId,
+			attempt: 1,
+			model: MODEL,
+			request: JSON.parse(input.requestJson),
+		});
 		expect(jobs[0]?.leaseId).toMatch(/^lease_[a-z0-9]{24}$/);
 		if (!result.accepted) throw new Error("expected the job to be accepted");
 		// The lease made while accepting comes with the answer, not as a chunk of its own on the stream.
