@@ -11,6 +11,7 @@ import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { type AgentConfig, ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { EdgeHttpError } from "./edge-client.js";
+import { coalescingWriter } from "./log-writer.js";
 import { createLogger, errorMessage } from "./logger.js";
 import { AGENT_VERSION } from "./version.js";
 
@@ -92,7 +93,9 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		process.stderr.write(`invalid configuration:\n${errorMessage(err)}\n`);
 		return err instanceof ConfigError ? 64 : 1;
 	}
-	const logger = createLogger({ format: config.logFormat, level: config.logLevel });
+	// `run` logs on every job: its lines leave once per event-loop turn (log-writer.ts); one-shot commands write at once.
+	const write = command === "run" ? coalescingWriter().write : undefined;
+	const logger = createLogger({ format: config.logFormat, level: config.logLevel, ...(write ? { write } : {}) });
 	try {
 		switch (command) {
 			case "enroll":

@@ -126,6 +126,9 @@ export class WorkLoop {
 			this.status.ok();
 			this.backoff.reset();
 			for (const job of answer.jobs) this.start(job);
+			// The jobs' backend requests leave on process.nextTick; the next poll's frame would be written
+			// before them, on each job's critical path. Let them go first.
+			if (answer.jobs.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
 		} catch (err) {
 			if (this.draining.signal.aborted) return;
 			this.onEdgeError(err, "poll");
