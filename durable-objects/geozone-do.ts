@@ -74,7 +74,7 @@ export class GeozoneDO extends DurableObject<Env> {
 		// Channel requests arrive validated by the wire schemas, with the node and zone the Worker
 		// checked at the upgrade (channel.ts), so they skip the RPC inputs' second validation.
 		this.#channels = new ChannelSockets(ctx, this.#zone.waiters, {
-			poll: (input) => this.#poll(input),
+			poll: (input, sendNow) => this.#poll(input, sendNow),
 			postEvents: (input) => this.#postEvents(input),
 			release: (input) => this.release(input),
 		});
@@ -138,8 +138,8 @@ export class GeozoneDO extends DurableObject<Env> {
 		return this.#poll(this.#parse(pollInputSchema, input, "poll"));
 	}
 
-	async #poll(parsed: PollInput): Promise<LeasedJob[]> {
-		const pending = pollJobs(this.#zone, parsed);
+	async #poll(parsed: PollInput, sendNow?: (jobs: LeasedJob[]) => boolean): Promise<LeasedJob[]> {
+		const pending = pollJobs(this.#zone, parsed, sendNow);
 		await this.#replan();
 		// No second re-plan after the wait: a waiter only gets jobs from dispatchQueued, and every
 		// caller of it (submit, postEvents, release, the alarm) re-plans in its own call; skipping

@@ -63,21 +63,32 @@ export class ChannelSockets {
 		}
 		const ops: ChannelOps = {
 			...this.#ops,
-			poll: async (input) => {
+			poll: async (input, sendNow) => {
 				this.#pollSocket.set(peer.nodeId, socket);
 				try {
-					return await this.#ops.poll(input);
+					return await this.#ops.poll(input, sendNow);
 				} finally {
 					if (this.#pollSocket.get(peer.nodeId) === socket) this.#pollSocket.delete(peer.nodeId);
 				}
 			},
 		};
-		const reply = await answerChannelMessage(peer, message, ops, Date.now());
+		const reply = await answerChannelMessage(peer, message, ops, Date.now(), (text) => this.#sendNow(socket, text));
 		if (reply === null) {
 			socket.close(1008, "expected a channel request { id, op, body }");
 			return;
 		}
 		await deliverChannelAnswer(socket, peer, reply, this.#ops, (s) => !this.#closed.has(s));
+	}
+
+	/** Sends on the socket at once if it is open; false when it is closed or the send fails. */
+	#sendNow(socket: WebSocket, text: string): boolean {
+		if (this.#closed.has(socket)) return false;
+		try {
+			socket.send(text);
+			return true;
+		} catch {
+			return false;
+		}
 	}
 
 	/** The socket closed or failed: its open poll (if it came on this socket) ends with no jobs. */

@@ -41,14 +41,16 @@ export const CLOSE_REAUTHENTICATE = 4001;
 
 /** The zone operations a channel request runs: the GeozoneDO's own RPC methods. */
 export interface ChannelOps {
-	poll(input: PollInput): Promise<LeasedJob[]>;
+	/** `sendNow` sends the poll's answer synchronously when a job reaches the poll (see Waiter.sendNow). */
+	poll(input: PollInput, sendNow?: (jobs: LeasedJob[]) => boolean): Promise<LeasedJob[]>;
 	postEvents(input: PostEventsInput): Promise<PostEventsResult>;
 	release(input: ReleaseInput): Promise<ReleaseResult>;
 }
 
 /** One answer to send, and what to do if it cannot be sent. */
 export interface ChannelAnswer {
-	text: string;
+	/** Null when the answer was already sent (a poll's, by sendNow). */
+	text: string | null;
 	/** Jobs the answer hands to the node: released again if the socket is gone. */
 	leased: LeasedJob[];
 	/** Close the socket after answering (it is past CHANNEL_MAX_AGE_MS). */
@@ -79,6 +81,7 @@ export async function answerChannelMessage(
 	message: string | ArrayBuffer,
 	ops: ChannelOps,
 	now: number,
+	send: (text: string) => boolean = () => false,
 ): Promise<ChannelAnswer | null> {
 	if (typeof message !== "string") return null;
 	let json: unknown;
@@ -102,8 +105,16 @@ export async function answerChannelMessage(
 			if (now - peer.openedAt > CHANNEL_MAX_AGE_MS) {
 				return answer(request.id, 200, { jobs: [] } satisfies PollResponse, [], true);
 			}
-			const jobs = await ops.poll({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId });
-			return answer(request.id, 200, { jobs } satisfies PollResponse, jobs);
+			const id = request.id;
+			let sentEarly = false;
+			const sendNow = (jobs: LeasedJob[]) => {
+				const text = answer(id, 200, { jobs } satisfies PollResponse).text ?? "";
+				sentEarly = send(text);
+				return sentEarly;
+			};
+			const jobs = await ops.poll({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId }, sendNow);
+			if (sentEarly) return { text: null, leased: [], closeAfter: false };
+			return answer(id, 200, { jobs } satisfies PollResponse, jobs);
 		}
 		if (request.jobId === undefined) throw new InvalidRequestError("jobId: required for op events", "jobId");
 		const jobId = validate(jobIdSchema, request.jobId, "jobId");
@@ -129,6 +140,7 @@ export async function deliverChannelAnswer(
 	ops: ChannelOps,
 	isOpen: (socket: WebSocket) => boolean,
 ): Promise<void> {
+	if (reply.text === null) return;
 	let sent = false;
 	if (isOpen(socket)) {
 		try {

@@ -3,8 +3,8 @@
  * writing anything), cancel it, and react when its reader goes away.
  */
 import type { SubmitJobInput, SubmitJobResult } from "./contract.js";
-import { dispatchOnly, dispatchQueued } from "./dispatch.js";
-import { insertJob, queueDepth } from "./job-queue.js";
+import { dispatchQueued, settleFresh, takeFresh } from "./dispatch.js";
+import { assertNewJobId, insertJob, queueDepth } from "./job-queue.js";
 import { cancelJob } from "./job-transitions.js";
 import { hasLiveNodeFor } from "./node-table.js";
 import { markFlushDue, type ZoneState } from "./zone-state.js";
@@ -15,8 +15,10 @@ export const NO_LIVE_NODE_RETRY_MS = 5_000;
 export const QUEUE_FULL_RETRY_MS = 1_000;
 
 /**
- * Accepts a job once it is written to SQLite, opens its output stream and
- * dispatches it at once to a waiting poll. Refusals write nothing.
+ * Accepts a job once it is written to SQLite (the answer leaves only once the
+ * row is committed), opens its output stream and dispatches it at once to a
+ * waiting poll: to an empty queue, a channel poll is sent the job before the
+ * row is written (dispatch.ts, takeFresh). Refusals write nothing.
  */
 export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobResult {
 	// A node with a poll open for the model is live: only without one is the node table asked.
@@ -27,22 +29,32 @@ export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobRes
 	if (depth >= state.config.maxQueueDepth) {
 		return { accepted: false, reason: "queue_full", retryAfterMs: QUEUE_FULL_RETRY_MS };
 	}
-	const request = insertJob(state.sql, input);
-	markFlushDue(state);
 	const open = () =>
 		state.streams.open(input.jobId, (jobId) => {
 			if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
 		});
 	if (depth > 0) {
+		insertJob(state.sql, input);
+		markFlushDue(state);
 		const stream = open();
 		dispatchQueued(state);
 		return { accepted: true, stream, assigned: null };
 	}
 	// The job is the whole queue. A waiting poll takes it before its stream opens, so the
-	// assignment travels in this answer instead of as a chunk of its own on the stream.
-	const job = { job_id: input.jobId, model: input.model, request, attempts: 0, received_at: input.receivedAt };
-	const nodeId = dispatchOnly(state, job);
-	return { accepted: true, stream: open(), assigned: nodeId === null ? null : { nodeId, attempt: 1 } };
+	// assignment travels in this answer instead of as a chunk of its own on the stream. A reused
+	// id is refused before any node is sent the job (the insert would refuse it only after).
+	if (state.waiters.serves(input.model)) assertNewJobId(state.sql, input.jobId);
+	const fresh = takeFresh(state, input);
+	try {
+		insertJob(state.sql, input, fresh?.lease);
+	} catch (error) {
+		// Nothing was written: the poll that took the job ends empty (a node sent it finds no such job).
+		fresh?.waiter.resolve([]);
+		throw error;
+	}
+	markFlushDue(state);
+	if (fresh) settleFresh(state, fresh, input.receivedAt);
+	return { accepted: true, stream: open(), assigned: fresh ? { nodeId: fresh.lease.nodeId, attempt: 1 } : null };
 }
 
 /** Cancels a queued or leased job; returns false when it is unknown or already finished. */

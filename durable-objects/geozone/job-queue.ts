@@ -74,32 +74,48 @@ export function markQueueEmpty(sql: SqlStorage): void {
 	emptyQueues.add(sql);
 }
 
-/** Writes a new queued job and returns the request JSON it stored. Throws if the job id is already known to the zone. */
-export function insertJob(sql: SqlStorage, input: SubmitJobInput): string {
-	const request = input.requestJson;
-	markQueued(sql);
-	try {
-		writeJob(sql, input, request);
-	} catch (error) {
-		// The job_id column is UNIQUE: SQLite refuses a second row, and nothing was written.
-		if (String(error).includes("UNIQUE constraint failed: jobs.job_id")) {
-			throw new Error(`jobId: ${input.jobId} was already submitted to this zone; job ids must be unique`);
-		}
-		throw error;
-	}
-	return request;
+/** The lease a new job is written with when a poll took it before it was written (dispatch.ts, takeFresh). */
+export interface FirstLease {
+	nodeId: string;
+	leaseId: string;
+	leaseExpiresAt: number;
+	leasedAt: number;
 }
 
-function writeJob(sql: SqlStorage, input: SubmitJobInput, request: string): void {
+/**
+ * Writes a new job: queued, or already under its first lease. Throws if the job id is already known
+ * to the zone (the UNIQUE index refuses the row, and nothing is written).
+ */
+export function insertJob(sql: SqlStorage, input: SubmitJobInput, lease?: FirstLease): void {
+	if (!lease) markQueued(sql);
+	try {
+		writeJob(sql, input, lease);
+	} catch (error) {
+		if (String(error).includes("UNIQUE constraint failed: jobs.job_id")) throw reusedJobId(input.jobId);
+		throw error;
+	}
+}
+
+/** Throws, naming the field, when the zone already holds a job `jobId` (one indexed read, no write). */
+export function assertNewJobId(sql: SqlStorage, jobId: string): void {
+	if (sql.exec("SELECT 1 FROM jobs WHERE job_id = ?", jobId).toArray().length > 0) throw reusedJobId(jobId);
+}
+
+function reusedJobId(jobId: string): Error {
+	return new Error(`jobId: ${jobId} was already submitted to this zone; job ids must be unique`);
+}
+
+function writeJob(sql: SqlStorage, input: SubmitJobInput, lease: FirstLease | undefined): void {
 	sql.exec(
 		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
-		   webhook_url, webhook_secret, webhook_status, expires_at)
-		 VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
+		   webhook_url, webhook_secret, webhook_status, expires_at, attempts, lease_id, node_id, lease_expires_at, leased_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		input.jobId,
 		input.tenantId,
 		input.model,
-		request,
+		input.requestJson,
 		input.stream ? 1 : 0,
+		lease ? "leased" : "queued",
 		input.receivedAt,
 		input.routingJson,
 		input.kind ?? "sync",
@@ -109,6 +125,11 @@ function writeJob(sql: SqlStorage, input: SubmitJobInput, request: string): void
 		// A webhook waits (pending) until the job ends; the alarm then delivers it.
 		input.webhook ? "pending" : null,
 		input.expiresAt ?? null,
+		lease ? 1 : 0,
+		lease?.leaseId ?? null,
+		lease?.nodeId ?? null,
+		lease?.leaseExpiresAt ?? null,
+		lease?.leasedAt ?? null,
 	);
 }
 

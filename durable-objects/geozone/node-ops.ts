@@ -17,7 +17,11 @@ import { markFlushDue, type ZoneState } from "./zone-state.js";
  * up to min(waitMs, POLL_MAX_WAIT_MS) for one. A newer poll of the same node
  * answers the older one [] so jobs never go to an abandoned poll.
  */
-export function pollJobs(state: ZoneState, input: PollInput): Promise<LeasedJob[]> {
+export function pollJobs(
+	state: ZoneState,
+	input: PollInput,
+	sendNow?: (jobs: LeasedJob[]) => boolean,
+): Promise<LeasedJob[]> {
 	state.waiters.supersede(input.nodeId);
 	if (touchNode(state, input.nodeId, input.models, input.slots)) markFlushDue(state);
 	const ready = nextQueued(state.sql, input.models, input.maxJobs);
@@ -26,7 +30,13 @@ export function pollJobs(state: ZoneState, input: PollInput): Promise<LeasedJob[
 	if (waitMs === 0) return Promise.resolve([]);
 	return new Promise<LeasedJob[]>((resolve) => {
 		state.waiters.add(
-			{ nodeId: input.nodeId, models: new Set(input.models), maxJobs: input.maxJobs, resolve },
+			{
+				nodeId: input.nodeId,
+				models: new Set(input.models),
+				maxJobs: input.maxJobs,
+				resolve,
+				...(sendNow ? { sendNow } : {}),
+			},
 			waitMs,
 			(nodeId) => {
 				// The node was connected until now; its liveness window restarts here.

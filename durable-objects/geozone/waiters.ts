@@ -14,6 +14,12 @@ export interface Waiter {
 	models: ReadonlySet<string>;
 	maxJobs: number;
 	resolve: (jobs: LeasedJob[]) => void;
+	/**
+	 * A channel poll's way to send its answer synchronously, before the zone writes the lease
+	 * (dispatch.ts, takeFresh): false when it could not be sent (the socket closed). HTTP polls have none:
+	 * their answer is an RPC result, which leaves only after the turn's writes are committed anyway.
+	 */
+	sendNow?: (jobs: LeasedJob[]) => boolean;
 }
 
 interface Entry extends Waiter {

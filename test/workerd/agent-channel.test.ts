@@ -36,6 +36,8 @@ interface Channel {
 	sendRaw(text: string): void;
 	closed: Promise<{ code: number; reason: string }>;
 	close(): void;
+	/** The id of every answer received, in order (each request must be answered exactly once). */
+	answeredIds: number[];
 }
 
 async function openChannel(node: TestNode, jwt?: string): Promise<Channel> {
@@ -47,8 +49,10 @@ async function openChannel(node: TestNode, jwt?: string): Promise<Channel> {
 	if (!socket) throw new Error("no webSocket on the 101 answer");
 	socket.accept();
 	const waiting = new Map<number, (answer: Answer) => void>();
+	const answeredIds: number[] = [];
 	socket.addEventListener("message", (event) => {
 		const answer = JSON.parse(String(event.data)) as Answer;
+		answeredIds.push(answer.id);
 		waiting.get(answer.id)?.(answer);
 		waiting.delete(answer.id);
 	});
@@ -64,6 +68,7 @@ async function openChannel(node: TestNode, jwt?: string): Promise<Channel> {
 		sendRaw: (text) => socket.send(text),
 		closed,
 		close: () => socket.close(1000, "test done"),
+		answeredIds,
 	};
 }
 
@@ -117,6 +122,8 @@ describe("agent channel: requests", () => {
 		const body = (await res.json()) as { choices: { message: { content: string } }[]; model: string };
 		expect(body.choices[0]?.message.content).toBe("Bonjour");
 		expect(body.model).toBe(MODEL);
+		// The poll's answer went out once: sent as the job arrived, not again when the poll ended.
+		expect(channel.answeredIds).toEqual([1, 2, 3]);
 		channel.close();
 	});
 
