@@ -242,20 +242,18 @@ function figures(label: string, p: Path): PathFigures {
 	};
 }
 
-/** CPU ms used so far by an edge's workerd and agent (NaN where unknown). */
-function cpuReading(edge: EdgeUnderTest | undefined): { workerd: number; agent: number } {
-	if (!edge) return { workerd: Number.NaN, agent: Number.NaN };
+/** CPU ms used so far by an edge's workerd and agent. */
+function cpuReading(edge: EdgeUnderTest): { workerd: number; agent: number } {
 	return { workerd: cpuMs(edge.pids.workerd), agent: cpuMs([edge.pids.agent]) };
 }
 
 function cpuPerRequestSince(
-	before: { workerd: number; agent: number } | undefined,
+	before: { workerd: number; agent: number },
 	after: { workerd: number; agent: number },
 	requests: number,
 ): CpuPerRequest {
-	const per = (a: number, b: number | undefined) =>
-		b === undefined || requests === 0 ? Number.NaN : Math.round(((a - b) / requests) * 100) / 100;
-	return { workerdMs: per(after.workerd, before?.workerd), agentMs: per(after.agent, before?.agent) };
+	const per = (a: number, b: number) => (requests === 0 ? Number.NaN : Math.round(((a - b) / requests) * 100) / 100);
+	return { workerdMs: per(after.workerd, before.workerd), agentMs: per(after.agent, before.agent) };
 }
 
 main()

@@ -72,16 +72,17 @@ export class ChannelSockets {
 				}
 			},
 		};
-		const reply = await answerChannelMessage(peer, message, ops, Date.now(), (text) => this.#sendNow(socket, text));
+		const send = (text: string) => this.#send(socket, text);
+		const reply = await answerChannelMessage(peer, message, ops, Date.now(), send);
 		if (reply === null) {
 			socket.close(1008, "expected a channel request { id, op, body }");
 			return;
 		}
-		await deliverChannelAnswer(socket, peer, reply, this.#ops, (s) => !this.#closed.has(s));
+		await deliverChannelAnswer(socket, peer, reply, this.#ops, send);
 	}
 
 	/** Sends on the socket at once if it is open; false when it is closed or the send fails. */
-	#sendNow(socket: WebSocket, text: string): boolean {
+	#send(socket: WebSocket, text: string): boolean {
 		if (this.#closed.has(socket)) return false;
 		try {
 			socket.send(text);

@@ -64,7 +64,11 @@ function answer(
 	leased: LeasedJob[] = [],
 	closeAfter = false,
 ): ChannelAnswer {
-	return { text: JSON.stringify({ id, status, body }), leased, closeAfter };
+	return { text: answerText(id, status, body), leased, closeAfter };
+}
+
+function answerText(id: number, status: number, body: unknown): string {
+	return JSON.stringify({ id, status, body });
 }
 
 function errorAnswer(id: number, error: ApiError): ChannelAnswer {
@@ -108,8 +112,7 @@ export async function answerChannelMessage(
 			const id = request.id;
 			let sentEarly = false;
 			const sendNow = (jobs: LeasedJob[]) => {
-				const text = answer(id, 200, { jobs } satisfies PollResponse).text ?? "";
-				sentEarly = send(text);
+				sentEarly = send(answerText(id, 200, { jobs } satisfies PollResponse));
 				return sentEarly;
 			};
 			const jobs = await ops.poll({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId }, sendNow);
@@ -130,26 +133,19 @@ export async function answerChannelMessage(
 }
 
 /**
- * Sends `reply` on `socket`; if the socket is closed (or the send fails) the
- * jobs it carried are handed back through `ops.release`, unstarted.
+ * Sends `reply` on `socket` through `send` (false when the socket is closed or
+ * the send fails; then the jobs it carried are handed back through
+ * `ops.release`, unstarted). An answer already sent (text null) is left alone.
  */
 export async function deliverChannelAnswer(
 	socket: WebSocket,
 	peer: ChannelPeer,
 	reply: ChannelAnswer,
 	ops: ChannelOps,
-	isOpen: (socket: WebSocket) => boolean,
+	send: (text: string) => boolean,
 ): Promise<void> {
 	if (reply.text === null) return;
-	let sent = false;
-	if (isOpen(socket)) {
-		try {
-			socket.send(reply.text);
-			sent = true;
-		} catch {
-			sent = false;
-		}
-	}
+	const sent = send(reply.text);
 	if (!sent && reply.leased.length > 0) {
 		const leases = reply.leased.map((job) => ({ jobId: job.jobId, leaseId: job.leaseId }));
 		await ops.release({ zoneId: peer.zoneId, nodeId: peer.nodeId, leases });

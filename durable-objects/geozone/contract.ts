@@ -28,11 +28,12 @@ function jsonObjectText(max: number) {
 		.refine(isJsonObjectText, { message: "expected the JSON text of an object, such as JSON.stringify({...}) gives" });
 }
 
+/** Text that starts with "{" and parses is the JSON of an object. */
 function isJsonObjectText(text: string): boolean {
-	if (text.charCodeAt(0) !== 123 /* { */) return false;
+	if (!text.startsWith("{")) return false;
 	try {
-		const value: unknown = JSON.parse(text);
-		return typeof value === "object" && value !== null && !Array.isArray(value);
+		JSON.parse(text);
+		return true;
 	} catch {
 		return false;
 	}

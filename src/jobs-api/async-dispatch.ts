@@ -11,6 +11,7 @@ import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import { claimZone } from "../db/async-jobs.js";
 import type { Database } from "../db/client.js";
 import { ApiError, NoCapacityError } from "../http/errors.js";
+import type { JobToDispatch } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { decisionRecord, type Refusal } from "../routing/route-explanation.js";
 import type { RouteContext, Router } from "../routing/router.js";
@@ -27,7 +28,7 @@ export async function dispatchAsyncJob(
 	db: Database,
 	router: Router,
 	context: RouteContext,
-	job: Omit<SubmitJobInput, "zoneId" | "routingJson">,
+	job: JobToDispatch,
 	claimed: string | null,
 ): Promise<{ zoneId: string; replayed: boolean }> {
 	let current = claimed;
