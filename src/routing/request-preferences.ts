@@ -13,6 +13,7 @@ import { assertModelAllowed, keyRegionConstraint } from "../auth/key-restriction
 import { database } from "../db/client.js";
 import { tenantDefaultPolicy } from "../db/tenants.js";
 import { InvalidRequestError } from "../http/errors.js";
+import { quoteValue } from "../http/validation.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy.js";
 import { parsePolicy, parseTenantPolicy } from "./policy-parse.js";
@@ -39,7 +40,7 @@ function headerMaxLatency(value: string): number {
 	const parsed = maxLatencySchema.safeParse(value.trim() === "" ? Number.NaN : value.trim());
 	if (parsed.success) return parsed.data;
 	throw new InvalidRequestError(
-		`Invalid header ${MAX_LATENCY_HEADER}: got ${JSON.stringify(value)}; allowed: an integer from 1 to 60000 (ms).`,
+		`Invalid header ${MAX_LATENCY_HEADER}: got ${quoteValue(value)}; allowed: an integer from 1 to 60000 (ms).`,
 		MAX_LATENCY_HEADER,
 		"invalid_max_latency",
 	);
@@ -54,7 +55,7 @@ function headerRegions(value: string): string[] {
 	);
 	if (parsed.success) return parsed.data;
 	throw new InvalidRequestError(
-		`Invalid header ${REGIONS_HEADER}: got ${JSON.stringify(value)}; allowed: 1 to 20 comma-separated region tags of 1 to 20 characters (e.g. "eu,gb").`,
+		`Invalid header ${REGIONS_HEADER}: got ${quoteValue(value)}; allowed: 1 to 20 comma-separated region tags of 1 to 20 characters (e.g. "eu,gb").`,
 		REGIONS_HEADER,
 		"invalid_regions",
 	);
