@@ -7,6 +7,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { InvalidRequestError } from "./errors.js";
+import { MAX_JSON_DEPTH, tooDeepAt } from "./json-depth.js";
 import { describeNumberRange, schemaAt } from "./schema-at.js";
 
 const MAX_VALUE_CHARS = 60;
@@ -144,9 +145,11 @@ export function validate<S extends z.core.$ZodType>(schema: S, input: unknown, r
 	);
 }
 
-/** Reads the request body as JSON and validates it; malformed JSON is a 400 too. */
-export async function jsonBody<S extends z.core.$ZodType>(c: Context, schema: S): Promise<z.output<S>> {
-	const text = await c.req.text();
+/**
+ * Parses a JSON request body: empty, malformed or nested deeper than
+ * MAX_JSON_DEPTH is a 400 (the last naming the path where it got too deep).
+ */
+export function parseJsonText(text: string): unknown {
 	if (text.trim().length === 0) {
 		throw new InvalidRequestError("The request body is empty; expected a JSON object.", null, "invalid_json");
 	}
@@ -157,5 +160,20 @@ export async function jsonBody<S extends z.core.$ZodType>(c: Context, schema: S)
 		const reason = err instanceof Error ? err.message : String(err);
 		throw new InvalidRequestError(`The request body is not valid JSON: ${reason}`, null, "invalid_json");
 	}
-	return validate(schema, parsed);
+	const deep = tooDeepAt(parsed);
+	if (deep !== null) {
+		let where = formatPath(deep);
+		if (where.length > 200) where = `${where.slice(0, 200)}…`;
+		throw new InvalidRequestError(
+			`${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper nesting.`,
+			where,
+			"nesting_too_deep",
+		);
+	}
+	return parsed;
+}
+
+/** Reads the request body as JSON and validates it; malformed or too deeply nested JSON is a 400 too. */
+export async function jsonBody<S extends z.core.$ZodType>(c: Context, schema: S): Promise<z.output<S>> {
+	return validate(schema, parseJsonText(await c.req.text()));
 }

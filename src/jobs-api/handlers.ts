@@ -10,6 +10,7 @@ import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } fr
 import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
+import { parseJsonText } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
 import { toInferenceRequest } from "../openai/chat-completions.js";
 import { clientLocation } from "../routing/client-location.js";
@@ -24,7 +25,7 @@ import { parseCreateJobBody, parseIdempotencyKey } from "./job-request.js";
 /** POST /v1/jobs: 202 with the queued job; a replayed Idempotency-Key answers 200 with `Idempotent-Replayed: true`. */
 export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 	const config = parseAsyncJobConfig(c.env);
-	const raw = await readJson(c);
+	const raw = parseJsonText(await c.req.text());
 	const body = parseCreateJobBody(raw, config.webhookAllowLoopbackHttp);
 	const key = parseIdempotencyKey(c.req.header("idempotency-key"));
 	const client = c.get("client");
@@ -135,17 +136,4 @@ async function locate(c: Context<AppEnv>): Promise<{ zoneId: string; jobId: stri
 /** One message for unknown, other tenants' and expired jobs alike. */
 function notFound(jobId: string): NotFoundError {
 	return new NotFoundError(`No job with id ${JSON.stringify(jobId.slice(0, 80))}.`, "job_not_found");
-}
-
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
-	const text = await c.req.text();
-	try {
-		return JSON.parse(text);
-	} catch (err) {
-		const reason = err instanceof Error ? err.message : String(err);
-		throw new ApiError(400, `The request body is not valid JSON: ${reason}`, {
-			type: "invalid_request_error",
-			code: "invalid_json",
-		});
-	}
 }
