@@ -1,10 +1,15 @@
 /**
  * The GeozoneDO's accepted channel sockets (ADR 0010), kept out of the class
  * so it stays a thin shell: accepting an upgrade the Worker forwarded,
- * answering each message through channel.ts, and forgetting a socket that
+ * answering each message through channel.ts (one over MAX_CHANNEL_MESSAGE_BYTES
+ * closes the socket with 1009 unread), and forgetting a socket that
  * closed, so that its open poll ends and no job is handed to it.
  */
-import { CHANNEL_NODE_HEADER, CHANNEL_ZONE_HEADER } from "../../src/protocol/agent-channel.js";
+import {
+	CHANNEL_NODE_HEADER,
+	CHANNEL_ZONE_HEADER,
+	MAX_CHANNEL_MESSAGE_BYTES,
+} from "../../src/protocol/agent-channel.js";
 import { nodeIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
 import {
 	answerChannelMessage,
@@ -12,6 +17,7 @@ import {
 	type ChannelPeer,
 	CLOSE_REAUTHENTICATE,
 	deliverChannelAnswer,
+	overChannelCap,
 } from "./channel.js";
 import type { Waiters } from "./waiters.js";
 
@@ -59,6 +65,11 @@ export class ChannelSockets {
 		const peer = socket.deserializeAttachment() as ChannelPeer | null;
 		if (!peer) {
 			socket.close(1011, "channel without a node");
+			return;
+		}
+		if (overChannelCap(message)) {
+			// 1009 "message too big": the agent sends such a post over HTTP instead; nothing of it is read.
+			socket.close(1009, `message over ${MAX_CHANNEL_MESSAGE_BYTES} bytes; post it over HTTP`);
 			return;
 		}
 		const ops: ChannelOps = {

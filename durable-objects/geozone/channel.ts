@@ -14,7 +14,11 @@
 import { eventsRefusal } from "../../src/agent-api/event-refusal.js";
 import { type ApiError, InvalidRequestError } from "../../src/http/errors.js";
 import { validate } from "../../src/http/validation.js";
-import { type ChannelRequestMessage, channelRequestSchema } from "../../src/protocol/agent-channel.js";
+import {
+	type ChannelRequestMessage,
+	channelRequestSchema,
+	MAX_CHANNEL_MESSAGE_BYTES,
+} from "../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
 	jobEventsRequestSchema,
@@ -55,6 +59,14 @@ export interface ChannelAnswer {
 	leased: LeasedJob[];
 	/** Close the socket after answering (it is past CHANNEL_MAX_AGE_MS). */
 	closeAfter: boolean;
+}
+
+/** True when a message is over MAX_CHANNEL_MESSAGE_BYTES of UTF-8. */
+export function overChannelCap(message: string | ArrayBuffer): boolean {
+	if (typeof message !== "string") return message.byteLength > MAX_CHANNEL_MESSAGE_BYTES;
+	// A UTF-16 code unit is at most 3 bytes of UTF-8, so most messages need no encoding to be sized.
+	if (message.length * 3 <= MAX_CHANNEL_MESSAGE_BYTES) return false;
+	return new TextEncoder().encode(message).byteLength > MAX_CHANNEL_MESSAGE_BYTES;
 }
 
 function answer(

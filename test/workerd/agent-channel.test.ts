@@ -7,6 +7,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { answerChannelMessage, CHANNEL_MAX_AGE_MS } from "../../durable-objects/geozone/channel.js";
+import { MAX_CHANNEL_MESSAGE_BYTES } from "../../src/protocol/agent-channel.js";
 import {
 	ADMIN_KEY,
 	call,
@@ -145,6 +146,29 @@ describe("agent channel: requests", () => {
 		expect(missingJob.status).toBe(400);
 		channel.sendRaw("not json");
 		expect((await channel.closed).code).toBe(1008);
+	});
+
+	it("closes with 1009 on a message over the 1 MB cap, unanswered, and answers one at the cap", async () => {
+		const node = await enrollNode(ZONE);
+		const channel = await openChannel(node);
+		const message = (padding: number) =>
+			JSON.stringify({ id: 1, op: "poll", body: { ...pollBody(0), pad: "x".repeat(padding) } });
+		const base = message(0).length;
+		// At the cap exactly: read and answered (400: pad is no field of a poll).
+		const atCap = await channel.request({
+			id: 1,
+			op: "poll",
+			body: { ...pollBody(0), pad: "x".repeat(MAX_CHANNEL_MESSAGE_BYTES - base) },
+		});
+		expect(atCap.status).toBe(400);
+		// Multi-byte characters count as their UTF-8 bytes: 1 byte over the cap.
+		const over = message(MAX_CHANNEL_MESSAGE_BYTES - base).replace('"pad":"x', '"pad":"é');
+		expect(new TextEncoder().encode(over).byteLength).toBe(MAX_CHANNEL_MESSAGE_BYTES + 1);
+		channel.sendRaw(over.replace('"id":1', '"id":2'));
+		const closed = await channel.closed;
+		expect(closed.code).toBe(1009);
+		expect(closed.reason).toContain(String(MAX_CHANNEL_MESSAGE_BYTES));
+		expect(channel.answeredIds).toEqual([1]);
 	});
 
 	it("ends the open poll of a channel that closes, so the next job waits for a live poll instead", async () => {
