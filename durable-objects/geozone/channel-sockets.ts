@@ -5,6 +5,7 @@
  * closes the socket with 1009 unread), and forgetting a socket that
  * closed, so that its open poll ends and no job is handed to it.
  */
+import { InvalidRequestError, NotFoundError } from "../../src/http/errors.js";
 import {
 	CHANNEL_NODE_HEADER,
 	CHANNEL_ZONE_HEADER,
@@ -44,12 +45,16 @@ export class ChannelSockets {
 	accept(request: Request, checkZone: (zoneId: string) => void): Response {
 		const url = new URL(request.url);
 		if (url.pathname !== "/channel" || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return new Response("not found", { status: 404 });
+			return new NotFoundError("The zone object answers only the channel upgrade.", "unknown_route").getResponse();
 		}
 		const nodeId = nodeIdSchema.safeParse(request.headers.get(CHANNEL_NODE_HEADER));
 		const zoneId = zoneIdSchema.safeParse(request.headers.get(CHANNEL_ZONE_HEADER));
 		if (!nodeId.success || !zoneId.success) {
-			return new Response("channel: node and zone headers required", { status: 400 });
+			return new InvalidRequestError(
+				"channel: the node and zone headers the Worker sets are required.",
+				CHANNEL_NODE_HEADER,
+				"invalid_value",
+			).getResponse();
 		}
 		checkZone(zoneId.data);
 		const pair = new WebSocketPair();

@@ -16,6 +16,7 @@ import { toInferenceRequest } from "../openai/chat-completions.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
+import { assertModelKnown } from "../routing/request-targets.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -47,6 +48,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 	);
 	// The key's limits were asked when the request arrived; nothing is recorded before they admit it.
 	await requireAdmission(c);
+	await assertModelKnown(c.env, body.request.model);
 	const row = { tenantId: client.tenantId, model: body.request.model, idempotencyKey: key ?? null, requestHash };
 	if (!(await insertAsyncJob(db, { ...row, id: jobId, createdAt: receivedAt, expiresAt }))) {
 		const existing = key === undefined ? undefined : await findByIdempotencyKey(db, client.tenantId, key);

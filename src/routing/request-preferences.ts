@@ -17,6 +17,7 @@ import { quoteValue } from "../http/validation.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy.js";
 import { parsePolicy, parseTenantPolicy } from "./policy-parse.js";
+import { assertRegionsCarried } from "./request-targets.js";
 import type { RouteContext } from "./router.js";
 import { zoneDirectory } from "./zone-directory.js";
 
@@ -86,7 +87,8 @@ async function resolvePolicy(
 /**
  * Resolves the routing preferences of a request for `model` by `client` (the
  * `client` request variable). Throws 400 on a bad header or field, 403
- * `model_not_allowed` / `region_not_allowed` when the key forbids the request.
+ * `model_not_allowed` / `region_not_allowed` when the key forbids the request,
+ * and 400 `unknown_region` for regions no zone carries (request-targets.ts).
  */
 export async function requestPreferences(
 	env: Env,
@@ -100,10 +102,11 @@ export async function requestPreferences(
 	const regionsHeader = headers.get(REGIONS_HEADER);
 	const maxLatencyMs = maxLatencyHeader !== null ? headerMaxLatency(maxLatencyHeader) : options?.max_latency_ms;
 	const regions = regionsHeader !== null ? headerRegions(regionsHeader) : options?.regions;
-	const policy = await resolvePolicy(env, headers, options, client.tenantId);
 	// The catalogue is the router's own cached directory, so this costs no extra D1 read.
-	const keyRegions =
-		client.allowedRegions === null ? {} : keyRegionConstraint(client, regions, (await zoneDirectory(env)).zones);
+	const { zones } = await zoneDirectory(env);
+	if (regions) assertRegionsCarried(regions, zones, regionsHeader !== null ? REGIONS_HEADER : "arcnet.regions");
+	const policy = await resolvePolicy(env, headers, options, client.tenantId);
+	const keyRegions = client.allowedRegions === null ? {} : keyRegionConstraint(client, regions, zones);
 	return {
 		...policy,
 		...keyRegions,
