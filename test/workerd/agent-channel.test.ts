@@ -90,6 +90,16 @@ describe("agent channel: upgrade", () => {
 });
 
 describe("agent channel: requests", () => {
+	it("answers the zone object's own refusals of an upgrade in OpenAI's error shape", async () => {
+		const stub = env.GEOZONE.getByName(ZONE);
+		const wrongPath = await stub.fetch("https://geozone.internal/elsewhere", { headers: { upgrade: "websocket" } });
+		expect(wrongPath.status).toBe(404);
+		expect(((await wrongPath.json()) as { error: { code: string } }).error.code).toBe("unknown_route");
+		const noNode = await stub.fetch("https://geozone.internal/channel", { headers: { upgrade: "websocket" } });
+		expect(noNode.status).toBe(400);
+		expect(((await noNode.json()) as { error: { param: string } }).error.param).toBe("x-arcnet-channel-node");
+	});
+
 	it("hands a submitted job to a poll waiting on the channel and takes its events, as over HTTP", async () => {
 		const node = await enrollNode(ZONE);
 		const channel = await openChannel(node);
