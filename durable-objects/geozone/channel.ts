@@ -13,7 +13,7 @@
  */
 import { eventsRefusal } from "../../src/agent-api/event-refusal.js";
 import { type ApiError, InvalidRequestError } from "../../src/http/errors.js";
-import { validate } from "../../src/http/validation.js";
+import { assertJsonDepth, validate } from "../../src/http/validation.js";
 import {
 	type ChannelRequestMessage,
 	channelRequestSchema,
@@ -108,6 +108,7 @@ export async function answerChannelMessage(
 	}
 	let request: ChannelRequestMessage;
 	try {
+		assertJsonDepth(json, "message");
 		request = validate(channelRequestSchema, json, "message");
 	} catch (error) {
 		// A bad envelope is answered when it carries an id to answer to; without one there is no request.

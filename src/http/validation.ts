@@ -160,17 +160,21 @@ export function parseJsonText(text: string): unknown {
 		const reason = err instanceof Error ? err.message : String(err);
 		throw new InvalidRequestError(`The request body is not valid JSON: ${reason}`, null, "invalid_json");
 	}
-	const deep = tooDeepAt(parsed);
-	if (deep !== null) {
-		let where = formatPath(deep);
-		if (where.length > 200) where = `${where.slice(0, 200)}…`;
-		throw new InvalidRequestError(
-			`${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper nesting.`,
-			where,
-			"nesting_too_deep",
-		);
-	}
+	assertJsonDepth(parsed);
 	return parsed;
+}
+
+/** Throws a 400 nesting_too_deep naming the path where `value` nests deeper than MAX_JSON_DEPTH. */
+export function assertJsonDepth(value: unknown, root = "body"): void {
+	const deep = tooDeepAt(value);
+	if (deep === null) return;
+	let where = formatPath(deep, root);
+	if (where.length > 200) where = `${where.slice(0, 200)}…`;
+	throw new InvalidRequestError(
+		`${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper nesting.`,
+		where,
+		"nesting_too_deep",
+	);
 }
 
 /** Reads the request body as JSON and validates it; malformed or too deeply nested JSON is a 400 too. */

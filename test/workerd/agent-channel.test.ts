@@ -154,6 +154,13 @@ describe("agent channel: requests", () => {
 		expect(notHeld.body.error?.code).toBe("job_not_found");
 		const missingJob = await channel.request({ id: 9, op: "events", body: {} });
 		expect(missingJob.status).toBe(400);
+		const deep = await channel.request({
+			id: 10,
+			op: "poll",
+			body: JSON.parse(`${"[".repeat(100)}${"]".repeat(100)}`),
+		});
+		expect(deep.status).toBe(400);
+		expect(deep.body.error?.code).toBe("nesting_too_deep");
 		channel.sendRaw("not json");
 		expect((await channel.closed).code).toBe(1008);
 	});
