@@ -5,11 +5,12 @@
  * systemd's stop timeout never kills an agent that is still handing jobs back.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildAgent } from "../../node-agent/build.js";
+import { loadConfig } from "../../node-agent/src/config.js";
 import { saveIdentity } from "../../node-agent/src/identity.js";
 import { RELEASE_TIMEOUT_MS } from "../../node-agent/src/work-loop.js";
 import { FakeEdge, fakeIdentity, fakeJob, waitFor } from "./agent-fake-edge.js";
@@ -70,4 +71,11 @@ describe("agent drain with a frozen edge", () => {
 		},
 		60_000,
 	);
+
+	it("is given longer by the systemd unit than the default grace plus the hand-back", () => {
+		const unit = readFileSync(new URL("../../node-agent/arcnet-agent.service", import.meta.url), "utf8");
+		const stopSec = Number(/^TimeoutStopSec=(\d+)$/m.exec(unit)?.[1]);
+		const { drainGraceMs } = loadConfig({ flags: {}, env: {}, configPath: undefined });
+		expect(stopSec * 1000).toBeGreaterThan(drainGraceMs + RELEASE_TIMEOUT_MS);
+	});
 });
