@@ -78,7 +78,8 @@ export function planDeadlines(state: ZoneState): void {
 			 FROM jobs WHERE status IN ('queued', 'leased')`,
 		)
 		.one();
-	writeMeta(state.sql, DUE_KEY, row.at === null ? "" : String(row.at));
+	const value = row.at === null ? "" : String(row.at);
+	if (readMeta(state.sql, DUE_KEY) !== value) writeMeta(state.sql, DUE_KEY, value);
 }
 
 /** When a job's deadline is next due, or null. Cheap: read on every re-plan. */

@@ -18,7 +18,10 @@ export interface Handback {
 	nextAt: number | null;
 }
 
-/** When the zone last had a live node for `model`: the last one's sighting plus the liveness window. */
+/**
+ * When the zone last had a live node for `model`: the last one's sighting plus the liveness window.
+ * With no node row for it at all, the oldest queued job's arrival, so the grace still applies.
+ */
 function lastServedAt(state: ZoneState, model: string): number {
 	const row = state.sql
 		.exec<{ at: number | null }>(
@@ -26,7 +29,10 @@ function lastServedAt(state: ZoneState, model: string): number {
 			model,
 		)
 		.one();
-	return row.at === null ? 0 : row.at + state.config.nodeLiveMs;
+	if (row.at !== null) return row.at + state.config.nodeLiveMs;
+	return state.sql
+		.exec<{ at: number }>("SELECT min(received_at) AS at FROM jobs WHERE status = 'queued' AND model = ?", model)
+		.one().at;
 }
 
 /**
@@ -79,7 +85,8 @@ const DUE_KEY = "handback_due_at";
 
 /** Records (in the alarm) when the handback is next due: a model's grace ending, or a handoff to retry. */
 export function planHandback(state: ZoneState, at: number | null): void {
-	writeMeta(state.sql, DUE_KEY, at === null ? "" : String(at));
+	const value = at === null ? "" : String(at);
+	if (readMeta(state.sql, DUE_KEY) !== value) writeMeta(state.sql, DUE_KEY, value);
 }
 
 /** When the handback is next due, or null. Cheap: read on every re-plan. */
