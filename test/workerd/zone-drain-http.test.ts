@@ -5,9 +5,9 @@
  * 504 `timeout`. A timeout outside the deployment's range is a 400 naming it.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { agentCall, pollBody, type TestNode } from "./edge-fixtures.js";
+import { agentCall, chatBody, DEV_KEY, pollBody, type TestNode } from "./edge-fixtures.js";
 import { answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";
 
 const NODE_LIVE_MS = Number(env.NODE_LIVE_MS);
@@ -135,5 +135,33 @@ describe("job deadlines seen by the client", () => {
 		});
 		await runDurableObjectAlarm(stub);
 		expect((await pending).status).toBe(504);
+	});
+
+	it("gives an async job the request's arcnet.timeout_ms, and ends it with timeout when it passes", async () => {
+		await liveZone("eu-dublin");
+		const res = await exports.default.fetch("http://edge/v1/jobs", {
+			method: "POST",
+			headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json" },
+			body: JSON.stringify({ request: chatBody({ arcnet: { regions: ["ie"], timeout_ms: 30_000 } }) }),
+		});
+		expect(res.status).toBe(202);
+		const { id } = (await res.json()) as { id: string };
+		const stub = env.GEOZONE.getByName("eu-dublin");
+		const row = await runInDurableObject(stub, (_i, s) => {
+			const found = s.storage.sql
+				.exec<{ received_at: number; queue_deadline_at: number }>(
+					"SELECT received_at, queue_deadline_at FROM jobs WHERE job_id = ?",
+					id,
+				)
+				.one();
+			s.storage.sql.exec("UPDATE jobs SET queue_deadline_at = 1 WHERE job_id = ?", id);
+			return found;
+		});
+		expect(row.queue_deadline_at - row.received_at).toBe(30_000);
+		await runDurableObjectAlarm(stub);
+		const view = await exports.default.fetch(`http://edge/v1/jobs/${id}`, {
+			headers: { authorization: `Bearer ${DEV_KEY}` },
+		});
+		expect(await view.json()).toMatchObject({ status: "failed", error: { code: "timeout" } });
 	});
 });
