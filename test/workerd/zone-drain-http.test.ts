@@ -117,6 +117,9 @@ describe("job deadlines seen by the client", () => {
 		const error = ((await refused.json()) as { error: { param: string; message: string } }).error;
 		expect(error.param).toBe("arcnet.timeout_ms");
 		expect(error.message).toContain(`got ${max + 1}; allowed: an integer from 1000 to ${max}`);
+		const tooShort = await complete({ body: { arcnet: { timeout_ms: 999.5 } } });
+		expect(tooShort.status).toBe(400);
+		expect(((await tooShort.json()) as { error: { code: string } }).error.code).toBe("invalid_timeout");
 
 		const pending = complete({ headers: { "x-arcnet-regions": "fr" }, body: { arcnet: { timeout_ms: 45_000 } } });
 		const jobId = await queuedJobIn("eu-paris");
