@@ -218,7 +218,7 @@ export class GeozoneDO extends DurableObject<Env> {
 		return this.#channels.closeNode(parsed.nodeId, reason);
 	}
 
-	/** Expires leases, marks silent nodes gone, flushes history and zone_status to D1, then re-plans. */
+	/** Expires leases and deadlines, marks silent nodes gone, hands back orphaned jobs, flushes to D1, then re-plans. */
 	override async alarm(): Promise<void> {
 		this.#alarm.fired();
 		try {
@@ -231,7 +231,13 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** The alarm's work, returning what it did (tests and logs). */
 	async runAlarm(): Promise<AlarmReport> {
-		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"), this.#async);
+		const report = await runAlarm(
+			this.#zone,
+			this.env.DB,
+			readMeta(this.ctx.storage.sql, "zone_id"),
+			this.#async,
+			this.env,
+		);
 		await this.#replan(true);
 		return report;
 	}

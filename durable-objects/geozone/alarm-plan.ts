@@ -18,6 +18,10 @@ export interface AlarmInputs {
 	nextAsyncDueAt?: number | null;
 	/** When reader-less sync jobs are cancelled (detached-jobs.ts); null when there are none. */
 	nextDetachedDeadline?: number | null;
+	/** When a job's queue-wait or first-token deadline is next due (job-deadlines.ts). */
+	nextDeadlineAt?: number | null;
+	/** When queued jobs of a model no node here serves are next handed back (zone-handback.ts). */
+	nextHandbackAt?: number | null;
 }
 
 /** The time the alarm should fire, never in the past; null when nothing is due. */
@@ -30,6 +34,8 @@ export function planAlarm(inputs: AlarmInputs): number | null {
 		inputs.nextPurgeAt,
 		inputs.nextAsyncDueAt ?? null,
 		inputs.nextDetachedDeadline ?? null,
+		inputs.nextDeadlineAt ?? null,
+		inputs.nextHandbackAt ?? null,
 	]) {
 		if (at === null) continue;
 		if (earliest === null || at < earliest) earliest = at;

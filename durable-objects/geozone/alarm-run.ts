@@ -1,20 +1,25 @@
 /**
  * What the zone's alarm does, in order: take back lapsed leases, cancel
- * sync jobs no reader re-attached to after a restart, dispatch what they
- * freed, mark silent nodes gone, write history and zone_status to D1,
+ * sync jobs no reader re-attached to after a restart, end jobs past their
+ * deadline, dispatch what they freed, mark silent nodes gone, hand back the
+ * queued jobs of models no node here serves any more (async ones are handed
+ * to another zone), write history and zone_status to D1,
  * deliver due async-job webhooks, and purge old finished jobs (async ones
  * after JOB_RETENTION_MS). A D1 failure is logged and retried later;
  * the lease work is already committed by then.
  */
 import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
+import { type HandoffReport, handOffAsyncJobs } from "./async-handoff.js";
 import { asyncDueAt, expireQueuedAsync, planAsyncDue, purgeExpiredAsync } from "./async-job-retention.js";
 import type { AsyncJobConfig } from "./config.js";
 import { cancelDetachedJobs, nextDetachedDeadline } from "./detached-jobs.js";
 import { dispatchQueued } from "./dispatch.js";
 import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
+import { expireDeadlines, nextDeadlineAt, planDeadlines } from "./job-deadlines.js";
 import { expireLeases, nextLeaseExpiry } from "./leases.js";
 import { expireStaleNodes, nextNodeStaleAt } from "./node-table.js";
 import { deliverDueWebhooks, nextWebhookAt } from "./webhook-queue.js";
+import { handBackOrphans, handbackDueAt, planHandback } from "./zone-handback.js";
 import { flushDueAt, markFlushDue, type ZoneState } from "./zone-state.js";
 
 export interface AlarmReport {
@@ -31,7 +36,21 @@ export interface AlarmReport {
 	webhooksFailed: string[];
 	/** Sync jobs cancelled because no reader re-attached after a restart (detached-jobs.ts). */
 	detached: string[];
+	/** Jobs ended with `timeout` at their queue-wait or first-token deadline (job-deadlines.ts). */
+	timedOut: string[];
+	/** Queued sync jobs handed back (`no_capacity`) because no node here serves their model any more. */
+	handedBack: string[];
+	/** Queued async jobs handed to another zone, failed for want of one, or left for the next alarm. */
+	handoff: HandoffReport;
 }
+
+/** Async jobs handed on per alarm at most (each costs a D1 write and an RPC); the rest go at the next one. */
+const MAX_HANDOFFS_PER_ALARM = 16;
+/** How soon the alarm retries a handoff left pending. */
+const HANDOFF_RETRY_MS = 1_000;
+
+/** What the alarm needs to hand async jobs to other zones. */
+export type AlarmEnv = Pick<Env, "DB" | "GEOZONE">;
 
 /** Runs one alarm. `zoneId` is null until the object has served an RPC; then nothing is flushed. */
 export async function runAlarm(
@@ -39,13 +58,28 @@ export async function runAlarm(
 	d1: D1Database,
 	zoneId: string | null,
 	asyncConfig?: AsyncJobConfig,
+	env?: AlarmEnv,
 ): Promise<AlarmReport> {
 	const { requeued, ended } = expireLeases(state);
 	const detached = cancelDetachedJobs(state);
 	const asyncExpired = asyncConfig ? expireQueuedAsync(state) : [];
+	const timedOut = expireDeadlines(state);
 	if (requeued.length > 0) dispatchQueued(state);
 	const nodesGone = expireStaleNodes(state);
 	if (nodesGone.length > 0) markFlushDue(state);
+	const handback = handBackOrphans(state);
+	const toHandOff = env && zoneId !== null ? handback.asyncToHandOff.slice(0, MAX_HANDOFFS_PER_ALARM) : [];
+	const handoff: HandoffReport =
+		env && zoneId !== null && toHandOff.length > 0
+			? await handOffAsyncJobs(state, env, zoneId, toHandOff)
+			: { moved: [], failed: [], pending: [] };
+	if (handoff.moved.length > 0) markFlushDue(state);
+	const retryHandoff =
+		handoff.pending.length > 0 || handback.asyncToHandOff.length > toHandOff.length
+			? state.now() + HANDOFF_RETRY_MS
+			: null;
+	planHandback(state, minOf(handback.nextAt, retryHandoff));
+	planDeadlines(state);
 	let flushed: AlarmReport["flushed"] = "skipped";
 	const due = flushDueAt(state);
 	// Flush whatever is pending even if the alarm fired early for a lease: it batches the same.
@@ -74,7 +108,15 @@ export async function runAlarm(
 		webhooksDelivered: webhooks.delivered,
 		webhooksFailed: webhooks.failed,
 		detached,
+		timedOut,
+		handedBack: handback.syncHandedBack,
+		handoff,
 	};
+}
+
+function minOf(a: number | null, b: number | null): number | null {
+	if (a === null) return b;
+	return b === null ? a : Math.min(a, b);
 }
 
 /** The inputs of the alarm plan, read from the zone's state now. */
@@ -87,6 +129,8 @@ export function alarmInputs(state: ZoneState): AlarmInputs {
 		nextPurgeAt: nextPurgeAt(state),
 		nextAsyncDueAt: asyncDueAt(state),
 		nextDetachedDeadline: nextDetachedDeadline(state),
+		nextDeadlineAt: nextDeadlineAt(state),
+		nextHandbackAt: handbackDueAt(state),
 	};
 }
 

@@ -7,6 +7,7 @@
 import type { AsyncJobConfig } from "./config.js";
 import type { AsyncJobView, CancelForTenantResult, SubmitAsyncResult, SubmitJobInput } from "./contract.js";
 import { dispatchQueued } from "./dispatch.js";
+import { jobDeadlines, noteDeadline } from "./job-deadlines.js";
 import { NO_LIVE_NODE_RETRY_MS, QUEUE_FULL_RETRY_MS } from "./job-ops.js";
 import { outputText } from "./job-output-store.js";
 import { getJob, insertJob, isTerminal, type JobRow, queueDepth } from "./job-queue.js";
@@ -33,7 +34,9 @@ export function submitAsyncJob(state: ZoneState, input: SubmitJobInput): SubmitA
 	if (queueDepth(state.sql) >= state.config.maxQueueDepth) {
 		return { accepted: false, reason: "queue_full", retryAfterMs: QUEUE_FULL_RETRY_MS };
 	}
-	insertJob(state.sql, { ...input, kind: "async", stream: false });
+	const deadlines = jobDeadlines(state.config, { ...input, kind: "async" });
+	insertJob(state.sql, { ...input, kind: "async", stream: false }, undefined, deadlines);
+	noteDeadline(state, deadlines);
 	markFlushDue(state);
 	dispatchQueued(state);
 	return { accepted: true, replayed: false };

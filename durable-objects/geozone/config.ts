@@ -16,6 +16,14 @@ export interface GeozoneConfig {
 	pollMaxWaitMs: number;
 	/** Deliveries of one job before it fails with max_attempts. Default 3, 1..20. */
 	maxAttempts: number;
+	/** How long queued jobs for a model wait after the zone's last node for it went, before they are handed back. Default 10000 ms, 0..600000. */
+	zoneHandbackMs: number;
+	/** Longest a sync job waits in the queue, from the request's arrival. Default 120000 ms, 1000..3600000. */
+	queueTimeoutMs: number;
+	/** Longest from a sync job's arrival to its first output. Default 180000 ms, 1000..3600000. */
+	firstTokenTimeoutMs: number;
+	/** Largest per-request timeout a client may ask for (x-arcnet-timeout-ms, arcnet.timeout_ms). Default 600000 ms, 1000..3600000. */
+	maxTimeoutMs: number;
 }
 
 interface VarSpec {
@@ -26,7 +34,16 @@ interface VarSpec {
 }
 
 /** The Worker vars the zone reads. */
-export type GeozoneVarName = "LEASE_MS" | "NODE_LIVE_MS" | "MAX_QUEUE_DEPTH" | "POLL_MAX_WAIT_MS" | "MAX_ATTEMPTS";
+export type GeozoneVarName =
+	| "LEASE_MS"
+	| "NODE_LIVE_MS"
+	| "MAX_QUEUE_DEPTH"
+	| "POLL_MAX_WAIT_MS"
+	| "MAX_ATTEMPTS"
+	| "ZONE_HANDBACK_MS"
+	| "JOB_QUEUE_TIMEOUT_MS"
+	| "JOB_FIRST_TOKEN_TIMEOUT_MS"
+	| "JOB_TIMEOUT_MAX_MS";
 
 const specs: Record<GeozoneVarName, VarSpec> = {
 	LEASE_MS: { key: "leaseMs", fallback: 30_000, min: 1_000, max: 600_000 },
@@ -34,6 +51,10 @@ const specs: Record<GeozoneVarName, VarSpec> = {
 	MAX_QUEUE_DEPTH: { key: "maxQueueDepth", fallback: 256, min: 1, max: 100_000 },
 	POLL_MAX_WAIT_MS: { key: "pollMaxWaitMs", fallback: 25_000, min: 0, max: 30_000 },
 	MAX_ATTEMPTS: { key: "maxAttempts", fallback: 3, min: 1, max: 20 },
+	ZONE_HANDBACK_MS: { key: "zoneHandbackMs", fallback: 10_000, min: 0, max: 600_000 },
+	JOB_QUEUE_TIMEOUT_MS: { key: "queueTimeoutMs", fallback: 120_000, min: 1_000, max: 3_600_000 },
+	JOB_FIRST_TOKEN_TIMEOUT_MS: { key: "firstTokenTimeoutMs", fallback: 180_000, min: 1_000, max: 3_600_000 },
+	JOB_TIMEOUT_MAX_MS: { key: "maxTimeoutMs", fallback: 600_000, min: 1_000, max: 3_600_000 },
 };
 
 /**
@@ -47,6 +68,10 @@ export function parseGeozoneConfig(vars: Partial<Record<GeozoneVarName, unknown>
 		maxQueueDepth: 0,
 		pollMaxWaitMs: 0,
 		maxAttempts: 0,
+		zoneHandbackMs: 0,
+		queueTimeoutMs: 0,
+		firstTokenTimeoutMs: 0,
+		maxTimeoutMs: 0,
 	};
 	for (const name of Object.keys(specs) as GeozoneVarName[]) {
 		const spec = specs[name];

@@ -65,6 +65,11 @@ export const submitJobInputSchema = z.object({
 	webhook: z.object({ url: z.string().url().max(2048), secret: z.string().min(16).max(256).optional() }).optional(),
 	/** Async jobs: when a job still queued is given up and forgotten (epoch ms). */
 	expiresAt: z.number().int().optional(),
+	/**
+	 * The client's own deadline (ms after receivedAt) for the job's first output, replacing the zone's
+	 * queue-wait and first-token limits; the Worker has checked it against JOB_TIMEOUT_MAX_MS.
+	 */
+	timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
 });
 export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 

@@ -4,6 +4,7 @@
  */
 import type { SubmitJobInput, SubmitJobResult } from "./contract.js";
 import { dispatchQueued, settleFresh, takeFresh } from "./dispatch.js";
+import { jobDeadlines, noteDeadline } from "./job-deadlines.js";
 import { assertNewJobId, insertJob, queueDepth } from "./job-queue.js";
 import { cancelJob } from "./job-transitions.js";
 import { hasLiveNodeFor } from "./node-table.js";
@@ -29,12 +30,14 @@ export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobRes
 	if (depth >= state.config.maxQueueDepth) {
 		return { accepted: false, reason: "queue_full", retryAfterMs: QUEUE_FULL_RETRY_MS };
 	}
+	const deadlines = jobDeadlines(state.config, input);
+	noteDeadline(state, deadlines);
 	const open = () =>
 		state.streams.open(input.jobId, (jobId) => {
 			if (cancelJob(state, jobId, "the client went away")) state.afterBackgroundChange();
 		});
 	if (depth > 0) {
-		insertJob(state.sql, input);
+		insertJob(state.sql, input, undefined, deadlines);
 		markFlushDue(state);
 		const stream = open();
 		dispatchQueued(state);
@@ -46,7 +49,7 @@ export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobRes
 	if (state.waiters.serves(input.model)) assertNewJobId(state.sql, input.jobId);
 	const fresh = takeFresh(state, input);
 	try {
-		insertJob(state.sql, input, fresh?.lease);
+		insertJob(state.sql, input, fresh?.lease, deadlines);
 	} catch (error) {
 		// Nothing was written: the poll that took the job ends empty (a node sent it finds no such job).
 		fresh?.waiter.resolve([]);

@@ -54,7 +54,19 @@ export type JobRow = {
 	webhook_next_at: number | null;
 	/** When a finished job and its output are deleted (epoch ms); null uses the zone's default (schema v3). */
 	expires_at: number | null;
+	/** When the job, still queued, ends with `timeout`; null: no queue deadline (schema v4, job-deadlines.ts). */
+	queue_deadline_at: number | null;
+	/** When the job, still without output, ends with `timeout` (schema v4). */
+	first_token_deadline_at: number | null;
+	/** Async jobs: the zone this queued job is being handed to; no poll takes it meanwhile (schema v4, async-handoff.ts). */
+	handoff_zone: string | null;
 };
+
+/** A new job's deadlines (epoch ms), null where it has none. */
+export interface JobDeadlines {
+	queueBy: number | null;
+	firstTokenBy: number | null;
+}
 
 /**
  * The zone's SQLite handles whose queue is known to hold no job: set only
@@ -86,10 +98,10 @@ export interface FirstLease {
  * Writes a new job: queued, or already under its first lease. Throws if the job id is already known
  * to the zone (the UNIQUE index refuses the row, and nothing is written).
  */
-export function insertJob(sql: SqlStorage, input: SubmitJobInput, lease?: FirstLease): void {
+export function insertJob(sql: SqlStorage, input: SubmitJobInput, lease?: FirstLease, deadlines?: JobDeadlines): void {
 	if (!lease) markQueued(sql);
 	try {
-		writeJob(sql, input, lease);
+		writeJob(sql, input, lease, deadlines);
 	} catch (error) {
 		if (String(error).includes("UNIQUE constraint failed: jobs.job_id")) throw reusedJobId(input.jobId);
 		throw error;
@@ -105,11 +117,17 @@ function reusedJobId(jobId: string): Error {
 	return new Error(`jobId: ${jobId} was already submitted to this zone; job ids must be unique`);
 }
 
-function writeJob(sql: SqlStorage, input: SubmitJobInput, lease: FirstLease | undefined): void {
+function writeJob(
+	sql: SqlStorage,
+	input: SubmitJobInput,
+	lease: FirstLease | undefined,
+	deadlines: JobDeadlines | undefined,
+): void {
 	sql.exec(
 		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
-		   webhook_url, webhook_secret, webhook_status, expires_at, attempts, lease_id, node_id, lease_expires_at, leased_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		   webhook_url, webhook_secret, webhook_status, expires_at, attempts, lease_id, node_id, lease_expires_at, leased_at,
+		   queue_deadline_at, first_token_deadline_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		input.jobId,
 		input.tenantId,
 		input.model,
@@ -130,6 +148,8 @@ function writeJob(sql: SqlStorage, input: SubmitJobInput, lease: FirstLease | un
 		lease?.nodeId ?? null,
 		lease?.leaseExpiresAt ?? null,
 		lease?.leasedAt ?? null,
+		deadlines?.queueBy ?? null,
+		deadlines?.firstTokenBy ?? null,
 	);
 }
 
@@ -151,14 +171,15 @@ export type QueuedJob = Pick<JobRow, "job_id" | "model" | "request" | "attempts"
 
 const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at";
 
-/** Up to `limit` queued jobs for any of `models`, oldest first. */
+/** Up to `limit` queued jobs for any of `models`, oldest first; a job being handed to another zone is left out. */
 export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): QueuedJob[] {
 	if (models.length === 0 || limit < 1 || emptyQueues.has(sql)) return [];
 	// Most nodes serve one model: a plain equality uses the (status, model, seqno) index directly.
 	if (models.length === 1) {
 		return sql
 			.exec<QueuedJob>(
-				`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model = ? ORDER BY seqno LIMIT ?`,
+				`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model = ? AND handoff_zone IS NULL
+				 ORDER BY seqno LIMIT ?`,
 				models[0] ?? "",
 				limit,
 			)
@@ -167,7 +188,7 @@ export function nextQueued(sql: SqlStorage, models: readonly string[], limit: nu
 	return sql
 		.exec<QueuedJob>(
 			`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))
-			 ORDER BY seqno LIMIT ?`,
+			   AND handoff_zone IS NULL ORDER BY seqno LIMIT ?`,
 			JSON.stringify(models),
 			limit,
 		)
@@ -176,13 +197,19 @@ export function nextQueued(sql: SqlStorage, models: readonly string[], limit: nu
 
 /** Whether a job for the model is queued (the index alone answers it). */
 export function hasQueued(sql: SqlStorage, model: string): boolean {
-	return sql.exec("SELECT 1 FROM jobs WHERE status = 'queued' AND model = ? LIMIT 1", model).toArray().length > 0;
+	return (
+		sql
+			.exec("SELECT 1 FROM jobs WHERE status = 'queued' AND model = ? AND handoff_zone IS NULL LIMIT 1", model)
+			.toArray().length > 0
+	);
 }
 
 /** Distinct models of the queued jobs, oldest job first. */
 export function queuedModels(sql: SqlStorage): string[] {
 	return sql
-		.exec<{ model: string }>("SELECT model FROM jobs WHERE status = 'queued' GROUP BY model ORDER BY min(seqno)")
+		.exec<{ model: string }>(
+			"SELECT model FROM jobs WHERE status = 'queued' AND handoff_zone IS NULL GROUP BY model ORDER BY min(seqno)",
+		)
 		.toArray()
 		.map((r) => r.model);
 }

@@ -3,7 +3,8 @@
  * cancel. Each updates SQLite and tells the job's stream, so a stream is
  * always ended by a `done` or an `error` event, never silently cut.
  */
-import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
+import type { TokenUsage } from "../../src/protocol/agent-wire.js";
+import type { JobStreamErrorCode } from "../../src/protocol/job-stream.js";
 import type { FinishReason } from "../../src/protocol/openai.js";
 import { estimateFinishedJob } from "./job-energy.js";
 import { getJob, isTerminal, type JobRow, markQueued } from "./job-queue.js";
@@ -80,7 +81,7 @@ export function failJob(
 	state: ZoneState,
 	jobId: string,
 	status: "failed" | "cancelled" | "expired",
-	code: JobErrorCode,
+	code: JobStreamErrorCode,
 	message: string,
 ): void {
 	state.sql.exec(

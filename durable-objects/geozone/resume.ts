@@ -5,8 +5,7 @@
  * so a fresh stream replays the ones the Worker has not relayed yet and then
  * carries the live output, or the terminal event when the job already ended.
  */
-import type { JobErrorCode } from "../../src/protocol/agent-wire.js";
-import type { JobStreamEvent } from "../../src/protocol/job-stream.js";
+import type { JobStreamErrorCode, JobStreamEvent } from "../../src/protocol/job-stream.js";
 import type { FinishReason } from "../../src/protocol/openai.js";
 import type { ResumeJobInput, ResumeJobResult } from "./contract.js";
 import { readOutput } from "./job-output-store.js";
@@ -61,7 +60,7 @@ export function terminalEvent(row: JobRow): JobStreamEvent {
 	}
 	return {
 		type: "error",
-		code: (row.error_code ?? "backend_error") as JobErrorCode,
+		code: (row.error_code ?? "backend_error") as JobStreamErrorCode,
 		message: row.error_message ?? `the job ended ${row.status}`,
 	};
 }

@@ -15,6 +15,7 @@ import { toInferenceRequest } from "../openai/chat-completions.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
+import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
 import { canonicalJson } from "./canonical-json.js";
@@ -44,6 +45,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		client,
 		body.request.model,
 	);
+	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.request.arcnet);
 	// The key's limits were asked when the request arrived; nothing is recorded before they admit it.
 	await requireAdmission(c);
 	const row = { tenantId: client.tenantId, model: body.request.model, idempotencyKey: key ?? null, requestHash };
@@ -80,6 +82,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		receivedAt,
 		kind: "async" as const,
 		expiresAt,
+		...(timeoutMs !== undefined ? { timeoutMs } : {}),
 		...(client.keyId !== null ? { apiKeyId: client.keyId } : {}),
 		...(body.webhook ? { webhook: body.webhook } : {}),
 	};

@@ -15,6 +15,7 @@ import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
+import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { jobErrorToApiError } from "./job-errors.js";
 import { outputEvents } from "./job-output.js";
@@ -44,6 +45,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const tenantId = c.get("tenantId");
 
 	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model);
+	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
 	const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
 	const context = {
 		model: body.model,
@@ -75,7 +77,15 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 		c.env,
 		policyRouter,
 		context,
-		{ jobId, tenantId, model: body.model, requestJson: JSON.stringify(toInferenceRequest(body)), stream, receivedAt },
+		{
+			jobId,
+			tenantId,
+			model: body.model,
+			requestJson: JSON.stringify(toInferenceRequest(body)),
+			stream,
+			receivedAt,
+			...(timeoutMs !== undefined ? { timeoutMs } : {}),
+		},
 		{
 			nextJobId: () => randomId("job_"),
 			onAccepted: (zoneId, attemptId) => {
@@ -90,7 +100,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	if (started.first.type === "error") {
 		settled = true;
 		const error = jobErrorToApiError(started.first);
-		return Response.json(error.toBody(), { status: error.status, headers });
+		return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
 	}
 	const created = Math.floor(receivedAt / 1000);
 	const id = `chatcmpl-${dispatched.jobId.slice(4)}`;
@@ -119,7 +129,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 		if (event.type === "delta") content += event.text;
 		else if (event.type === "error") {
 			const error = jobErrorToApiError(event);
-			return Response.json(error.toBody(), { status: error.status, headers });
+			return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
 		} else {
 			c.set("jobUsage", event.usage); // the limits middleware settles the daily tokens with it
 			const completion = chatCompletion({

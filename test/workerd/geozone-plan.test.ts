@@ -29,6 +29,10 @@ describe("GeozoneDO config", () => {
 			maxQueueDepth: 256,
 			pollMaxWaitMs: 25_000,
 			maxAttempts: 3,
+			zoneHandbackMs: 10_000,
+			queueTimeoutMs: 120_000,
+			firstTokenTimeoutMs: 180_000,
+			maxTimeoutMs: 600_000,
 		});
 	});
 
