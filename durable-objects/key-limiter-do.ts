@@ -11,7 +11,6 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { AlarmSlot } from "./alarm-slot.js";
-import { parseRpcInput } from "./geozone/rpc-input.js";
 import {
 	type AdmitResult,
 	admitInputSchema,
@@ -19,11 +18,12 @@ import {
 	finishInputSchema,
 	type KeyUsage,
 	usageInputSchema,
-} from "./limiter/contract.js";
-import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
-import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./limiter/mirror-writes.js";
-import { ensureLimiterSchema } from "./limiter/schema.js";
-import { LimiterStore } from "./limiter/store.js";
+} from "./key-limiter/contract.js";
+import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./key-limiter/counters.js";
+import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./key-limiter/mirror-writes.js";
+import { ensureLimiterSchema } from "./key-limiter/schema.js";
+import { LimiterStore } from "./key-limiter/store.js";
+import { parseRpcInput } from "./rpc-input.js";
 
 export class KeyLimiterDO extends DurableObject<Env> {
 	/**

@@ -17,8 +17,8 @@ import {
 	type TelemetryResponse,
 	telemetryRequestSchema,
 } from "../protocol/agent-wire.js";
+import { eventsRefusal } from "../protocol/event-refusal.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
-import { eventsRefusal } from "./event-refusal.js";
 
 /** Long-polls the node's zone for up to `maxJobs` jobs (wait capped by the DO at POLL_MAX_WAIT_MS). */
 export async function pollHandler(c: Context<AppEnv>): Promise<Response> {

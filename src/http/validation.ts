@@ -6,8 +6,8 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import { describeNumberRange, schemaAt } from "../protocol/schema-at.js";
 import { InvalidRequestError } from "./errors.js";
-import { describeNumberRange, schemaAt } from "./schema-at.js";
 
 const MAX_VALUE_CHARS = 60;
 const MAX_ISSUES_IN_MESSAGE = 3;

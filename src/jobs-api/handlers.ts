@@ -12,13 +12,13 @@ import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
 import { toInferenceRequest } from "../openai/chat-completions.js";
+import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
 import { canonicalJson } from "./canonical-json.js";
-import { jobObject, queuedJobObject } from "./job-object.js";
 import { parseCreateJobBody, parseIdempotencyKey } from "./job-request.js";
 
 /** POST /v1/jobs: 202 with the queued job; a replayed Idempotency-Key answers 200 with `Idempotent-Replayed: true`. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeNumberRange, schemaAt } from "../../src/http/schema-at.js";
+import { describeNumberRange, schemaAt } from "../../src/protocol/schema-at.js";
 import * as mini from "../../src/protocol/zod-mini.js";
 
 const twins: [string, z.ZodNumber, z.core.$ZodType][] = [

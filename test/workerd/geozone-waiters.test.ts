@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Waiters } from "../../durable-objects/geozone/waiters.js";
+import { Waiters } from "../../durable-objects/geozone/nodes/waiters.js";
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,9 +7,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { LimiterMirror } from "../../durable-objects/key-limiter/mirror.js";
+import { DAY_MS } from "../../durable-objects/key-limiter/utc-day.js";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import type { LimiterMirror } from "../../durable-objects/limiter/mirror.js";
-import { DAY_MS } from "../../durable-objects/limiter/utc-day.js";
 import { limiter, limits, newKeyId, permitOf, T0 } from "./limiter-fixtures.js";
 
 /** The counters as the SQLite tables hold them, read directly. */

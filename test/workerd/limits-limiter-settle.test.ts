@@ -7,8 +7,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/key-limiter/mirror-writes.js";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/limiter/mirror-writes.js";
 import { limiter, limits, newKeyId, permitOf } from "./limiter-fixtures.js";
 
 const one = limits({ maxConcurrent: 1, dailyTokens: 1_000 });

@@ -4,8 +4,8 @@
  * answering each message through channel.ts, and forgetting a socket that
  * closed, so that its open poll ends and no job is handed to it.
  */
-import { CHANNEL_NODE_HEADER, CHANNEL_ZONE_HEADER } from "../../src/protocol/agent-channel.js";
-import { nodeIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
+import { CHANNEL_NODE_HEADER, CHANNEL_ZONE_HEADER } from "../../../src/protocol/agent-channel.js";
+import { nodeIdSchema, zoneIdSchema } from "../../../src/protocol/agent-wire.js";
 import {
 	answerChannelMessage,
 	type ChannelOps,

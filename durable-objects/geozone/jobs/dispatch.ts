@@ -2,14 +2,14 @@
  * Dispatch: hands queued jobs to the oldest open polls that serve their
  * models, the moment both exist (no polling interval on the server side).
  */
-import type { InferenceRequest, LeasedJob } from "../../src/protocol/agent-wire.js";
-import type { SubmitJobInput } from "./contract.js";
+import type { InferenceRequest, LeasedJob } from "../../../src/protocol/agent-wire.js";
+import type { SubmitJobInput } from "../contract.js";
+import { markSeen } from "../nodes/node-table.js";
+import type { Waiter } from "../nodes/waiters.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { type FirstLease, hasQueued, markQueueEmpty, nextQueued, type QueuedJob, queuedModels } from "./job-queue.js";
 import { leaseJobs, newLeaseId } from "./leases.js";
 import { recordQueueWait } from "./moving-averages.js";
-import { markSeen } from "./node-table.js";
-import type { Waiter } from "./waiters.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 /** Leases queued jobs to waiting polls, oldest job and oldest poll first; returns how many were leased. */
 export function dispatchQueued(state: ZoneState): number {

@@ -5,9 +5,9 @@
  * webhook is settled. A job still queued at its deadline is expired instead
  * of waiting for ever. Sync jobs keep history-flush.ts's short purge.
  */
-import type { AsyncJobConfig } from "./config.js";
-import { readMeta, writeMeta } from "./schema.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
+import type { AsyncJobConfig } from "../config.js";
+import { readMeta, writeMeta } from "../schema.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 
 const DUE_KEY = "async_due_at";
 

@@ -6,7 +6,7 @@
  * come from the schema's own columns, so the SQL follows the schema.
  */
 import { type Column, getTableColumns } from "drizzle-orm";
-import { jobs } from "../../src/db/schema.js";
+import { jobs } from "../../../src/db/schema.js";
 
 /** One history row, as drizzle would insert it. */
 export type HistoryRow = typeof jobs.$inferInsert;

@@ -5,14 +5,14 @@
  * so a fresh stream replays the ones the Worker has not relayed yet and then
  * carries the live output, or the terminal event when the job already ended.
  */
-import type { JobErrorCode } from "../../src/protocol/agent-wire.js";
-import type { JobStreamEvent } from "../../src/protocol/job-stream.js";
-import type { FinishReason } from "../../src/protocol/openai.js";
-import type { ResumeJobInput, ResumeJobResult } from "./contract.js";
+import type { JobErrorCode } from "../../../src/protocol/agent-wire.js";
+import type { JobStreamEvent } from "../../../src/protocol/job-stream.js";
+import type { FinishReason } from "../../../src/protocol/openai.js";
+import type { ResumeJobInput, ResumeJobResult } from "../contract.js";
+import type { ZoneState } from "../zone-state.js";
 import { readOutput } from "./job-output-store.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { awaitsReader, cancelJob, succeedJob } from "./job-transitions.js";
-import type { ZoneState } from "./zone-state.js";
 
 /**
  * Opens a new stream for the job: `assigned` (when a node holds it), the stored

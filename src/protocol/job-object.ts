@@ -6,8 +6,8 @@
  * JSON for its webhook.
  */
 import type { AsyncJobView } from "../../durable-objects/geozone/contract.js";
-import { chatCompletion, type FinishReason } from "../protocol/openai.js";
-import { routingDecisionSchema } from "../protocol/routing-decision.js";
+import { chatCompletion, type FinishReason } from "./openai.js";
+import { routingDecisionSchema } from "./routing-decision.js";
 
 /** The API's statuses: the zone's `leased` (a node holds it, no output yet) shows as running. */
 export type ApiJobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";

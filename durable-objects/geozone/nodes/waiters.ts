@@ -7,7 +7,7 @@
  * timer of its own (setTimeout and clearTimeout are among the dearest calls on
  * a job's path), and since polls wait the same time, a new one rarely moves it.
  */
-import type { LeasedJob } from "../../src/protocol/agent-wire.js";
+import type { LeasedJob } from "../../../src/protocol/agent-wire.js";
 
 export interface Waiter {
 	nodeId: string;

@@ -4,15 +4,15 @@
  * idempotently by job id so the Worker may retry a submit after a crash;
  * read it back for its tenant; cancel it for its tenant.
  */
-import type { AsyncJobConfig } from "./config.js";
-import type { AsyncJobView, CancelForTenantResult, SubmitAsyncResult, SubmitJobInput } from "./contract.js";
-import { dispatchQueued } from "./dispatch.js";
-import { NO_LIVE_NODE_RETRY_MS, QUEUE_FULL_RETRY_MS } from "./job-ops.js";
-import { outputText } from "./job-output-store.js";
-import { getJob, insertJob, isTerminal, type JobRow, queueDepth } from "./job-queue.js";
-import { cancelJob } from "./job-transitions.js";
-import { hasLiveNodeFor } from "./node-table.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
+import type { AsyncJobConfig } from "../config.js";
+import type { AsyncJobView, CancelForTenantResult, SubmitAsyncResult, SubmitJobInput } from "../contract.js";
+import { dispatchQueued } from "../jobs/dispatch.js";
+import { NO_LIVE_NODE_RETRY_MS, QUEUE_FULL_RETRY_MS } from "../jobs/job-ops.js";
+import { outputText } from "../jobs/job-output-store.js";
+import { getJob, insertJob, isTerminal, type JobRow, queueDepth } from "../jobs/job-queue.js";
+import { cancelJob } from "../jobs/job-transitions.js";
+import { hasLiveNodeFor } from "../nodes/node-table.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 
 /**
  * Accepts an async job once written to SQLite and dispatches it. A job id the

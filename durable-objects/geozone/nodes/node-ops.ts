@@ -2,15 +2,15 @@
  * The node-facing operations of a zone: long-poll for jobs, heartbeat with
  * telemetry, and hand jobs back on shutdown.
  */
-import type { LeasedJob } from "../../src/protocol/agent-wire.js";
-import type { HeartbeatInput, HeartbeatResult, PollInput, ReleaseInput, ReleaseResult } from "./contract.js";
-import { dispatchQueued } from "./dispatch.js";
-import { discardOutput } from "./job-output-store.js";
-import { getJob, holdsLease, nextQueued } from "./job-queue.js";
-import { failJob, requeueJob } from "./job-transitions.js";
-import { leaseJobs, renewLease } from "./leases.js";
+import type { LeasedJob } from "../../../src/protocol/agent-wire.js";
+import type { HeartbeatInput, HeartbeatResult, PollInput, ReleaseInput, ReleaseResult } from "../contract.js";
+import { dispatchQueued } from "../jobs/dispatch.js";
+import { discardOutput } from "../jobs/job-output-store.js";
+import { getJob, holdsLease, nextQueued } from "../jobs/job-queue.js";
+import { failJob, requeueJob } from "../jobs/job-transitions.js";
+import { leaseJobs, renewLease } from "../jobs/leases.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { markSeen, touchNode } from "./node-table.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 /**
  * Leases up to maxJobs queued jobs the node serves; if there are none, waits

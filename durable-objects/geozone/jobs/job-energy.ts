@@ -5,13 +5,14 @@
  * the D1 history flush writes the same figures the client saw (succeedJob
  * writes them with the job's final state, in one statement).
  */
-import { estimateJobEnergy } from "../../src/energy/index.js";
-import type { JobStreamEstimate } from "../../src/protocol/job-stream.js";
+
+import type { JobStreamEstimate } from "../../../src/protocol/job-stream.js";
+import { estimateJobEnergy } from "../../energy/index.js";
+import type { NodeRow } from "../nodes/node-table.js";
+import { nodeTelemetry } from "../nodes/zone-power.js";
+import type { ZoneState } from "../zone-state.js";
 import type { JobRow } from "./job-queue.js";
-import type { NodeRow } from "./node-table.js";
 import { routingFigures } from "./routing-record.js";
-import { nodeTelemetry } from "./zone-power.js";
-import type { ZoneState } from "./zone-state.js";
 
 /** A finished job's estimate: what its row stores, and what its stream's done event carries (undefined without an intensity). */
 export interface FinishedJobEstimate {

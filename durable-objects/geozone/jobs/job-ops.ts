@@ -2,12 +2,12 @@
  * The job-facing operations of a zone: accept a job (or refuse it without
  * writing anything), cancel it, and react when its reader goes away.
  */
-import type { SubmitJobInput, SubmitJobResult } from "./contract.js";
+import type { SubmitJobInput, SubmitJobResult } from "../contract.js";
+import { hasLiveNodeFor } from "../nodes/node-table.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { dispatchQueued, settleFresh, takeFresh } from "./dispatch.js";
 import { assertNewJobId, insertJob, queueDepth } from "./job-queue.js";
 import { cancelJob } from "./job-transitions.js";
-import { hasLiveNodeFor } from "./node-table.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 /** Suggested wait before a router retries a zone with no node for the model. */
 export const NO_LIVE_NODE_RETRY_MS = 5_000;

@@ -4,7 +4,7 @@
  * records, and those of first-available routing, do not match
  * routingDecisionSchema: their figures stay null.
  */
-import { routingDecisionSchema } from "../../src/protocol/routing-decision.js";
+import { routingDecisionSchema } from "../../../src/protocol/routing-decision.js";
 
 /** The flattened routing figures of one job; all null when the record is not a routing decision. */
 export interface RoutingFigures {

@@ -2,12 +2,12 @@
  * Leasing: handing queued jobs to a node under a fresh lease id and expiry,
  * renewing leases, and taking back the ones that lapsed.
  */
-import type { LeasedJob } from "../../src/protocol/agent-wire.js";
+import type { LeasedJob } from "../../../src/protocol/agent-wire.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { discardOutput } from "./job-output-store.js";
 import { getJob, holdsLease, type JobRow, jobRequest, type QueuedJob } from "./job-queue.js";
 import { failJob, requeueJob } from "./job-transitions.js";
 import { recordQueueWait } from "./moving-averages.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 const LEASE_ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 

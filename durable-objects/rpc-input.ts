@@ -3,7 +3,7 @@
  * names the method, the field, the value received and what is allowed.
  */
 import { z } from "zod";
-import { jobIdSchema, zoneIdSchema } from "../../src/protocol/agent-wire.js";
+import { jobIdSchema, zoneIdSchema } from "../src/protocol/agent-wire.js";
 
 /** Inputs of the methods that take only a zone id (and optionally a job id). */
 export const zoneIdInputSchema = z.object({ zoneId: zoneIdSchema, jobId: z.optional(jobIdSchema) });

@@ -6,8 +6,8 @@
  *
  *   avg ← avg + α × (sample − avg),  α = EWMA_ALPHA; the first sample sets avg.
  */
-import { readMeta, writeMeta } from "./schema.js";
-import type { ZoneState } from "./zone-state.js";
+import { readMeta, writeMeta } from "../schema.js";
+import type { ZoneState } from "../zone-state.js";
 
 /**
  * Smoothing factor α: each sample moves the average 20% of the way. A sample's

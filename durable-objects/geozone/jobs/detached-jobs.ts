@@ -7,9 +7,10 @@
  * the alarm cancels it, which also tells its node to stop. Async jobs have no
  * stream and are never touched here.
  */
+
+import { deleteMeta, readMeta, writeMeta } from "../schema.js";
+import type { ZoneState } from "../zone-state.js";
 import { cancelJob } from "./job-transitions.js";
-import { deleteMeta, readMeta, writeMeta } from "./schema.js";
-import type { ZoneState } from "./zone-state.js";
 
 /** Shortest grace for a reader to re-attach; the Worker's resumes take a few seconds at most. */
 export const MIN_DETACHED_GRACE_MS = 5_000;

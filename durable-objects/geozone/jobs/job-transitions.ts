@@ -3,11 +3,11 @@
  * cancel. Each updates SQLite and tells the job's stream, so a stream is
  * always ended by a `done` or an `error` event, never silently cut.
  */
-import type { JobErrorCode, TokenUsage } from "../../src/protocol/agent-wire.js";
-import type { FinishReason } from "../../src/protocol/openai.js";
+import type { JobErrorCode, TokenUsage } from "../../../src/protocol/agent-wire.js";
+import type { FinishReason } from "../../../src/protocol/openai.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { estimateFinishedJob } from "./job-energy.js";
 import { getJob, isTerminal, type JobRow, markQueued } from "./job-queue.js";
-import { markFlushDue, type ZoneState } from "./zone-state.js";
 
 /** What succeedJob reads of the job's row (the caller has it already). */
 export type SucceedingJob = Pick<JobRow, "job_id" | "model" | "node_id" | "routing">;

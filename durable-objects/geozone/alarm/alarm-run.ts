@@ -6,16 +6,17 @@
  * after JOB_RETENTION_MS). A D1 failure is logged and retried later;
  * the lease work is already committed by then.
  */
+
+import { asyncDueAt, expireQueuedAsync, planAsyncDue, purgeExpiredAsync } from "../async-jobs/async-job-retention.js";
+import { deliverDueWebhooks, nextWebhookAt } from "../async-jobs/webhook-queue.js";
+import type { AsyncJobConfig } from "../config.js";
+import { cancelDetachedJobs, nextDetachedDeadline } from "../jobs/detached-jobs.js";
+import { dispatchQueued } from "../jobs/dispatch.js";
+import { expireLeases, nextLeaseExpiry } from "../jobs/leases.js";
+import { expireStaleNodes, nextNodeStaleAt } from "../nodes/node-table.js";
+import { flushDueAt, markFlushDue, type ZoneState } from "../zone-state.js";
 import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
-import { asyncDueAt, expireQueuedAsync, planAsyncDue, purgeExpiredAsync } from "./async-job-retention.js";
-import type { AsyncJobConfig } from "./config.js";
-import { cancelDetachedJobs, nextDetachedDeadline } from "./detached-jobs.js";
-import { dispatchQueued } from "./dispatch.js";
 import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
-import { expireLeases, nextLeaseExpiry } from "./leases.js";
-import { expireStaleNodes, nextNodeStaleAt } from "./node-table.js";
-import { deliverDueWebhooks, nextWebhookAt } from "./webhook-queue.js";
-import { flushDueAt, markFlushDue, type ZoneState } from "./zone-state.js";
 
 export interface AlarmReport {
 	requeued: string[];

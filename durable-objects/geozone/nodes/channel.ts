@@ -11,10 +11,10 @@
  * counted) when their answer cannot be sent because the socket closed: the
  * node never saw them, so nobody waits for the lease to lapse.
  */
-import { eventsRefusal } from "../../src/agent-api/event-refusal.js";
-import { type ApiError, InvalidRequestError } from "../../src/http/errors.js";
-import { validate } from "../../src/http/validation.js";
-import { type ChannelRequestMessage, channelRequestSchema } from "../../src/protocol/agent-channel.js";
+
+import { type ApiError, InvalidRequestError } from "../../../src/http/errors.js";
+import { validate } from "../../../src/http/validation.js";
+import { type ChannelRequestMessage, channelRequestSchema } from "../../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
 	jobEventsRequestSchema,
@@ -22,8 +22,9 @@ import {
 	type LeasedJob,
 	type PollResponse,
 	pollRequestSchema,
-} from "../../src/protocol/agent-wire.js";
-import type { PollInput, PostEventsInput, PostEventsResult, ReleaseInput, ReleaseResult } from "./contract.js";
+} from "../../../src/protocol/agent-wire.js";
+import { eventsRefusal } from "../../../src/protocol/event-refusal.js";
+import type { PollInput, PostEventsInput, PostEventsResult, ReleaseInput, ReleaseResult } from "../contract.js";
 
 /** Who is at the other end of a socket; set when the object accepts it (serializeAttachment). */
 export interface ChannelPeer {

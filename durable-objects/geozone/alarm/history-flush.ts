@@ -6,13 +6,13 @@
 
 import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { asyncJobs, zoneStatus } from "../../src/db/schema.js";
+import { asyncJobs, zoneStatus } from "../../../src/db/schema.js";
+import type { JobRow } from "../jobs/job-queue.js";
+import { routingFigures } from "../jobs/routing-record.js";
+import { deleteMeta, writeMeta } from "../schema.js";
+import { zoneSummary } from "../summary.js";
+import { FINISHED_RETENTION_MS, markFlushDue, type ZoneState } from "../zone-state.js";
 import { type HistoryRow, historyBindings, JOB_HISTORY_UPSERT } from "./history-upsert.js";
-import type { JobRow } from "./job-queue.js";
-import { routingFigures } from "./routing-record.js";
-import { deleteMeta, writeMeta } from "./schema.js";
-import { zoneSummary } from "./summary.js";
-import { FINISHED_RETENTION_MS, markFlushDue, type ZoneState } from "./zone-state.js";
 
 /** Most jobs written per flush; D1 batches stay small and the rest follow at the next alarm. */
 export const FLUSH_BATCH_JOBS = 50;

@@ -2,8 +2,8 @@
  * The zone's job rows in SQLite: insertion, lookup and the FIFO queue. A job
  * is accepted only once its row is written here.
  */
-import type { InferenceRequest } from "../../src/protocol/agent-wire.js";
-import type { SubmitJobInput } from "./contract.js";
+import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import type { SubmitJobInput } from "../contract.js";
 
 export type JobStatus = "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
 

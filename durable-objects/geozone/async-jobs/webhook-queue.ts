@@ -4,12 +4,12 @@
  * in SQLite so retries survive an eviction. The body is the same job object
  * GET /v1/jobs/{id} answers.
  */
-import { jobObject } from "../../src/jobs-api/job-object.js";
+import { jobObject } from "../../../src/protocol/job-object.js";
+import type { AsyncJobConfig } from "../config.js";
+import { getJob } from "../jobs/job-queue.js";
+import type { ZoneState } from "../zone-state.js";
 import { asyncJobView } from "./async-job-ops.js";
-import type { AsyncJobConfig } from "./config.js";
-import { getJob } from "./job-queue.js";
 import { afterAttempt, deliverOnce } from "./webhook-delivery.js";
-import type { ZoneState } from "./zone-state.js";
 
 /** Most webhooks posted by one alarm; the rest follow at the next. */
 const WEBHOOKS_PER_ALARM = 20;

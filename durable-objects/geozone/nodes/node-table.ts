@@ -3,8 +3,8 @@
  * they have and their last telemetry. A node is live while it was seen within
  * NODE_LIVE_MS or has a poll open.
  */
-import type { TelemetryRequest } from "../../src/protocol/agent-wire.js";
-import type { ZoneState } from "./zone-state.js";
+import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
+import type { ZoneState } from "../zone-state.js";
 
 export type NodeRow = {
 	node_id: string;

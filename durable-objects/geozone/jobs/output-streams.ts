@@ -5,7 +5,7 @@
  * Worker re-attaches with `resume` (resume.ts) or the alarm cancels the job
  * for want of a reader (detached-jobs.ts).
  */
-import { encodeJobStreamLine, type JobStreamEvent } from "../../src/protocol/job-stream.js";
+import { encodeJobStreamLine, type JobStreamEvent } from "../../../src/protocol/job-stream.js";
 
 /** Chunks buffered for a slow reader; writes never wait for it. */
 const BUFFERED_CHUNKS = 4096;

@@ -3,14 +3,14 @@
  * lease. Posts are retried by agents, so events already applied (seq below
  * the next expected) are skipped rather than refused: output never doubles.
  */
-import type { JobEvent } from "../../src/protocol/agent-wire.js";
-import type { PostEventsInput, PostEventsResult } from "./contract.js";
+import type { JobEvent } from "../../../src/protocol/agent-wire.js";
+import type { PostEventsInput, PostEventsResult } from "../contract.js";
+import type { ZoneState } from "../zone-state.js";
 import { dispatchQueued } from "./dispatch.js";
 import { appendOutput, discardOutput } from "./job-output-store.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { failJob, holdForReader, requeueJob, succeedJob } from "./job-transitions.js";
 import { recordTtft } from "./moving-averages.js";
-import type { ZoneState } from "./zone-state.js";
 
 /** What applying events reads of a job's row: everything but the request, which they never need. */
 type EventJobRow = Omit<JobRow, "request">;
