@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { jobIdSchema, zoneIdSchema } from "../src/protocol/agent-wire.js";
+import { describeValue, valueAt } from "../src/protocol/zod-issues.js";
 
 /** Inputs of the methods that take only a zone id (and optionally a job id). */
 export const zoneIdInputSchema = z.object({ zoneId: zoneIdSchema, jobId: z.optional(jobIdSchema) });
@@ -20,22 +21,7 @@ export function parseRpcInput<S extends z.ZodType>(schema: S, input: unknown, me
 	const details = result.error.issues.map((issue) => {
 		const path = issue.path.join(".") || "(input)";
 		const received = valueAt(input, issue.path);
-		return `${path}: ${issue.message}, got ${describe(received)}`;
+		return `${path}: ${issue.message}, got ${describeValue(received)}`;
 	});
 	throw new RpcInputError(`${method}: ${details.join("; ")}`);
-}
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-	let current: unknown = input;
-	for (const key of path) {
-		if (current === null || typeof current !== "object") return undefined;
-		current = (current as Record<PropertyKey, unknown>)[key];
-	}
-	return current;
-}
-
-function describe(value: unknown): string {
-	const text = JSON.stringify(value) ?? String(value);
-	const short = text.length > 80 ? `${text.slice(0, 77)}...` : text;
-	return `${short} (${value === null ? "null" : Array.isArray(value) ? "array" : typeof value})`;
 }

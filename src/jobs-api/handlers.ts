@@ -4,7 +4,6 @@
  * tenant's job, an unknown one and an expired one all answer the same 404.
  */
 import type { Context } from "hono";
-import { parseAsyncJobConfig } from "../../durable-objects/geozone/config.js";
 import { randomId, sha256Hex } from "../auth/crypto.js";
 import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } from "../db/async-jobs.js";
 import { database } from "../db/client.js";
@@ -12,6 +11,7 @@ import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
 import { toInferenceRequest } from "../openai/chat-completions.js";
+import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
 import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";

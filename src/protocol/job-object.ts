@@ -5,9 +5,32 @@
  * OpenAI's `{message,type,code}` shape. Pure, so the zone can build the same
  * JSON for its webhook.
  */
-import type { AsyncJobView } from "../../durable-objects/geozone/contract.js";
 import { chatCompletion, type FinishReason } from "./openai.js";
 import { routingDecisionSchema } from "./routing-decision.js";
+
+/** An async job as the zone holds it (jobObject turns it into the API's job object). */
+export interface AsyncJobView {
+	jobId: string;
+	zoneId: string;
+	model: string;
+	/** The zone's status; `leased` shows as running in the API. */
+	status: "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
+	attempts: number;
+	nodeId: string | null;
+	/** Epoch ms. */
+	receivedAt: number;
+	finishedAt: number | null;
+	/** When the job is forgotten (epoch ms): finished + JOB_RETENTION_MS, or the queue deadline before that. */
+	expiresAt: number;
+	/** The output text, when succeeded. */
+	output: string | null;
+	finishReason: string | null;
+	usage: { prompt_tokens: number; completion_tokens: number } | null;
+	error: { code: string; message: string } | null;
+	estimate: { energyJ: number; gco2: number; gpuClass: string } | null;
+	/** The stored routing decision JSON (for the result's `arcnet` summary). */
+	routing: string;
+}
 
 /** The API's statuses: the zone's `leased` (a node holds it, no output yet) shows as running. */
 export type ApiJobStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "expired";

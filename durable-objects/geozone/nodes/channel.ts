@@ -11,9 +11,7 @@
  * counted) when their answer cannot be sent because the socket closed: the
  * node never saw them, so nobody waits for the lease to lapse.
  */
-
-import { type ApiError, InvalidRequestError } from "../../../src/http/errors.js";
-import { validate } from "../../../src/http/validation.js";
+import type { z } from "zod";
 import { type ChannelRequestMessage, channelRequestSchema } from "../../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
@@ -23,7 +21,8 @@ import {
 	type PollResponse,
 	pollRequestSchema,
 } from "../../../src/protocol/agent-wire.js";
-import { eventsRefusal } from "../../../src/protocol/event-refusal.js";
+import { type AgentRefusal, eventsRefusal } from "../../../src/protocol/event-refusal.js";
+import { checkInput } from "../../../src/protocol/zod-issues.js";
 import type { PollInput, PostEventsInput, PostEventsResult, ReleaseInput, ReleaseResult } from "../contract.js";
 
 /** Who is at the other end of a socket; set when the object accepts it (serializeAttachment). */
@@ -72,8 +71,25 @@ function answerText(id: number, status: number, body: unknown): string {
 	return JSON.stringify({ id, status, body });
 }
 
-function errorAnswer(id: number, error: ApiError): ChannelAnswer {
-	return answer(id, error.status, error.toBody());
+function errorAnswer(id: number, refusal: AgentRefusal): ChannelAnswer {
+	return answer(id, refusal.status, refusal.body);
+}
+
+/** A message the channel answers 400, with the body the HTTP handlers give the same input. */
+class InvalidInput extends Error {
+	constructor(readonly refusal: AgentRefusal) {
+		super(refusal.body.error.message);
+	}
+}
+
+function invalidInput(message: string, param: string | null, code: string | null): InvalidInput {
+	return new InvalidInput({ status: 400, body: { error: { message, type: "invalid_request_error", param, code } } });
+}
+
+function check<S extends z.core.$ZodType>(schema: S, input: unknown, root: string): z.output<S> {
+	const checked = checkInput(schema, input, root);
+	if (checked.ok) return checked.data;
+	throw invalidInput(checked.problem.message, checked.problem.param, "invalid_value");
 }
 
 /**
@@ -97,16 +113,16 @@ export async function answerChannelMessage(
 	}
 	let request: ChannelRequestMessage;
 	try {
-		request = validate(channelRequestSchema, json, "message");
+		request = check(channelRequestSchema, json, "message");
 	} catch (error) {
 		// A bad envelope is answered when it carries an id to answer to; without one there is no request.
 		const id = (json as { id?: unknown } | null)?.id;
-		if (typeof id !== "number" || !Number.isInteger(id) || !(error instanceof InvalidRequestError)) return null;
-		return errorAnswer(id, error);
+		if (typeof id !== "number" || !Number.isInteger(id) || !(error instanceof InvalidInput)) return null;
+		return errorAnswer(id, error.refusal);
 	}
 	try {
 		if (request.op === "poll") {
-			const body = validate(pollRequestSchema, request.body, "body");
+			const body = check(pollRequestSchema, request.body, "body");
 			if (now - peer.openedAt > CHANNEL_MAX_AGE_MS) {
 				return answer(request.id, 200, { jobs: [] } satisfies PollResponse, [], true);
 			}
@@ -120,15 +136,15 @@ export async function answerChannelMessage(
 			if (sentEarly) return { text: null, leased: [], closeAfter: false };
 			return answer(id, 200, { jobs } satisfies PollResponse, jobs);
 		}
-		if (request.jobId === undefined) throw new InvalidRequestError("jobId: required for op events", "jobId");
-		const jobId = validate(jobIdSchema, request.jobId, "jobId");
-		const body = validate(jobEventsRequestSchema, request.body, "body");
+		if (request.jobId === undefined) throw invalidInput("jobId: required for op events", "jobId", null);
+		const jobId = check(jobIdSchema, request.jobId, "jobId");
+		const body = check(jobEventsRequestSchema, request.body, "body");
 		const result = await ops.postEvents({ ...body, zoneId: peer.zoneId, nodeId: peer.nodeId, jobId });
 		if (!result.ok) return errorAnswer(request.id, eventsRefusal(result));
 		const response: JobEventsResponse = { leaseExpiresAt: result.leaseExpiresAt, cancelled: result.cancelled };
 		return answer(request.id, 200, response);
 	} catch (error) {
-		if (error instanceof InvalidRequestError) return errorAnswer(request.id, error);
+		if (error instanceof InvalidInput) return errorAnswer(request.id, error.refusal);
 		throw error;
 	}
 }
