@@ -2,9 +2,9 @@
  * KeyLimiterDO: one per API key id ("dev" for the bootstrap dev key), holding
  * the key's exact request-rate, concurrency and daily-token counters in
  * SQLite (docs/limits.md, ADR 0007), and answering from a write-through
- * mirror of them in memory (./limiter/store.ts). A thin shell: it validates
+ * mirror of them in memory (./key-limiter/store.ts). A thin shell: it validates
  * each RPC input with zod, checks the object serves the key it was asked
- * about, delegates to ./limiter/counters.ts and keeps its one alarm at the
+ * about, delegates to ./key-limiter/counters.ts and keeps its one alarm at the
  * earliest permit expiry so that a Worker that never calls finish cannot
  * hold a slot.
  */

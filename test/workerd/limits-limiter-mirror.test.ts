@@ -1,5 +1,5 @@
 /**
- * The KeyLimiterDO's write-through mirror (durable-objects/limiter/mirror.ts):
+ * The KeyLimiterDO's write-through mirror (durable-objects/key-limiter/mirror.ts):
  * a new instance over the same storage continues exactly, the mirror agrees
  * with the SQLite rows after every kind of change, and a write whose outcome
  * is unknown makes the object read SQLite again instead of a stale mirror.
