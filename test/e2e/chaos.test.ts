@@ -1,5 +1,5 @@
 /**
- * Issue 5's chaos test, end to end on loopback: no accepted job is lost or
+ * The chaos test, end to end on loopback: no accepted job is lost or
  * delivered twice while agents are SIGKILLed and restarted, one agent's link
  * is cut for longer than its lease, and the Worker restarts. The run and its
  * checks live in test/e2e/chaos/; this file runs it once (CHAOS_JOBS, default
