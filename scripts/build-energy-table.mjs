@@ -59,4 +59,6 @@ export const ENERGY_MEASUREMENTS: readonly EnergyMeasurement[] = ${JSON.stringif
 export const GPU_POWER_RATINGS: readonly GpuPowerRating[] = ${JSON.stringify(power)};
 `;
 writeFileSync(new URL("../durable-objects/energy/energy-table.ts", import.meta.url), out);
-console.log(`wrote ${energy.length} measurements and ${power.length} GPU ratings to durable-objects/energy/energy-table.ts`);
+console.log(
+	`wrote ${energy.length} measurements and ${power.length} GPU ratings to durable-objects/energy/energy-table.ts`,
+);
