@@ -6,7 +6,7 @@
  * borrowing another grid's shape would invent one.
  */
 import { readFileSync } from "node:fs";
-import { parseCsv } from "./csv.js";
+import { parseCsv } from "../../scripts/csv.mjs";
 import { type SimZone, TRACES_DIR } from "./inputs.js";
 
 /** How one trace file is read: its name and its timestamp and value columns. */

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { parseCsv } from "./csv.js";
+import { parseCsv } from "../../scripts/csv.mjs";
 
 /** The zone catalogue, with its source line (catalogue/README.md). */
 export const ZONES_CSV = fileURLToPath(new URL("../../catalogue/zones.csv", import.meta.url));
