@@ -9,10 +9,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
 import { AlarmSlot } from "./alarm-slot.js";
-import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm-run.js";
-import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-job-ops.js";
-import { noteAsyncDue } from "./geozone/async-job-retention.js";
-import { ChannelSockets } from "./geozone/channel-sockets.js";
+import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm/alarm-run.js";
+import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-jobs/async-job-ops.js";
+import { noteAsyncDue } from "./geozone/async-jobs/async-job-retention.js";
 import { type AsyncJobConfig, parseAsyncJobConfig, parseGeozoneConfig } from "./geozone/config.js";
 import {
 	type AsyncJobView,
@@ -34,17 +33,18 @@ import {
 	tenantJobInputSchema,
 	type ZoneSummary,
 } from "./geozone/contract.js";
-import { markInstanceStart } from "./geozone/detached-jobs.js";
-import { applyJobEvents } from "./geozone/job-events.js";
-import { cancelJobById, submitJob } from "./geozone/job-ops.js";
-import { heartbeat, pollJobs, releaseJobs } from "./geozone/node-ops.js";
-import { OutputStreams } from "./geozone/output-streams.js";
-import { resumeJob } from "./geozone/resume.js";
-import { parseRpcInput, zoneIdInputSchema } from "./geozone/rpc-input.js";
+import { markInstanceStart } from "./geozone/jobs/detached-jobs.js";
+import { applyJobEvents } from "./geozone/jobs/job-events.js";
+import { cancelJobById, submitJob } from "./geozone/jobs/job-ops.js";
+import { OutputStreams } from "./geozone/jobs/output-streams.js";
+import { resumeJob } from "./geozone/jobs/resume.js";
+import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
+import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
+import { Waiters } from "./geozone/nodes/waiters.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
 import { zoneSummary } from "./geozone/summary.js";
-import { Waiters } from "./geozone/waiters.js";
 import { FLUSH_DELAY_MS, type ZoneState } from "./geozone/zone-state.js";
+import { parseRpcInput, zoneIdInputSchema } from "./rpc-input.js";
 
 /** How soon an alarm must be due for an RPC to skip planning it (the D1 flush delay: see #replan). */
 const REPLAN_HORIZON_MS = FLUSH_DELAY_MS;

@@ -3,6 +3,7 @@
  * returns. The Worker calls these methods on typed stubs; every input is
  * checked with zod inside the object too, because an RPC is a boundary.
  */
+
 import { z } from "zod";
 import {
 	jobEventSchema,
@@ -14,6 +15,7 @@ import {
 	telemetryRequestSchema,
 	zoneIdSchema,
 } from "../../src/protocol/agent-wire.js";
+import type { AsyncJobView } from "../../src/protocol/job-object.js";
 
 /** Longest request JSON a job may carry: the Worker's 2 MiB body limit. */
 export const MAX_REQUEST_JSON_CHARS = 2 * 1024 * 1024;
@@ -172,29 +174,8 @@ export const tenantJobInputSchema = z.object({
 });
 export type TenantJobInput = z.infer<typeof tenantJobInputSchema>;
 
-/** An async job as the zone holds it (src/jobs-api/job-object.ts turns it into the API's job object). */
-export interface AsyncJobView {
-	jobId: string;
-	zoneId: string;
-	model: string;
-	/** The zone's status; `leased` shows as running in the API. */
-	status: "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
-	attempts: number;
-	nodeId: string | null;
-	/** Epoch ms. */
-	receivedAt: number;
-	finishedAt: number | null;
-	/** When the job is forgotten (epoch ms): finished + JOB_RETENTION_MS, or the queue deadline before that. */
-	expiresAt: number;
-	/** The output text, when succeeded. */
-	output: string | null;
-	finishReason: string | null;
-	usage: { prompt_tokens: number; completion_tokens: number } | null;
-	error: { code: string; message: string } | null;
-	estimate: { energyJ: number; gco2: number; gpuClass: string } | null;
-	/** The stored routing decision JSON (for the result's `arcnet` summary). */
-	routing: string;
-}
+/** An async job as the zone holds it; defined with the job object it becomes. */
+export type { AsyncJobView };
 
 /** What cancelForTenant did: cancelled (with the job now), not found (or another tenant's), or already finished. */
 export type CancelForTenantResult =

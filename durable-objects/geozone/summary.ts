@@ -4,10 +4,10 @@
  * first token. Computed from SQLite plus the open polls.
  */
 import type { ZoneSummary } from "./contract.js";
-import { queueDepth } from "./job-queue.js";
-import { movingAverages } from "./moving-averages.js";
-import { liveNodes } from "./node-table.js";
-import { zonePower } from "./zone-power.js";
+import { queueDepth } from "./jobs/job-queue.js";
+import { movingAverages } from "./jobs/moving-averages.js";
+import { liveNodes } from "./nodes/node-table.js";
+import { zonePower } from "./nodes/zone-power.js";
 import type { ZoneState } from "./zone-state.js";
 
 /** Summarises the zone now; free slots never go below 0. */

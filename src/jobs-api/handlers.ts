@@ -4,7 +4,6 @@
  * tenant's job, an unknown one and an expired one all answer the same 404.
  */
 import type { Context } from "hono";
-import { parseAsyncJobConfig } from "../../durable-objects/geozone/config.js";
 import { randomId, sha256Hex } from "../auth/crypto.js";
 import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } from "../db/async-jobs.js";
 import { database } from "../db/client.js";
@@ -12,6 +11,8 @@ import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
 import { toInferenceRequest } from "../openai/chat-completions.js";
+import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
+import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
@@ -19,7 +20,6 @@ import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
 import { canonicalJson } from "./canonical-json.js";
-import { jobObject, queuedJobObject } from "./job-object.js";
 import { parseCreateJobBody, parseIdempotencyKey } from "./job-request.js";
 
 /** POST /v1/jobs: 202 with the queued job; a replayed Idempotency-Key answers 200 with `Idempotent-Replayed: true`. */

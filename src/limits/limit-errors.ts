@@ -3,7 +3,7 @@
  * its value and when it resets, with Retry-After; and OpenAI's
  * x-ratelimit-*-requests headers, sent on admitted requests too.
  */
-import type { AdmitResult, LimitReason, RateState } from "../../durable-objects/limiter/contract.js";
+import type { AdmitResult, LimitReason, RateState } from "../../durable-objects/key-limiter/contract.js";
 import { ApiError } from "../http/errors.js";
 
 type Refusal = Extract<AdmitResult, { admitted: false }>;

@@ -9,7 +9,7 @@
  * error status produced no output and is charged nothing.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AdmitResult, FinishResult } from "../../durable-objects/limiter/contract.js";
+import type { AdmitResult, FinishResult } from "../../durable-objects/key-limiter/contract.js";
 import type { AppEnv } from "../http/app-env.js";
 import { estimateRequestTokens } from "./estimate.js";
 import { limitError, rateHeaders } from "./limit-errors.js";

@@ -7,7 +7,7 @@
 import type { JobErrorCode, TokenUsage } from "./agent-wire.js";
 import type { FinishReason } from "./openai.js";
 
-/** A finished job's estimate (src/energy): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
+/** A finished job's estimate (durable-objects/energy/): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
 export interface JobStreamEstimate {
 	energyJ: number;
 	gco2: number;

@@ -5,8 +5,8 @@
  * first-token limits for that job (job-deadlines.ts). Out of range: 400
  * naming the header or field, the value and the range.
  */
-import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
 import { InvalidRequestError } from "../http/errors.js";
+import { parseJobTimeoutMax } from "../protocol/job-timeout-max.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 
 /** Header name (lower case). */
@@ -20,13 +20,13 @@ export const MIN_TIMEOUT_MS = 1_000;
  * @example requestTimeoutMs(env, new Headers({ "x-arcnet-timeout-ms": "5000" }), undefined) // 5000
  */
 export function requestTimeoutMs(
-	env: Parameters<typeof parseGeozoneConfig>[0],
+	env: { JOB_TIMEOUT_MAX_MS?: unknown },
 	headers: Headers,
 	options: ArcnetOptions | undefined,
 ): number | undefined {
 	const header = headers.get(TIMEOUT_HEADER);
 	if (header === null && options?.timeout_ms === undefined) return undefined;
-	const max = parseGeozoneConfig(env).maxTimeoutMs;
+	const max = parseJobTimeoutMax(env);
 	const [where, raw] =
 		header !== null ? [`header ${TIMEOUT_HEADER}`, header] : ["arcnet.timeout_ms", options?.timeout_ms];
 	const value = typeof raw === "number" ? raw : /^\s*\d+\s*$/.test(raw ?? "") ? Number(raw) : Number.NaN;

@@ -8,7 +8,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
 import { errorOf, type TestNode } from "./edge-fixtures.js";
 import { submitInput } from "./geozone-fixtures.js";
 import { answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";

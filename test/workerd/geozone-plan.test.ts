@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planAlarm } from "../../durable-objects/geozone/alarm-plan.js";
+import { planAlarm } from "../../durable-objects/geozone/alarm/alarm-plan.js";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
 
 describe("GeozoneDO alarm plan", () => {
