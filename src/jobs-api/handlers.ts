@@ -11,7 +11,7 @@ import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
-import { toInferenceRequest } from "../openai/chat-completions.js";
+import { toInferenceRequest } from "../protocol/inference-request.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
