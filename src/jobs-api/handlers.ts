@@ -92,6 +92,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		if (!replay && key === undefined) await deleteAsyncJob(db, jobId).catch(() => undefined);
 		throw error;
 	}
+	c.set("jobStarted", true); // the zone holds the job: it runs whether or not this client stays
 	const location = { location: `/v1/jobs/${jobId}` };
 	if (replay || replayed) {
 		const view = await geozoneStub(c.env, zoneId).getJob(zoneId, jobId, client.tenantId);

@@ -73,6 +73,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	);
 	const started = dispatched.started;
 	const headers = routingHeaders(dispatched);
+	c.set("jobStarted", started.first.type !== "error");
 	if (started.first.type === "error") {
 		settled = true;
 		const error = jobErrorToApiError(started.first);
