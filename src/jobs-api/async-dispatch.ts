@@ -7,7 +7,7 @@
  * only after a definite refusal. A submit whose outcome is unknown (RPC
  * error) is checked with getJob before anything else is tried.
  */
-import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
+import type { SubmitAsyncAnswer, SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import { claimZone } from "../db/async-jobs.js";
 import type { Database } from "../db/client.js";
 import { ApiError } from "../http/errors.js";
@@ -16,6 +16,7 @@ import type { JobToDispatch } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { decisionRecord, type Refusal } from "../routing/route-explanation.js";
 import type { RouteContext, Router } from "../routing/router.js";
+import { trackSubmit } from "../routing/zone-load.js";
 
 /** The routing record of a job re-submitted to the zone that already holds it (an idempotent retry). */
 const RESUMED_ROUTING_JSON = JSON.stringify({ resumed: true });
@@ -71,7 +72,7 @@ type Outcome = { kind: "accepted"; replayed: boolean } | { kind: "refused"; refu
 async function submitTo(env: Env, zoneId: string, input: SubmitJobInput, hint?: string): Promise<Outcome> {
 	const stub = geozoneStub(env, zoneId, hint);
 	try {
-		const result = await stub.submitAsync(input);
+		const result = await trackSubmit(zoneId, async (): Promise<SubmitAsyncAnswer> => stub.submitAsync(input));
 		if (result.accepted) return { kind: "accepted", replayed: result.replayed };
 		return { kind: "refused", refusal: { zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs } };
 	} catch (err) {

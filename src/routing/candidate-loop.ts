@@ -1,6 +1,7 @@
 /**
  * The candidate loop shared by every path that hands a job to a zone (chat
- * completions and async jobs): route, try each candidate in order, and when
+ * completions and async jobs): route, try each candidate in order (those
+ * with a free slot first, so a burst spreads: spread.ts), and when
  * every cached candidate refused (or none qualified) re-read the directory
  * once, so a stale directory never loses a job. What one try does (submit,
  * claim, read the first output) is the caller's `attempt`. When no zone takes
@@ -10,7 +11,9 @@
 import { NoCapacityError, QueuesFullError } from "../http/errors.js";
 import type { Refusal } from "./route-explanation.js";
 import type { CandidateRecord, RouteContext, RoutePlan, Router } from "./router.js";
+import { spreadOrder } from "./spread.js";
 import { zoneDirectory } from "./zone-directory.js";
+import { availableSlots } from "./zone-load.js";
 
 /** Retry-After (seconds) when no zone qualifies at all. */
 const NO_ZONE_RETRY_AFTER_S = 5;
@@ -66,7 +69,12 @@ export async function tryCandidates<T>(
 		const directory = await zoneDirectory(env, { fresh });
 		firstReadAt ??= directory.fetchedAt;
 		const plan = router.route(context, directory);
-		for (const candidate of plan.candidates) {
+		const updatedAt = new Map(directory.zones.map((z) => [z.zoneId, z.updatedAt]));
+		const loaded = plan.candidates.map((candidate) => ({
+			candidate,
+			available: availableSlots(candidate.zoneId, { ...candidate, updatedAt: updatedAt.get(candidate.zoneId) ?? 0 }),
+		}));
+		for (const candidate of spreadOrder(loaded)) {
 			if (options.signal?.aborted) break loop;
 			if (tried.has(candidate.zoneId)) continue;
 			tried.add(candidate.zoneId);

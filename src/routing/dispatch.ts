@@ -8,7 +8,7 @@
  * accepted job's stream that breaks (its zone restarted) is re-attached with
  * the zone's `resume` (src/protocol/job-stream-reader.ts).
  */
-import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
+import type { SubmitJobAnswer, SubmitJobInput } from "../../durable-objects/geozone/contract.js";
 import {
 	type Assignment,
 	awaitFirstOutput,
@@ -20,6 +20,7 @@ import { type Attempt, tryCandidates } from "./candidate-loop.js";
 import { geozoneStub } from "./geozone-stub.js";
 import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
 import type { CandidateRecord, RouteContext, Router } from "./router.js";
+import { trackSubmit } from "./zone-load.js";
 
 /** Error codes of a failure before any output after which another zone may well succeed. */
 export const RETRYABLE_BEFORE_OUTPUT: ReadonlySet<string> = new Set([
@@ -114,7 +115,8 @@ async function trySubmit(
 	input: SubmitJobInput,
 ): Promise<Refusal | { stream: ReadableStream<Uint8Array>; assigned: Assignment | null }> {
 	try {
-		const result = await geozoneStub(env, candidate.zoneId, candidate.locationHint).submit(input);
+		const stub = geozoneStub(env, candidate.zoneId, candidate.locationHint);
+		const result = await trackSubmit(candidate.zoneId, async (): Promise<SubmitJobAnswer> => stub.submit(input));
 		if (result.accepted) return { stream: result.stream, assigned: result.assigned };
 		return { zoneId: candidate.zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs };
 	} catch (err) {
