@@ -27,8 +27,8 @@ import {
 	type ResumeJobResult,
 	releaseInputSchema,
 	resumeJobInputSchema,
-	type SubmitAsyncResult,
-	type SubmitJobResult,
+	type SubmitAsyncAnswer,
+	type SubmitJobAnswer,
 	submitJobInputSchema,
 	tenantJobInputSchema,
 	type ZoneSummary,
@@ -42,7 +42,7 @@ import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
 import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
 import { Waiters } from "./geozone/nodes/waiters.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
-import { zoneSummary } from "./geozone/summary.js";
+import { zoneLoad, zoneSummary } from "./geozone/summary.js";
 import { FLUSH_DELAY_MS, type ZoneState } from "./geozone/zone-state.js";
 import { parseRpcInput, zoneIdInputSchema } from "./rpc-input.js";
 
@@ -86,24 +86,24 @@ export class GeozoneDO extends DurableObject<Env> {
 	}
 
 	/** Accepts a job (written to SQLite first) and returns its NDJSON output stream, or refuses without writing. */
-	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobResult> {
+	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submit");
 		const result = submitJob(this.#zone, parsed);
 		await this.#replan();
-		return result;
+		return { ...result, load: zoneLoad(this.#zone) };
 	}
 
 	/**
 	 * Accepts an async job (POST /v1/jobs) once written to SQLite, with no output stream; a job id the zone
 	 * already holds for the tenant answers `replayed` (a retried submit), so retries never run a job twice.
 	 */
-	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncResult> {
+	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submitAsync");
 		const result = submitAsyncJob(this.#zone, parsed);
 		if (result.accepted && !result.replayed && parsed.expiresAt !== undefined)
 			noteAsyncDue(this.#zone, parsed.expiresAt);
 		await this.#replan();
-		return result;
+		return { ...result, load: zoneLoad(this.#zone) };
 	}
 
 	/** The tenant's async job with its result; null when unknown, another tenant's, or expired. */

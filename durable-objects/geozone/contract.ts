@@ -78,6 +78,20 @@ export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 /** Why a zone refused a job; the router then tries the next zone. */
 export type RefusalReason = "no_live_node" | "queue_full" | "zone_disabled";
 
+/** The zone's capacity right after a submit: free slots of live nodes and jobs waiting for one. */
+export interface ZoneLoad {
+	slots: number;
+	freeSlots: number;
+	queueDepth: number;
+	/** Epoch ms at which the zone measured it. */
+	at: number;
+}
+
+/** What submit answers, with the zone's load after it (routers work without it). */
+export type SubmitJobAnswer = SubmitJobResult & { load?: ZoneLoad };
+/** What submitAsync answers, with the zone's load after it. */
+export type SubmitAsyncAnswer = SubmitAsyncResult & { load?: ZoneLoad };
+
 export type SubmitJobResult =
 	| {
 			accepted: true;

@@ -10,8 +10,8 @@ import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
-import { toInferenceRequest } from "../openai/chat-completions.js";
 import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
+import { toInferenceRequest } from "../protocol/inference-request.js";
 import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
@@ -95,6 +95,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		if (!replay && key === undefined) await deleteAsyncJob(db, jobId).catch(() => undefined);
 		throw error;
 	}
+	c.set("jobStarted", true); // the zone holds the job: it runs whether or not this client stays
 	const location = { location: `/v1/jobs/${jobId}` };
 	if (replay || replayed) {
 		const view = await geozoneStub(c.env, zoneId).getJob(zoneId, jobId, client.tenantId);

@@ -6,10 +6,10 @@
  */
 
 import { ApiError } from "../http/errors.js";
-import type { JobStreamEvent } from "../protocol/job-stream.js";
+import type { JobErrorEvent } from "../protocol/job-stream-reader.js";
 import type { OpenAIErrorBody } from "../protocol/openai.js";
 
-type JobError = Extract<JobStreamEvent, { type: "error" }>;
+type JobError = JobErrorEvent;
 
 const STATUS_BY_CODE: Record<JobError["code"], 400 | 404 | 499 | 502 | 503 | 504> = {
 	context_length_exceeded: 400,
@@ -42,17 +42,4 @@ export function jobErrorToApiError(event: JobError): ApiError {
 /** The OpenAI error body for a failure after output started (sent as an SSE event). */
 export function jobErrorBody(event: JobError): OpenAIErrorBody {
 	return jobErrorToApiError(event).toBody();
-}
-
-/**
- * The error event used when the zone's stream ended before the job finished
- * and could not be resumed; `detail` says why, when known.
- */
-export function interruptedStreamError(detail?: string): JobError {
-	const why = detail ? ` (${detail})` : "";
-	return {
-		type: "error",
-		code: "backend_error",
-		message: `The job's output stream ended before the job finished and could not be resumed${why}.`,
-	};
 }

@@ -8,8 +8,23 @@
  * it already relayed, so the client sees every delta exactly once and in
  * order. If that fails too, the client gets an error event: never a silent cut.
  */
-import { decodeJobStream, type JobStreamEvent } from "../protocol/job-stream.js";
-import { interruptedStreamError } from "./job-errors.js";
+import { decodeJobStream, type JobStreamEvent } from "./job-stream.js";
+
+/** A terminal error event of a job stream. */
+export type JobErrorEvent = Extract<JobStreamEvent, { type: "error" }>;
+
+/**
+ * The error event used when the zone's stream ended before the job finished
+ * and could not be resumed; `detail` says why, when known.
+ */
+export function interruptedStreamError(detail?: string): JobErrorEvent {
+	const why = detail ? ` (${detail})` : "";
+	return {
+		type: "error",
+		code: "backend_error",
+		message: `The job's output stream ended before the job finished and could not be resumed${why}.`,
+	};
+}
 
 /** Output events: what follows the `assigned` events. */
 export type OutputEvent = Exclude<JobStreamEvent, { type: "assigned" }>;
