@@ -9,10 +9,9 @@ import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
 import { AlarmSlot } from "./alarm-slot.js";
-import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm-run.js";
-import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-job-ops.js";
-import { noteAsyncDue } from "./geozone/async-job-retention.js";
-import { ChannelSockets } from "./geozone/channel-sockets.js";
+import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm/alarm-run.js";
+import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-jobs/async-job-ops.js";
+import { noteAsyncDue } from "./geozone/async-jobs/async-job-retention.js";
 import { type AsyncJobConfig, parseAsyncJobConfig, parseGeozoneConfig } from "./geozone/config.js";
 import {
 	type AsyncJobView,
@@ -28,23 +27,24 @@ import {
 	type ResumeJobResult,
 	releaseInputSchema,
 	resumeJobInputSchema,
-	type SubmitAsyncResult,
-	type SubmitJobResult,
+	type SubmitAsyncAnswer,
+	type SubmitJobAnswer,
 	submitJobInputSchema,
 	tenantJobInputSchema,
 	type ZoneSummary,
 } from "./geozone/contract.js";
-import { markInstanceStart } from "./geozone/detached-jobs.js";
-import { applyJobEvents } from "./geozone/job-events.js";
-import { cancelJobById, submitJob } from "./geozone/job-ops.js";
-import { heartbeat, pollJobs, releaseJobs } from "./geozone/node-ops.js";
-import { OutputStreams } from "./geozone/output-streams.js";
-import { resumeJob } from "./geozone/resume.js";
-import { parseRpcInput, zoneIdInputSchema } from "./geozone/rpc-input.js";
+import { markInstanceStart } from "./geozone/jobs/detached-jobs.js";
+import { applyJobEvents } from "./geozone/jobs/job-events.js";
+import { cancelJobById, submitJob } from "./geozone/jobs/job-ops.js";
+import { OutputStreams } from "./geozone/jobs/output-streams.js";
+import { resumeJob } from "./geozone/jobs/resume.js";
+import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
+import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
+import { Waiters } from "./geozone/nodes/waiters.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
-import { zoneSummary } from "./geozone/summary.js";
-import { Waiters } from "./geozone/waiters.js";
+import { zoneLoad, zoneSummary } from "./geozone/summary.js";
 import { FLUSH_DELAY_MS, type ZoneState } from "./geozone/zone-state.js";
+import { parseRpcInput, zoneIdInputSchema } from "./rpc-input.js";
 
 /** How soon an alarm must be due for an RPC to skip planning it (the D1 flush delay: see #replan). */
 const REPLAN_HORIZON_MS = FLUSH_DELAY_MS;
@@ -86,24 +86,24 @@ export class GeozoneDO extends DurableObject<Env> {
 	}
 
 	/** Accepts a job (written to SQLite first) and returns its NDJSON output stream, or refuses without writing. */
-	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobResult> {
+	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submit");
 		const result = submitJob(this.#zone, parsed);
 		await this.#replan();
-		return result;
+		return { ...result, load: zoneLoad(this.#zone) };
 	}
 
 	/**
 	 * Accepts an async job (POST /v1/jobs) once written to SQLite, with no output stream; a job id the zone
 	 * already holds for the tenant answers `replayed` (a retried submit), so retries never run a job twice.
 	 */
-	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncResult> {
+	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submitAsync");
 		const result = submitAsyncJob(this.#zone, parsed);
 		if (result.accepted && !result.replayed && parsed.expiresAt !== undefined)
 			noteAsyncDue(this.#zone, parsed.expiresAt);
 		await this.#replan();
-		return result;
+		return { ...result, load: zoneLoad(this.#zone) };
 	}
 
 	/** The tenant's async job with its result; null when unknown, another tenant's, or expired. */
@@ -218,7 +218,7 @@ export class GeozoneDO extends DurableObject<Env> {
 		return this.#channels.closeNode(parsed.nodeId, reason);
 	}
 
-	/** Expires leases, marks silent nodes gone, flushes history and zone_status to D1, then re-plans. */
+	/** Expires leases and deadlines, marks silent nodes gone, hands back orphaned jobs, flushes to D1, then re-plans. */
 	override async alarm(): Promise<void> {
 		this.#alarm.fired();
 		try {
@@ -231,7 +231,13 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** The alarm's work, returning what it did (tests and logs). */
 	async runAlarm(): Promise<AlarmReport> {
-		const report = await runAlarm(this.#zone, this.env.DB, readMeta(this.ctx.storage.sql, "zone_id"), this.#async);
+		const report = await runAlarm(
+			this.#zone,
+			this.env.DB,
+			readMeta(this.ctx.storage.sql, "zone_id"),
+			this.#async,
+			this.env,
+		);
 		await this.#replan(true);
 		return report;
 	}

@@ -2,16 +2,15 @@
  * KeyLimiterDO: one per API key id ("dev" for the bootstrap dev key), holding
  * the key's exact request-rate, concurrency and daily-token counters in
  * SQLite (docs/limits.md, ADR 0007), and answering from a write-through
- * mirror of them in memory (./limiter/store.ts). A thin shell: it validates
+ * mirror of them in memory (./key-limiter/store.ts). A thin shell: it validates
  * each RPC input with zod, checks the object serves the key it was asked
- * about, delegates to ./limiter/counters.ts and keeps its one alarm at the
+ * about, delegates to ./key-limiter/counters.ts and keeps its one alarm at the
  * earliest permit expiry so that a Worker that never calls finish cannot
  * hold a slot.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { AlarmSlot } from "./alarm-slot.js";
-import { parseRpcInput } from "./geozone/rpc-input.js";
 import {
 	type AdmitResult,
 	admitInputSchema,
@@ -19,11 +18,12 @@ import {
 	finishInputSchema,
 	type KeyUsage,
 	usageInputSchema,
-} from "./limiter/contract.js";
-import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./limiter/counters.js";
-import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./limiter/mirror-writes.js";
-import { ensureLimiterSchema } from "./limiter/schema.js";
-import { LimiterStore } from "./limiter/store.js";
+} from "./key-limiter/contract.js";
+import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./key-limiter/counters.js";
+import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./key-limiter/mirror-writes.js";
+import { ensureLimiterSchema } from "./key-limiter/schema.js";
+import { LimiterStore } from "./key-limiter/store.js";
+import { parseRpcInput } from "./rpc-input.js";
 
 export class KeyLimiterDO extends DurableObject<Env> {
 	/**

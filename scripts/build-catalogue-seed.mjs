@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Builds migrations/0001_seed_geozones.sql from catalogue/zones.csv (copied
- * from ../shared/data with its source line) and catalogue/zone-meta.csv (our
+ * from the reference data set with its source line) and catalogue/zone-meta.csv (our
  * ids, region tags and location hints). Run after editing either file:
  *   node scripts/build-catalogue-seed.mjs
  */

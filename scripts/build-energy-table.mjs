@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /**
- * Builds src/energy/energy-table.ts from catalogue/llm_energy_per_token.csv
+ * Builds durable-objects/energy/energy-table.ts from catalogue/llm_energy_per_token.csv
  * (ML.ENERGY measurements) and catalogue/gpu_power.csv (rated board power).
  * The Worker cannot read files, so the figures ship as a TS module. Run after
  * editing either CSV:
- *   node scripts/build-energy-table.mjs && npx biome check --write src/energy/energy-table.ts
+ *   node scripts/build-energy-table.mjs && npx biome check --write durable-objects/energy/energy-table.ts
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseCsv } from "./csv.mjs";
@@ -58,5 +58,7 @@ export const ENERGY_MEASUREMENTS: readonly EnergyMeasurement[] = ${JSON.stringif
 /** Every row of catalogue/gpu_power.csv. */
 export const GPU_POWER_RATINGS: readonly GpuPowerRating[] = ${JSON.stringify(power)};
 `;
-writeFileSync(new URL("../src/energy/energy-table.ts", import.meta.url), out);
-console.log(`wrote ${energy.length} measurements and ${power.length} GPU ratings to src/energy/energy-table.ts`);
+writeFileSync(new URL("../durable-objects/energy/energy-table.ts", import.meta.url), out);
+console.log(
+	`wrote ${energy.length} measurements and ${power.length} GPU ratings to durable-objects/energy/energy-table.ts`,
+);

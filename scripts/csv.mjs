@@ -1,6 +1,8 @@
 /**
- * The small CSV reader the catalogue generators share: quoted fields, and
- * lines starting with # as comments (our copies carry their source line so).
+ * The one CSV reader of the repository, shared by the catalogue generators
+ * and the routing benchmark (its types: csv.d.mts): quoted fields with `""`
+ * escapes, and lines starting with # as comments (our copies carry their
+ * source line so). Plain JavaScript, so `node scripts/build-*.mjs` runs it.
  */
 
 /** Parses CSV into objects keyed by the header row with quoted fields; lines starting with # are comments. */

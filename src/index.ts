@@ -1,6 +1,7 @@
 /**
- * The edge Worker's entry: the Hono app for HTTP, and the GeozoneDO class
- * that wrangler binds as GEOZONE.
+ * The edge Worker's entry: the Hono app for HTTP, the Cron Trigger, and the
+ * Durable Object classes wrangler binds: GeozoneDO as GEOZONE, KeyLimiterDO
+ * as KEY_LIMITER.
  */
 import { createApp } from "./app.js";
 import { scheduled } from "./scheduled.js";

@@ -1,13 +1,13 @@
 /**
  * Hourly carbon intensity of every zone over the simulated day. Zones with a
- * trace in ../shared/data/traces/ replay that trace's same calendar date
+ * trace in data/traces/ replay that trace's same calendar date
  * (hourly means of its 15- or 30-minute samples); the others stay flat at
  * their 2024 yearly average, because no hourly shape is known for them and
  * borrowing another grid's shape would invent one.
  */
 import { readFileSync } from "node:fs";
-import { parseCsv } from "./csv.js";
-import { SHARED_DATA_DIR, type SimZone } from "./inputs.js";
+import { parseCsv } from "../../scripts/csv.mjs";
+import { type SimZone, TRACES_DIR } from "./inputs.js";
 
 /** How one trace file is read: its name and its timestamp and value columns. */
 interface TraceFormat {
@@ -43,8 +43,8 @@ export interface ZoneCarbonDay {
 }
 
 /** Hourly means (UTC) of one trace on date `monthDay` ("MM-DD"), in whatever year the trace covers. */
-function traceDay(format: TraceFormat, monthDay: string, dataDir: string): number[] {
-	const file = `${dataDir}/traces/${format.file}`;
+function traceDay(format: TraceFormat, monthDay: string, tracesDir: string): number[] {
+	const file = `${tracesDir}/${format.file}`;
 	const sums = new Array<number>(24).fill(0);
 	const counts = new Array<number>(24).fill(0);
 	for (const record of parseCsv(readFileSync(file, "utf8"))) {
@@ -65,11 +65,11 @@ function traceDay(format: TraceFormat, monthDay: string, dataDir: string): numbe
 }
 
 /** The day's hourly carbon figures for each zone, in the order of `zones`. */
-export function carbonDay(zones: readonly SimZone[], monthDay: string, dataDir = SHARED_DATA_DIR): ZoneCarbonDay[] {
+export function carbonDay(zones: readonly SimZone[], monthDay: string, tracesDir = TRACES_DIR): ZoneCarbonDay[] {
 	if (!/^\d\d-\d\d$/.test(monthDay)) throw new Error(`date must be MM-DD, got ${JSON.stringify(monthDay)}`);
 	return zones.map((zone) => {
 		const format = TRACES[zone.id];
-		if (format) return { hourly: traceDay(format, monthDay, dataDir), source: { kind: "trace", file: format.file } };
+		if (format) return { hourly: traceDay(format, monthDay, tracesDir), source: { kind: "trace", file: format.file } };
 		return { hourly: new Array<number>(24).fill(zone.avgGco2PerKwh), source: { kind: "flat-yearly-average" } };
 	});
 }

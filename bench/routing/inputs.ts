@@ -1,15 +1,18 @@
 /**
- * Loads the simulation's fixed inputs: the zones of ../shared/data/zones.csv
+ * Loads the simulation's fixed inputs: the zones of catalogue/zones.csv
  * and the population-weighted cities of cities.csv, validated with zod so a
  * bad row names its file, field and value.
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { parseCsv } from "./csv.js";
+import { parseCsv } from "../../scripts/csv.mjs";
 
-/** The shared reference data, beside the repository (as in CI). */
-export const SHARED_DATA_DIR = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
+/** The zone catalogue, with its source line (catalogue/README.md). */
+export const ZONES_CSV = fileURLToPath(new URL("../../catalogue/zones.csv", import.meta.url));
+
+/** The carbon-intensity traces the simulation replays, with their sources (data/README.md). */
+export const TRACES_DIR = fileURLToPath(new URL("../../data/traces/", import.meta.url));
 
 /** One grid zone hosting GPU nodes. */
 export interface SimZone {
@@ -56,9 +59,9 @@ function parseRows<T>(file: string, schema: z.ZodType<T>): T[] {
 	});
 }
 
-/** Reads zones.csv from `dataDir` (default: ../shared/data). */
-export function loadZones(dataDir: string = SHARED_DATA_DIR): SimZone[] {
-	return parseRows(`${dataDir}/zones.csv`, zoneRow).map((r) => ({
+/** Reads the zones of `file` (default: catalogue/zones.csv). */
+export function loadZones(file: string = ZONES_CSV): SimZone[] {
+	return parseRows(file, zoneRow).map((r) => ({
 		id: r.zone_code,
 		lat: r.lat,
 		lon: r.lon,

@@ -5,7 +5,7 @@
 import type { DecisionCost } from "./decision-cost.js";
 import type { Outcome } from "./simulate.js";
 
-/** Issue 3's target: at least this fraction of the optimum's savings... */
+/** The routing target: at least this fraction of the optimum's savings... */
 export const TARGET_SAVINGS_FRACTION = 0.9;
 /** ...with at most this share of requests over their latency bound. */
 export const TARGET_MAX_OVER_BOUND = 0.01;

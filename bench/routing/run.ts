@@ -1,5 +1,5 @@
 /**
- * `npm run bench:routing`: the routing-quality simulation of issue 3 and the
+ * `npm run bench:routing`: the routing-quality simulation and the
  * decision-cost micro-benchmark. Prints both tables and writes
  * bench/results/routing-quality.json. Method: docs/routing-benchmark.md.
  *

@@ -44,8 +44,8 @@ export interface ScenarioOptions {
 	provisioning?: Provisioning;
 	/** Calendar date replayed from the traces, "MM-DD"; default "06-21". */
 	monthDay?: string;
-	/** Shared data folder; default ../shared/data. */
-	dataDir?: string;
+	/** Folder of the carbon traces; default data/traces. */
+	tracesDir?: string;
 }
 
 /** Assembles a scenario from loaded inputs and a generated day. */
@@ -56,7 +56,7 @@ export function buildScenario(
 	options: ScenarioOptions = {},
 ): Scenario {
 	const provisioning = options.provisioning ?? { kind: "demand", headroom: 1.25 };
-	const carbon = carbonDay(zones, options.monthDay ?? "06-21", options.dataDir);
+	const carbon = carbonDay(zones, options.monthDay ?? "06-21", options.tracesDir);
 	const rttMs = cities.map((c) => zones.map((z) => estimateRttMs(c, z)));
 	const slots =
 		provisioning.kind === "uniform"

@@ -38,7 +38,7 @@ export const LATENCY_BOUNDS: readonly { boundMs: number; share: number }[] = [
 ];
 
 /**
- * Llama-3.1-8B on one H100 at max_num_seqs 64 (../shared/data/llm_energy_per_token.csv):
+ * Llama-3.1-8B on one H100 at max_num_seqs 64 (catalogue/llm_energy_per_token.csv):
  * 0.1186 J per output token, median inter-token latency 11.5 ms (about 87 tokens/s per stream).
  */
 export const JOULES_PER_OUTPUT_TOKEN = 0.1186;

@@ -3,6 +3,7 @@
  * returns. The Worker calls these methods on typed stubs; every input is
  * checked with zod inside the object too, because an RPC is a boundary.
  */
+
 import { z } from "zod";
 import {
 	jobEventSchema,
@@ -14,6 +15,7 @@ import {
 	telemetryRequestSchema,
 	zoneIdSchema,
 } from "../../src/protocol/agent-wire.js";
+import type { AsyncJobView } from "../../src/protocol/job-object.js";
 
 /** Longest request JSON a job may carry: the Worker's 2 MiB body limit. */
 export const MAX_REQUEST_JSON_CHARS = 2 * 1024 * 1024;
@@ -65,11 +67,30 @@ export const submitJobInputSchema = z.object({
 	webhook: z.object({ url: z.string().url().max(2048), secret: z.string().min(16).max(256).optional() }).optional(),
 	/** Async jobs: when a job still queued is given up and forgotten (epoch ms). */
 	expiresAt: z.number().int().optional(),
+	/**
+	 * The client's own deadline (ms after receivedAt) for the job's first output, replacing the zone's
+	 * queue-wait and first-token limits; the Worker has checked it against JOB_TIMEOUT_MAX_MS.
+	 */
+	timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
 });
 export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 
 /** Why a zone refused a job; the router then tries the next zone. */
 export type RefusalReason = "no_live_node" | "queue_full" | "zone_disabled";
+
+/** The zone's capacity right after a submit: free slots of live nodes and jobs waiting for one. */
+export interface ZoneLoad {
+	slots: number;
+	freeSlots: number;
+	queueDepth: number;
+	/** Epoch ms at which the zone measured it. */
+	at: number;
+}
+
+/** What submit answers, with the zone's load after it (routers work without it). */
+export type SubmitJobAnswer = SubmitJobResult & { load?: ZoneLoad };
+/** What submitAsync answers, with the zone's load after it. */
+export type SubmitAsyncAnswer = SubmitAsyncResult & { load?: ZoneLoad };
 
 export type SubmitJobResult =
 	| {
@@ -167,29 +188,8 @@ export const tenantJobInputSchema = z.object({
 });
 export type TenantJobInput = z.infer<typeof tenantJobInputSchema>;
 
-/** An async job as the zone holds it (src/jobs-api/job-object.ts turns it into the API's job object). */
-export interface AsyncJobView {
-	jobId: string;
-	zoneId: string;
-	model: string;
-	/** The zone's status; `leased` shows as running in the API. */
-	status: "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
-	attempts: number;
-	nodeId: string | null;
-	/** Epoch ms. */
-	receivedAt: number;
-	finishedAt: number | null;
-	/** When the job is forgotten (epoch ms): finished + JOB_RETENTION_MS, or the queue deadline before that. */
-	expiresAt: number;
-	/** The output text, when succeeded. */
-	output: string | null;
-	finishReason: string | null;
-	usage: { prompt_tokens: number; completion_tokens: number } | null;
-	error: { code: string; message: string } | null;
-	estimate: { energyJ: number; gco2: number; gpuClass: string } | null;
-	/** The stored routing decision JSON (for the result's `arcnet` summary). */
-	routing: string;
-}
+/** An async job as the zone holds it; defined with the job object it becomes. */
+export type { AsyncJobView };
 
 /** What cancelForTenant did: cancelled (with the job now), not found (or another tenant's), or already finished. */
 export type CancelForTenantResult =

@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
 type Step = string | ((sql: SqlStorage) => void);
@@ -81,6 +81,12 @@ const migrations: Record<number, Step[]> = {
 		addColumn("jobs", "webhook_attempts", "INTEGER NOT NULL DEFAULT 0"),
 		addColumn("jobs", "webhook_next_at", "INTEGER"),
 		addColumn("jobs", "expires_at", "INTEGER"),
+	],
+	// Every job's deadlines (job-deadlines.ts), and the zone an async job is being handed to (zone-handback.ts).
+	4: [
+		addColumn("jobs", "queue_deadline_at", "INTEGER"),
+		addColumn("jobs", "first_token_deadline_at", "INTEGER"),
+		addColumn("jobs", "handoff_zone", "TEXT"),
 	],
 };
 

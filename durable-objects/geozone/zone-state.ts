@@ -4,9 +4,9 @@
  * instead of the Durable Object, so they stay easy to test.
  */
 import type { GeozoneConfig } from "./config.js";
-import type { OutputStreams } from "./output-streams.js";
+import type { OutputStreams } from "./jobs/output-streams.js";
+import type { Waiters } from "./nodes/waiters.js";
 import { readMeta, writeMeta } from "./schema.js";
-import type { Waiters } from "./waiters.js";
 
 export interface ZoneState {
 	sql: SqlStorage;

@@ -106,9 +106,9 @@ export class EdgeClient {
 		return this.options.channel?.ready === true;
 	}
 
-	/** Hands leased jobs back so the zone can re-queue them at once. */
-	async release(body: ReleaseRequest): Promise<void> {
-		await this.post("/agent/v1/jobs/release", body, null, {});
+	/** Hands leased jobs back so the zone can re-queue them at once; `timeoutMs` replaces the client's default. */
+	async release(body: ReleaseRequest, timeoutMs?: number): Promise<void> {
+		await this.post("/agent/v1/jobs/release", body, null, timeoutMs !== undefined ? { timeoutMs } : {});
 	}
 
 	/** Sends telemetry; the answer renews leases and lists jobs to cancel. */

@@ -1,7 +1,7 @@
 /**
  * A small fetch-like HTTP client on node:http / node:https for the edge client
  * and the inference backends. Node's global fetch loads undici on first use,
- * which costs an idle agent about 13 MB of resident memory (issue 4: the agent
+ * which costs an idle agent about 13 MB of resident memory (the agent
  * must idle under 60 MB); node:http is already part of the runtime. Sockets are
  * reused through Node's global keep-alive agents. The response body is the
  * raw byte stream, read as an async iterable, so SSE and NDJSON streams are

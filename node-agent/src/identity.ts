@@ -9,7 +9,7 @@ import { ed25519PublicJwkSchema, nodeIdSchema, zoneIdSchema } from "../../src/pr
 import * as z from "../../src/protocol/zod-mini.js";
 import { fs } from "./builtins.js";
 
-const { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = fs;
+const { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } = fs;
 
 const privateJwkSchema = z.extend(ed25519PublicJwkSchema, {
 	d: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/, "43 base64url characters (32 bytes)")),
@@ -56,6 +56,27 @@ export function saveIdentity(stateDir: string, identity: Identity): string {
 	chmodSync(tmp, 0o600);
 	renameSync(tmp, path);
 	return path;
+}
+
+/**
+ * Proves that saveIdentity will succeed: creates the state directory (0700)
+ * if needed and writes and removes a file in it. Run before enrolling, which
+ * uses up the one-time token: a write that fails after it leaves an active
+ * node with no key anywhere. Throws naming the directory and how to fix it.
+ */
+export function assertStateDirWritable(stateDir: string): void {
+	const probe = join(stateDir, `.identity-write-test.${process.pid}.tmp`);
+	try {
+		mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+		chmodSync(stateDir, 0o700);
+		writeFileSync(probe, "", { mode: 0o600 });
+		rmSync(probe);
+	} catch (err) {
+		const reason = err instanceof Error ? err.message : String(err);
+		throw new Error(
+			`stateDir: cannot write identity.json in ${JSON.stringify(stateDir)} (${reason}); expected a directory the agent's user owns or can create, e.g. install -d -o arcnet -g arcnet -m 0700 ${stateDir}. Nothing was sent to the edge; the token is unused.`,
+		);
+	}
 }
 
 /** True when the state directory already holds an identity. */

@@ -37,16 +37,25 @@ export interface JobRunnerDeps {
 	logger: Logger;
 	/** Counts output tokens for the telemetry's tokens/s. */
 	onTokens(count: number): void;
-	/** Aborted when the agent must stop for good (grace expired); stops event retries. */
+	/** Aborted when the agent must stop for good (grace expired): cuts the event post in flight and stops retries. */
 	hardStop?: AbortSignal;
+	/** The job fails retryably when the backend sends nothing for this long, in ms. Default BACKEND_IDLE_TIMEOUT_MS. */
+	backendIdleTimeoutMs?: number | undefined;
 }
+
+/**
+ * Default longest silence of a backend within one job, in ms: generous, since
+ * a long prompt can take minutes to its first token, but a hung server must
+ * not hold a slot and a lease for ever.
+ */
+export const BACKEND_IDLE_TIMEOUT_MS = 300_000;
 
 /** Runs `running.job` to its end; never throws. */
 export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<JobOutcome> {
 	const { job, abort } = running;
 	const log = deps.logger.child({ jobId: job.jobId, attempt: job.attempt });
 	const batcher = new EventBatcher({
-		send: (events) => deps.edge.postEvents(job.jobId, { leaseId: job.leaseId, events }),
+		send: (events) => deps.edge.postEvents(job.jobId, { leaseId: job.leaseId, events }, deps.hardStop),
 		onStop: (reason) => {
 			if (!abort.signal.aborted) abort.abort(reason);
 		},
@@ -59,10 +68,13 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 	log.info("job started", { model: job.model });
 	let deltas = 0;
 	let outcome: JobOutcome;
+	const idle = watchIdle(deps.backendIdleTimeoutMs ?? BACKEND_IDLE_TIMEOUT_MS);
 	try {
 		let usage: TokenUsage | null = null;
 		let finishReason: "stop" | "length" | "content_filter" = "stop";
-		for await (const part of deps.backend.chat(job.model, job.request, abort.signal)) {
+		const signal = AbortSignal.any([abort.signal, idle.signal]);
+		for await (const part of deps.backend.chat(job.model, job.request, signal)) {
+			idle.parts++;
 			running.queued = false;
 			if (part.type === "delta") {
 				deltas += 1;
@@ -89,7 +101,9 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 				reason: reason === "shutdown" || typeof reason !== "string" ? "shutdown" : (reason as StopReason | AbortCause),
 			};
 		} else {
-			const failure = err instanceof BackendError ? err : new BackendError("backend_error", errorMessage(err), false);
+			const failure =
+				idle.timedOut ??
+				(err instanceof BackendError ? err : new BackendError("backend_error", errorMessage(err), false));
 			log.warn("job failed on the backend", {
 				code: failure.code,
 				retryable: failure.retryable,
@@ -104,6 +118,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 			outcome = { kind: "failed", code: failure.code };
 		}
 	}
+	idle.stop();
 	await batcher.drain();
 	const stop = batcher.stopReason;
 	if (stop && outcome.kind !== "stopped") outcome = { kind: "stopped", reason: stop };
@@ -113,4 +128,30 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 		deltas,
 	});
 	return outcome;
+}
+
+/**
+ * Aborts its signal when a whole window of `ms` passes with `parts` unchanged:
+ * one timer per window, not one per token.
+ */
+function watchIdle(ms: number) {
+	const controller = new AbortController();
+	const watch = {
+		parts: 0,
+		signal: controller.signal,
+		timedOut: null as BackendError | null,
+		stop: () => clearTimeout(timer),
+	};
+	let seen = 0;
+	const check = () => {
+		if (watch.parts !== seen) {
+			seen = watch.parts;
+			timer = setTimeout(check, ms);
+			return;
+		}
+		watch.timedOut = new BackendError("backend_error", `the backend sent nothing for ${ms} ms`, true);
+		controller.abort(watch.timedOut);
+	};
+	let timer = setTimeout(check, ms);
+	return watch;
 }

@@ -14,6 +14,7 @@ import { EdgeHttpError } from "./edge-client.js";
 import { coalescingWriter } from "./log-writer.js";
 import { createLogger, errorMessage } from "./logger.js";
 import { AGENT_VERSION } from "./version.js";
+import { EXIT_REVOKED } from "./work-loop.js";
 
 const { parseArgs } = util;
 
@@ -112,7 +113,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
 	} catch (err) {
 		if (err instanceof EdgeHttpError && err.revoked) {
 			logger.error("this node was revoked by an operator; stopping");
-			return 78;
+			return EXIT_REVOKED;
 		}
 		logger.error(`${command} failed`, { error: errorMessage(err) });
 		return 1;

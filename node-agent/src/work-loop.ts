@@ -6,18 +6,23 @@
  * their leases to expire.
  */
 import type { LeasedJob, TelemetryRequest } from "../../src/protocol/agent-wire.js";
+import { BackendWatch } from "./backend-watch.js";
 import type { Backend } from "./backends/index.js";
 import { Backoff, sleep } from "./backoff.js";
 import { type EdgeClient, EdgeHttpError } from "./edge-client.js";
 import { type ConnectionState, EdgeStatus } from "./edge-status.js";
 import { type RunningJob, runJob } from "./job-runner.js";
 import { errorMessage, type Logger } from "./logger.js";
+import { RunningJobs } from "./running-jobs.js";
 import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
 import type { HostReading } from "./telemetry/host.js";
 import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
 
 /** Exit code when an operator revoked the node (EX_CONFIG): a restart will not help. */
 export const EXIT_REVOKED = 78;
+
+/** Longest the hand-back of unfinished jobs may take once the drain grace is over, in ms. */
+export const RELEASE_TIMEOUT_MS = 5_000;
 
 /** What the loop knows after a telemetry tick, for the status view. */
 export interface LoopStatus {
@@ -29,6 +34,8 @@ export interface LoopStatus {
 	running: RunningJob[];
 	/** Why nvidia-smi readings were replaced by simulated ones on this tick, if they were. */
 	gpuProblem: string | null;
+	/** Why the backend's last model listing failed, or null while it answers. */
+	backendProblem: string | null;
 }
 
 export interface WorkLoopOptions {
@@ -41,18 +48,22 @@ export interface WorkLoopOptions {
 	pollWaitMs: number;
 	telemetryIntervalMs: number;
 	drainGraceMs: number;
+	/** Longest one model listing may take, in ms. Default BACKEND_LIST_TIMEOUT_MS (10 s). */
+	backendListTimeoutMs?: number;
+	/** A job whose backend sends nothing for this long fails retryably, in ms. Default BACKEND_IDLE_TIMEOUT_MS. */
+	backendIdleTimeoutMs?: number;
 	backoff?: Backoff;
 	/** Called after every telemetry tick (sent or not); the run command writes the status file with it. */
 	onStatus?: (status: LoopStatus) => void;
 }
 
 export class WorkLoop {
-	private readonly running = new Map<string, RunningJob>();
+	private readonly running = new RunningJobs();
 	private readonly draining = new AbortController();
 	private readonly hardStop = new AbortController();
 	private readonly backoff: Backoff;
 	private readonly status: EdgeStatus;
-	private models: string[] = [];
+	private readonly backendWatch: BackendWatch;
 	private tokens = 0;
 	private revoked = false;
 	private slotFreed: (() => void) | null = null;
@@ -62,6 +73,7 @@ export class WorkLoop {
 	constructor(private readonly o: WorkLoopOptions) {
 		this.backoff = o.backoff ?? new Backoff({ baseMs: 250, capMs: 15_000 });
 		this.status = new EdgeStatus(o.logger);
+		this.backendWatch = new BackendWatch({ backend: o.backend, logger: o.logger, timeoutMs: o.backendListTimeoutMs });
 	}
 
 	/** Starts a graceful drain (first signal); safe to call more than once. */
@@ -76,7 +88,7 @@ export class WorkLoop {
 
 	/** Runs until shutdown or revocation; resolves with the process exit code (0 or 78). */
 	async run(): Promise<number> {
-		await this.discoverModels();
+		await this.backendWatch.discover(this.draining.signal);
 		const telemetry = this.startTelemetry();
 		try {
 			while (!this.draining.signal.aborted && !this.revoked) {
@@ -99,28 +111,15 @@ export class WorkLoop {
 		return 0;
 	}
 
-	private async discoverModels(): Promise<void> {
-		const backoff = new Backoff({ baseMs: 500, capMs: 15_000 });
-		while (!this.draining.signal.aborted) {
-			try {
-				const models = await this.o.backend.listModels(this.draining.signal);
-				if (models.length > 0) {
-					this.models = models.slice(0, 100);
-					this.o.logger.info("backend ready", { backend: this.o.backend.kind, models: this.models.join(",") });
-					return;
-				}
-				this.o.logger.warn("backend serves no models yet; retrying", { backend: this.o.backend.kind });
-			} catch (err) {
-				if (backoff.attempts === 0) this.o.logger.warn("backend not ready; retrying", { error: errorMessage(err) });
-			}
-			await sleep(backoff.next(), this.draining.signal);
-		}
-	}
-
 	private async pollOnce(free: number): Promise<void> {
 		try {
 			const answer = await this.o.edge.poll(
-				{ maxJobs: Math.min(free, 64), waitMs: this.o.pollWaitMs, models: this.models, slots: this.o.slots },
+				{
+					maxJobs: Math.min(free, 64),
+					waitMs: this.o.pollWaitMs,
+					models: this.backendWatch.models,
+					slots: this.o.slots,
+				},
 				this.draining.signal,
 			);
 			this.status.ok();
@@ -156,7 +155,6 @@ export class WorkLoop {
 	}
 
 	private start(job: LeasedJob): void {
-		if (this.running.has(job.jobId)) return;
 		const running: RunningJob = {
 			job,
 			abort: new AbortController(),
@@ -164,7 +162,8 @@ export class WorkLoop {
 			leaseExpiresAt: job.leaseExpiresAt,
 			startedAt: Date.now(),
 		};
-		this.running.set(job.jobId, running);
+		// The same lease delivered twice is one claim, already running; another attempt of a job is a new lease.
+		if (!this.running.add(running)) return;
 		const p = runJob(running, {
 			backend: this.o.backend,
 			edge: this.o.edge,
@@ -173,10 +172,11 @@ export class WorkLoop {
 				this.tokens += n;
 			},
 			hardStop: this.hardStop.signal,
+			backendIdleTimeoutMs: this.o.backendIdleTimeoutMs,
 		}).then((outcome) => {
 			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();
 			// A job stopped by the shutdown stays listed so drain() can release its lease.
-			if (!(outcome.kind === "stopped" && outcome.reason === "shutdown")) this.running.delete(job.jobId);
+			if (!(outcome.kind === "stopped" && outcome.reason === "shutdown")) this.running.delete(running);
 			this.jobPromises.delete(p);
 			this.slotFreed?.();
 		});
@@ -195,6 +195,12 @@ export class WorkLoop {
 		});
 	}
 
+	/**
+	 * Lets running jobs finish within the grace, then cuts what is still in
+	 * flight (backend requests, event posts to an edge that may not answer) and
+	 * hands the rest back within RELEASE_TIMEOUT_MS: the drain ends within
+	 * grace + RELEASE_TIMEOUT_MS whatever the edge does, inside systemd's stop timeout.
+	 */
 	private async drain(): Promise<void> {
 		if (this.jobPromises.size > 0 && !this.revoked) {
 			const grace = new AbortController();
@@ -210,22 +216,24 @@ export class WorkLoop {
 		if (this.revoked) return;
 		this.o.logger.warn("grace period over; releasing unfinished jobs", { count: unfinished.length });
 		try {
-			await this.o.edge.release({ leases: unfinished.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })) });
+			const leases = unfinished.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId }));
+			await this.o.edge.release({ leases }, RELEASE_TIMEOUT_MS);
 		} catch (err) {
 			this.o.logger.error("could not release jobs; they will be re-queued when their leases expire", {
 				error: errorMessage(err),
 			});
 		}
-		for (const r of unfinished) this.running.delete(r.job.jobId);
+		for (const r of unfinished) this.running.delete(r);
 	}
 
 	private startTelemetry(): { stop(): void } {
 		const build = createTelemetryBuilder({
 			gpu: this.o.gpu,
 			host: this.o.host,
-			models: () => this.models,
+			models: () => this.backendWatch.models,
+			backendProblem: () => this.backendWatch.problem,
 			slots: this.o.slots,
-			running: () => this.running.values(),
+			running: () => this.running.current().values(),
 			takeTokens: () => {
 				const n = this.tokens;
 				this.tokens = 0;
@@ -239,12 +247,11 @@ export class WorkLoop {
 			busy = true;
 			let sent: TelemetryRequest | null = null;
 			try {
-				await this.refreshModels();
 				const body = await build();
 				sent = body;
 				const answer = await this.o.edge.telemetry(body);
 				this.status.ok();
-				for (const r of applyTelemetryResponse(answer, this.running)) {
+				for (const r of applyTelemetryResponse(answer, this.running.current())) {
 					this.o.logger.info("edge asked to stop job", { jobId: r.job.jobId, attempt: r.job.attempt });
 					r.abort.abort("cancelled");
 				}
@@ -255,8 +262,14 @@ export class WorkLoop {
 				if (sent) this.reportStatus(sent);
 			}
 		};
+		// The model refresh runs beside the heartbeat, never in front of it: a backend that does not
+		// answer must not stop lease renewal.
+		const both = () => {
+			this.backendWatch.refresh();
+			void tick();
+		};
 		void tick();
-		const timer = setInterval(() => void tick(), this.o.telemetryIntervalMs);
+		const timer = setInterval(both, this.o.telemetryIntervalMs);
 		return { stop: () => clearInterval(timer) };
 	}
 
@@ -280,19 +293,10 @@ export class WorkLoop {
 				draining: this.draining.signal.aborted,
 				running: [...this.running.values()],
 				gpuProblem: this.gpuProblem,
+				backendProblem: this.backendWatch.problem,
 			});
 		} catch (err) {
 			this.o.logger.debug("could not write status", { error: errorMessage(err) });
-		}
-	}
-
-	private async refreshModels(): Promise<void> {
-		if (this.o.backend.kind === "simulated") return;
-		try {
-			const models = await this.o.backend.listModels();
-			if (models.length > 0) this.models = models.slice(0, 100);
-		} catch (err) {
-			this.o.logger.debug("could not refresh models; keeping the last list", { error: errorMessage(err) });
 		}
 	}
 }

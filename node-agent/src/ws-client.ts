@@ -2,7 +2,7 @@
  * A small WebSocket client (RFC 6455) on node:http / node:https, for the
  * agent's channel to its zone. Node 20 has no WebSocket client of its own,
  * and the undici one that Node 22 ships costs an idle agent about 13 MB of
- * resident memory (issue 4), so the agent speaks the protocol itself: the
+ * resident memory (the agent must idle under 60 MB), so the agent speaks the protocol itself: the
  * HTTP upgrade, masked client frames, fragmented and control frames, and the
  * close handshake. Text messages only; binary messages are refused.
  */

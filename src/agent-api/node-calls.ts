@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.js";
+import { refusalError } from "../http/errors.js";
 import { jsonBody, validate } from "../http/validation.js";
 import {
 	type JobEventsResponse,
@@ -17,8 +18,8 @@ import {
 	type TelemetryResponse,
 	telemetryRequestSchema,
 } from "../protocol/agent-wire.js";
+import { eventsRefusal } from "../protocol/event-refusal.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
-import { eventsRefusal } from "./event-refusal.js";
 
 /** Long-polls the node's zone for up to `maxJobs` jobs (wait capped by the DO at POLL_MAX_WAIT_MS). */
 export async function pollHandler(c: Context<AppEnv>): Promise<Response> {
@@ -35,7 +36,7 @@ export async function postEventsHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, jobEventsRequestSchema);
 	const { nodeId, zoneId } = c.get("node");
 	const result = await geozoneStub(c.env, zoneId).postEvents({ ...body, zoneId, nodeId, jobId });
-	if (!result.ok) throw eventsRefusal(result);
+	if (!result.ok) throw refusalError(eventsRefusal(result));
 	const response: JobEventsResponse = { leaseExpiresAt: result.leaseExpiresAt, cancelled: result.cancelled };
 	return c.json(response);
 }

@@ -11,12 +11,12 @@ import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
 import {
 	type CarbonProvider,
-	type CarbonSignal,
 	gridZoneSchema,
 	LBS_PER_MWH_TO_G_PER_KWH,
 	type ProviderRuntime,
 	providerTimestampSchema,
 } from "./signal.js";
+import { zoneProvider } from "./zone-provider.js";
 
 export const carbonAwareSdkConfigSchema = z.object({
 	/** Where the WebAPI is deployed; no default (it is self-hosted). */
@@ -45,20 +45,12 @@ export function createCarbonAwareSdkProvider(
 	const cfg = parseConfig(carbonAwareSdkConfigSchema, config, "carbon-aware-sdk");
 	const now = runtime.now ?? Date.now;
 	const factor = cfg.ratingUnit === "lbs/MWh" ? LBS_PER_MWH_TO_G_PER_KWH : 1;
-	return {
+	return zoneProvider({
 		source: "carbon-aware-sdk",
 		zones: Object.keys(cfg.locations),
-		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
-			const ctx = { source: "carbon-aware-sdk", zone } as const;
-			const location = cfg.locations[zone];
-			if (!location) {
-				throw new CarbonProviderError(
-					ctx.source,
-					zone,
-					"unsupported-zone",
-					"no Carbon Aware SDK location is configured for this zone",
-				);
-			}
+		target: (zone) => cfg.locations[zone],
+		unsupported: () => "no Carbon Aware SDK location is configured for this zone",
+		async fetch(zone, location, options, ctx) {
 			const t = now();
 			const body = await getJson(ctx, {
 				url: buildUrl(cfg.baseUrl, "/emissions/bylocation", {
@@ -88,5 +80,5 @@ export function createCarbonAwareSdkProvider(
 				fetchedAt: t,
 			};
 		},
-	};
+	});
 }

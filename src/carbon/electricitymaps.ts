@@ -7,13 +7,8 @@
 import { z } from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
-import {
-	type CarbonProvider,
-	type CarbonSignal,
-	gridZoneSchema,
-	type ProviderRuntime,
-	providerTimestampSchema,
-} from "./signal.js";
+import { type CarbonProvider, gridZoneSchema, type ProviderRuntime, providerTimestampSchema } from "./signal.js";
+import { zoneProvider } from "./zone-provider.js";
 
 export const electricityMapsConfigSchema = z.object({
 	/** API key sent as the `auth-token` header. */
@@ -40,19 +35,12 @@ export function createElectricityMapsProvider(
 ): CarbonProvider {
 	const cfg = parseConfig(electricityMapsConfigSchema, config, "electricitymaps");
 	const now = runtime.now ?? Date.now;
-	return {
+	return zoneProvider({
 		source: "electricitymaps",
 		zones: undefined,
-		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
-			const ctx = { source: "electricitymaps", zone } as const;
-			if (!gridZoneSchema.safeParse(zone).success) {
-				throw new CarbonProviderError(
-					ctx.source,
-					zone,
-					"unsupported-zone",
-					`"${zone}" is not an Electricity Maps zone code`,
-				);
-			}
+		target: (zone) => (gridZoneSchema.safeParse(zone).success ? zone : undefined),
+		unsupported: (zone) => `"${zone}" is not an Electricity Maps zone code`,
+		async fetch(zone, _target, options, ctx) {
 			const query: Record<string, string> = { zone };
 			if (cfg.emissionFactorType) query.emissionFactorType = cfg.emissionFactorType;
 			const body = await getJson(ctx, {
@@ -74,5 +62,5 @@ export function createElectricityMapsProvider(
 				fetchedAt: now(),
 			};
 		},
-	};
+	});
 }

@@ -4,6 +4,7 @@
  * that an operator reading a stale-signal warning knows what to fix.
  */
 import type { z } from "zod";
+import { describeValue, valueAt } from "../protocol/zod-issues.js";
 import type { CarbonSource } from "./signal.js";
 
 /** Why a provider call failed. */
@@ -36,24 +37,6 @@ export class CarbonProviderError extends Error {
 /** Thrown for an invalid adapter config; names the field, the value and what is allowed. */
 export class CarbonConfigError extends Error {
 	override readonly name = "CarbonConfigError";
-}
-
-const MAX_VALUE_CHARS = 60;
-
-function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-	let current = input;
-	for (const key of path) {
-		if (current === null || typeof current !== "object") return undefined;
-		current = (current as Record<PropertyKey, unknown>)[key];
-	}
-	return current;
-}
-
-function describeValue(value: unknown): string {
-	if (value === undefined) return "nothing (missing)";
-	const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
-	const json = JSON.stringify(value) ?? String(value);
-	return `${json.length > MAX_VALUE_CHARS ? `${json.slice(0, MAX_VALUE_CHARS)}…` : json} (${type})`;
 }
 
 function formatPath(path: readonly PropertyKey[], root: string): string {

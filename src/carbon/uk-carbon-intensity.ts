@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
-import { type CarbonProvider, type CarbonSignal, type ProviderRuntime, providerTimestampSchema } from "./signal.js";
+import { type CarbonProvider, type ProviderRuntime, providerTimestampSchema } from "./signal.js";
+import { zoneProvider } from "./zone-provider.js";
 
 /** The only grid zone this API covers. */
 export const UK_GRID_ZONE = "GB";
@@ -53,19 +54,12 @@ export function createUkCarbonIntensityProvider(
 ): CarbonProvider {
 	const cfg = parseConfig(ukCarbonIntensityConfigSchema, config, "uk-carbon-intensity");
 	const now = runtime.now ?? Date.now;
-	return {
+	return zoneProvider({
 		source: "uk-carbon-intensity",
 		zones: [UK_GRID_ZONE],
-		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
-			const ctx = { source: "uk-carbon-intensity", zone } as const;
-			if (zone !== UK_GRID_ZONE) {
-				throw new CarbonProviderError(
-					ctx.source,
-					zone,
-					"unsupported-zone",
-					`the UK Carbon Intensity API only covers "${UK_GRID_ZONE}"`,
-				);
-			}
+		target: (zone) => (zone === UK_GRID_ZONE ? zone : undefined),
+		unsupported: () => `the UK Carbon Intensity API only covers "${UK_GRID_ZONE}"`,
+		async fetch(zone, _target, options, ctx) {
 			const path = cfg.regionId === undefined ? "/intensity" : `/regional/regionid/${cfg.regionId}`;
 			const body = await getJson(ctx, {
 				url: buildUrl(cfg.baseUrl, path),
@@ -97,5 +91,5 @@ export function createUkCarbonIntensityProvider(
 			}
 			return { zone, gco2PerKwh, source: "uk-carbon-intensity", observedAt, fetchedAt: now() };
 		},
-	};
+	});
 }

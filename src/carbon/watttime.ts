@@ -19,12 +19,12 @@ import {
 } from "./provider-http.js";
 import {
 	type CarbonProvider,
-	type CarbonSignal,
 	gridZoneSchema,
 	LBS_PER_MWH_TO_G_PER_KWH,
 	type ProviderRuntime,
 	providerTimestampSchema,
 } from "./signal.js";
+import { zoneProvider } from "./zone-provider.js";
 
 export const wattTimeConfigSchema = z.object({
 	username: z.string().min(1),
@@ -109,20 +109,12 @@ export function createWattTimeProvider(config: WattTimeConfig, runtime: Provider
 		}
 	}
 
-	return {
+	return zoneProvider({
 		source: "watttime",
 		zones: Object.keys(cfg.regions),
-		async fetchSignal(zone, options = {}): Promise<CarbonSignal> {
-			const ctx = { source: "watttime", zone } as const;
-			const region = cfg.regions[zone];
-			if (!region) {
-				throw new CarbonProviderError(
-					ctx.source,
-					zone,
-					"unsupported-zone",
-					"no WattTime region is configured for this zone",
-				);
-			}
+		target: (zone) => cfg.regions[zone],
+		unsupported: () => "no WattTime region is configured for this zone",
+		async fetch(zone, region, options, ctx) {
 			const body = await forecast(ctx, region, options.signal);
 			const { data } = parseProviderResponse(ctx, forecastResponseSchema, body, "forecast");
 			const t = now();
@@ -140,5 +132,5 @@ export function createWattTimeProvider(config: WattTimeConfig, runtime: Provider
 				fetchedAt: t,
 			};
 		},
-	};
+	});
 }

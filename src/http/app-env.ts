@@ -13,6 +13,8 @@ export interface AppEnv {
 		client: ClientIdentity;
 		/** Set by an inference handler from the job's done event; the limits middleware settles the key's daily tokens with it. */
 		jobUsage: TokenUsage;
+		/** Set by an inference handler once its job consumes tokens (output started, or an async job accepted): a client leaving then keeps the reservation charged. */
+		jobStarted: boolean;
 		/** Set by the limits middleware: the key's admission, decided while the handler validates and routes. */
 		admission: Admission;
 		/** Set by the agent JWT check. */

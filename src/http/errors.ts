@@ -42,6 +42,12 @@ export class ApiError extends HTTPException {
 	}
 }
 
+/** The ApiError of a refusal that arrives as data, status and body (src/protocol/event-refusal.ts). */
+export function refusalError(refusal: { status: ContentfulStatusCode; body: OpenAIErrorBody }): ApiError {
+	const { message, type, param, code } = refusal.body.error;
+	return new ApiError(refusal.status, message, { type, param, code });
+}
+
 /** 400: the request body, path or query is not acceptable. */
 export class InvalidRequestError extends ApiError {
 	constructor(message: string, param: string | null = null, code: string | null = null) {

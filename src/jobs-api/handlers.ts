@@ -4,7 +4,6 @@
  * tenant's job, an unknown one and an expired one all answer the same 404.
  */
 import type { Context } from "hono";
-import { parseAsyncJobConfig } from "../../durable-objects/geozone/config.js";
 import { randomId, sha256Hex } from "../auth/crypto.js";
 import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } from "../db/async-jobs.js";
 import { database } from "../db/client.js";
@@ -12,15 +11,17 @@ import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { parseJsonText } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
-import { toInferenceRequest } from "../openai/chat-completions.js";
+import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
+import { toInferenceRequest } from "../protocol/inference-request.js";
+import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
 import { assertModelKnown } from "../routing/request-targets.js";
+import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
 import { canonicalJson } from "./canonical-json.js";
-import { jobObject, queuedJobObject } from "./job-object.js";
 import { parseCreateJobBody, parseIdempotencyKey } from "./job-request.js";
 
 /** POST /v1/jobs: 202 with the queued job; a replayed Idempotency-Key answers 200 with `Idempotent-Replayed: true`. */
@@ -46,6 +47,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		client,
 		body.request.model,
 	);
+	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.request.arcnet);
 	// The key's limits were asked when the request arrived; nothing is recorded before they admit it.
 	await requireAdmission(c);
 	await assertModelKnown(c.env, body.request.model);
@@ -83,6 +85,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		receivedAt,
 		kind: "async" as const,
 		expiresAt,
+		...(timeoutMs !== undefined ? { timeoutMs } : {}),
 		...(client.keyId !== null ? { apiKeyId: client.keyId } : {}),
 		...(body.webhook ? { webhook: body.webhook } : {}),
 	};
@@ -95,6 +98,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		if (!replay && key === undefined) await deleteAsyncJob(db, jobId).catch(() => undefined);
 		throw error;
 	}
+	c.set("jobStarted", true); // the zone holds the job: it runs whether or not this client stays
 	const location = { location: `/v1/jobs/${jobId}` };
 	if (replay || replayed) {
 		const view = await geozoneStub(c.env, zoneId).getJob(zoneId, jobId, client.tenantId);

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, validate } from "../http/validation.js";
 import { chatCompletionRequestSchema } from "../protocol/openai.js";
-import { refusedHostReason } from "./webhook-address.js";
+import { refusedHostReason } from "../protocol/webhook-address.js";
 
 /** POST /v1/jobs body. */
 export const createJobBodySchema = z.strictObject({

@@ -4,7 +4,7 @@
  * when the request alone is larger than the daily quota); and OpenAI's
  * x-ratelimit-*-requests headers, sent on admitted requests too.
  */
-import type { AdmitResult, LimitReason, RateState } from "../../durable-objects/limiter/contract.js";
+import type { AdmitResult, LimitReason, RateState } from "../../durable-objects/key-limiter/contract.js";
 import { ApiError } from "../http/errors.js";
 import type { TokenEstimate } from "./estimate.js";
 

@@ -6,10 +6,13 @@
  * The real usage comes from the `jobUsage` request variable that the handler
  * sets from the job's done event; with none (the client left mid-stream, an
  * async job still queued) the reservation stays charged. A response with an
- * error status produced no output and is charged nothing.
+ * error status produced no output and is charged nothing. A client that
+ * leaves before the response (request.signal, compatibility flag
+ * enable_request_signal) releases its permit at once, and its reservation is
+ * refunded unless its job had started (`jobStarted`).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AdmitResult, FinishResult } from "../../durable-objects/limiter/contract.js";
+import type { AdmitResult, FinishResult } from "../../durable-objects/key-limiter/contract.js";
 import type { AppEnv } from "../http/app-env.js";
 import { estimateRequestTokens } from "./estimate.js";
 import { limitError, rateHeaders } from "./limit-errors.js";
@@ -94,10 +97,29 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 			if (result.admitted === false) throw limitError(result, estimate);
 		},
 	});
+	const usedTokens = () => {
+		const usage = c.get("jobUsage");
+		return usage ? usage.prompt_tokens + usage.completion_tokens : null;
+	};
+	// Settled once: by the response, its stream's end, or the client leaving before either.
+	let settled = false;
 	const settle = async (usedTokens: number | null) => {
+		if (settled) return;
+		settled = true;
 		const result = await decided;
 		if (result.admitted === true) finish(result.permitId, usedTokens);
 	};
+	let responded = false;
+	// A client that leaves before the response: the runtime may end the handler here, so the
+	// permit is released now. Nothing consumed yet is refunded; a job already started keeps it charged.
+	c.req.raw.signal.addEventListener(
+		"abort",
+		() => {
+			if (responded) return;
+			c.executionCtx.waitUntil(settle(usedTokens() ?? (c.get("jobStarted") === true ? null : 0)));
+		},
+		{ once: true },
+	);
 
 	const finish = (permitId: string, usedTokens: number | null) => {
 		const done: Promise<FinishResult | undefined> = stub
@@ -108,16 +130,14 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 			});
 		c.executionCtx.waitUntil(done);
 	};
-	const usedTokens = () => {
-		const usage = c.get("jobUsage");
-		return usage ? usage.prompt_tokens + usage.completion_tokens : null;
-	};
 	try {
 		await next();
 	} catch (error) {
+		responded = true;
 		await settle(0);
 		throw error;
 	}
+	responded = true;
 	const result = await decided;
 	const res = c.res;
 	if (!required && res.status < 400) {

@@ -5,7 +5,7 @@
  * DEFAULT_DAILY_TOKEN_QUOTA vars. 0 means unlimited for that counter.
  */
 import { z } from "zod";
-import type { ResolvedLimits } from "../../durable-objects/limiter/contract.js";
+import type { ResolvedLimits } from "../../durable-objects/key-limiter/contract.js";
 import type { KeyLimits } from "../auth/client-identity.js";
 
 const countVar = (name: string) =>

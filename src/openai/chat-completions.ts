@@ -9,32 +9,19 @@ import { randomId } from "../auth/crypto.js";
 import type { AppEnv } from "../http/app-env.js";
 import { jsonBody } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
-import type { InferenceRequest } from "../protocol/agent-wire.js";
-import { type ChatCompletionRequest, chatCompletion, chatCompletionRequestSchema } from "../protocol/openai.js";
+import { toInferenceRequest } from "../protocol/inference-request.js";
+import { outputEvents } from "../protocol/job-stream-reader.js";
+import { chatCompletion, chatCompletionRequestSchema } from "../protocol/openai.js";
 import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
 import { assertModelKnown } from "../routing/request-targets.js";
+import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { jobErrorToApiError } from "./job-errors.js";
-import { outputEvents } from "./job-output.js";
 import { arcnetSummary, estimateHeaders, routingHeaders } from "./routing-headers.js";
 import { chatCompletionSse, toUsage } from "./sse.js";
-
-/** The part of the client's body a node needs to run the job. */
-export function toInferenceRequest(body: ChatCompletionRequest): InferenceRequest {
-	const maxTokens = body.max_tokens ?? body.max_completion_tokens;
-	const stop = typeof body.stop === "string" ? [body.stop] : (body.stop ?? undefined);
-	return {
-		messages: body.messages,
-		...(maxTokens !== undefined ? { max_tokens: maxTokens } : {}),
-		...(body.temperature !== undefined ? { temperature: body.temperature } : {}),
-		...(body.top_p !== undefined ? { top_p: body.top_p } : {}),
-		...(stop !== undefined ? { stop } : {}),
-		...(body.seed !== undefined ? { seed: body.seed } : {}),
-	};
-}
 
 /** Handles one chat completion request end to end. */
 export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Response> {
@@ -45,6 +32,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const tenantId = c.get("tenantId");
 
 	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model);
+	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
 	const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
 	const context = {
 		model: body.model,
@@ -77,7 +65,15 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 		c.env,
 		policyRouter,
 		context,
-		{ jobId, tenantId, model: body.model, requestJson: JSON.stringify(toInferenceRequest(body)), stream, receivedAt },
+		{
+			jobId,
+			tenantId,
+			model: body.model,
+			requestJson: JSON.stringify(toInferenceRequest(body)),
+			stream,
+			receivedAt,
+			...(timeoutMs !== undefined ? { timeoutMs } : {}),
+		},
 		{
 			nextJobId: () => randomId("job_"),
 			onAccepted: (zoneId, attemptId) => {
@@ -89,10 +85,11 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	);
 	const started = dispatched.started;
 	const headers = routingHeaders(dispatched);
+	c.set("jobStarted", started.first.type !== "error");
 	if (started.first.type === "error") {
 		settled = true;
 		const error = jobErrorToApiError(started.first);
-		return Response.json(error.toBody(), { status: error.status, headers });
+		return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
 	}
 	const created = Math.floor(receivedAt / 1000);
 	const id = `chatcmpl-${dispatched.jobId.slice(4)}`;
@@ -121,7 +118,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 		if (event.type === "delta") content += event.text;
 		else if (event.type === "error") {
 			const error = jobErrorToApiError(event);
-			return Response.json(error.toBody(), { status: error.status, headers });
+			return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
 		} else {
 			c.set("jobUsage", event.usage); // the limits middleware settles the daily tokens with it
 			const completion = chatCompletion({

@@ -3,7 +3,7 @@
  * `x-arcnet-*` headers (where the job ran, why, and the estimates it was
  * routed on) and the `arcnet` object added to the JSON body or the final SSE
  * chunk (adding energy and carbon once the job is done). Energy and gCO2 are
- * estimates (src/energy), not meter readings.
+ * estimates (durable-objects/energy/), not meter readings.
  */
 import type { JobStreamEstimate } from "../protocol/job-stream.js";
 import type { Dispatched } from "../routing/dispatch.js";

@@ -7,9 +7,10 @@
  * extra field OpenAI SDKs ignore. A failure after output started is sent as an
  * `data: {"error":{...}}` event before closing, never as a silent truncation.
  */
+
+import type { OutputEvent } from "../protocol/job-stream-reader.js";
 import { chatCompletionChunk, type FinishReason, type Usage } from "../protocol/openai.js";
 import { jobErrorBody } from "./job-errors.js";
-import type { OutputEvent } from "./job-output.js";
 
 type DoneEvent = Extract<OutputEvent, { type: "done" }>;
 

@@ -247,6 +247,8 @@ export const telemetryRequestSchema = z.strictObject({
 	queueDepth: z.int().check(z.minimum(0)),
 	/** The node's own power source, when it has one (on-site solar, battery); absent means the grid. */
 	power: z.optional(powerSourceSchema),
+	/** Why the node's inference server stopped answering (its model list timed out or failed); absent while it answers. */
+	backendProblem: z.optional(z.string().check(z.maxLength(500))),
 });
 export type TelemetryRequest = z.infer<typeof telemetryRequestSchema>;
 

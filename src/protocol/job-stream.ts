@@ -7,12 +7,18 @@
 import type { JobErrorCode, TokenUsage } from "./agent-wire.js";
 import type { FinishReason } from "./openai.js";
 
-/** A finished job's estimate (src/energy): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
+/** A finished job's estimate (durable-objects/energy/): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
 export interface JobStreamEstimate {
 	energyJ: number;
 	gco2: number;
 	gpuClass: string;
 }
+
+/**
+ * Error codes on a job's stream: a node's, plus the zone's own `no_capacity` (the zone lost every
+ * node for the model, so the Worker tries the next zone) and `timeout` (a deadline passed).
+ */
+export type JobStreamErrorCode = JobErrorCode | "no_capacity" | "timeout";
 
 export type JobStreamEvent =
 	/** The job was leased to a node (sent once per attempt). */
@@ -25,7 +31,7 @@ export type JobStreamEvent =
 			/** The job's estimated GPU energy and emissions; absent when the zone's intensity was not known. */
 			estimate?: JobStreamEstimate;
 	  }
-	| { type: "error"; code: JobErrorCode | "no_capacity"; message: string };
+	| { type: "error"; code: JobStreamErrorCode; message: string };
 
 /** Encodes one event as an NDJSON line (the zone's OutputStreams writes the lines of one turn as one chunk). */
 export function encodeJobStreamLine(event: JobStreamEvent): string {

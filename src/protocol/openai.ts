@@ -23,6 +23,8 @@ export const arcnetOptionsSchema = z
 		policy: z.string().min(1).max(100).optional(),
 		max_latency_ms: z.number().int().positive().max(60_000).optional(),
 		regions: z.array(z.string().min(1).max(20)).max(20).optional(),
+		/** The job's deadline for its first output (ms): range-checked against JOB_TIMEOUT_MAX_MS by src/routing/request-timeout.ts. */
+		timeout_ms: z.number().optional(),
 	})
 	.strict();
 export type ArcnetOptions = z.infer<typeof arcnetOptionsSchema>;

@@ -1,26 +1,26 @@
 /**
- * Hands a job to a zone: submit to the router's first candidate and, when it
+ * Hands a chat completion's job to a zone through the candidate loop
+ * (candidate-loop.ts): submit to the router's first candidate and, when it
  * refuses, to the next. A job that fails before its first output with a
  * retryable cause (the zone lost its backend, ran out of attempts or
  * capacity) is submitted afresh to the next candidate, under a new job id, so
- * the client does not notice; once output started it is never retried. A
- * stale directory must never lose a job, so when every cached candidate
- * fails (or none qualifies), the directory is re-read once and the new
- * candidates are tried before the client gets a 503, or a 429 when every
- * refusal was a full queue. An accepted job's stream that breaks (its zone
- * restarted) is re-attached with the zone's `resume` (job-output.ts).
+ * the client does not notice; once output started it is never retried. An
+ * accepted job's stream that breaks (its zone restarted) is re-attached with
+ * the zone's `resume` (src/protocol/job-stream-reader.ts).
  */
-import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
-import { NoCapacityError, QueuesFullError } from "../http/errors.js";
-import { type Assignment, awaitFirstOutput, type ResumeOptions, type StartedJob } from "../openai/job-output.js";
+import type { SubmitJobAnswer, SubmitJobInput } from "../../durable-objects/geozone/contract.js";
+import {
+	type Assignment,
+	awaitFirstOutput,
+	type ResumeOptions,
+	type StartedJob,
+} from "../protocol/job-stream-reader.js";
 import type { RoutingDecision } from "../protocol/routing-decision.js";
+import { type Attempt, tryCandidates } from "./candidate-loop.js";
 import { geozoneStub } from "./geozone-stub.js";
 import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
 import type { CandidateRecord, RouteContext, Router } from "./router.js";
-import { zoneDirectory } from "./zone-directory.js";
-
-/** Retry-After (seconds) when no zone qualifies at all. */
-const NO_ZONE_RETRY_AFTER_S = 5;
+import { trackSubmit } from "./zone-load.js";
 
 /** Error codes of a failure before any output after which another zone may well succeed. */
 export const RETRYABLE_BEFORE_OUTPUT: ReadonlySet<string> = new Set([
@@ -59,10 +59,11 @@ export interface DispatchHooks {
 
 /**
  * Submits `job` to the best zone that takes it and reads it up to its first
- * output. Throws QueuesFullError (429 with Retry-After) when every zone that
- * refused did so with a full queue, else NoCapacityError (503 with
- * Retry-After) naming the model when no zone accepts it; when every attempt failed before output, the last
- * failure is returned so the client sees its real error.
+ * output (the candidate loop: candidate-loop.ts). Throws QueuesFullError (429
+ * with Retry-After) when every zone that refused did so with a full queue,
+ * else NoCapacityError (503 with Retry-After) naming the model when no zone
+ * accepts it; when every attempt failed before output, the last failure is
+ * returned so the client sees its real error.
  */
 export async function dispatchJob(
 	env: Env,
@@ -71,68 +72,30 @@ export async function dispatchJob(
 	job: JobToDispatch,
 	hooks: DispatchHooks,
 ): Promise<Dispatched> {
-	const tried = new Set<string>();
-	const refusals: Refusal[] = [];
-	let lastFailure: Dispatched | undefined;
 	let jobId = job.jobId;
-	const startedAt = Date.now();
-	let firstReadAt: number | undefined;
-	for (const fresh of [false, true]) {
-		// A directory read during this request is as fresh as a second read would be.
-		if (fresh && firstReadAt !== undefined && firstReadAt >= startedAt) break;
-		const directory = await zoneDirectory(env, { fresh });
-		firstReadAt ??= directory.fetchedAt;
-		const plan = router.route(context, directory);
-		for (const candidate of plan.candidates) {
-			if (hooks.signal?.aborted) break;
-			if (tried.has(candidate.zoneId)) continue;
-			tried.add(candidate.zoneId);
-			const decision = decisionRecord(context, plan, candidate, refusals);
-			const submitted = await trySubmit(env, candidate, {
-				...job,
-				jobId,
-				zoneId: candidate.zoneId,
-				routingJson: JSON.stringify(decision),
-			});
-			if (!("stream" in submitted)) {
-				refusals.push(submitted);
-				continue;
-			}
-			hooks.onAccepted(candidate.zoneId, jobId);
-			const started = await awaitFirstOutput(
-				submitted.stream,
-				resumeOptions(env, candidate, jobId),
-				submitted.assigned,
-			);
-			const explanation = explain(decision, plan.strategy);
-			const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
-			const first = started.first;
-			if (first.type !== "error" || !RETRYABLE_BEFORE_OUTPUT.has(first.code)) return dispatched;
-			// Nothing reached the client yet: the next zone gets a fresh job (the failed one is terminal in its zone).
-			lastFailure = dispatched;
-			refusals.push({ zoneId: candidate.zoneId, reason: `failed:${first.code}`, retryAfterMs: 1000 });
-			jobId = hooks.nextJobId();
-		}
-	}
-	if (lastFailure) return lastFailure;
-	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
-	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
-	if (refusals.length > 0 && refusals.every((r) => r.reason === "queue_full")) {
-		// Every zone that could serve the model is there but busy: the client is sending faster than they drain.
-		const zones = refusals.map((r) => r.zoneId).join(", ");
-		throw new QueuesFullError(
-			`Every zone serving model ${JSON.stringify(context.model)} has a full queue (${zones}). Retry later.`,
-			retryAfterS,
-		);
-	}
-	const why =
-		refusals.length > 0
-			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
-			: "no zone has a live node serving it within the request's constraints";
-	throw new NoCapacityError(
-		`No capacity for model ${JSON.stringify(context.model)}: ${why}. Retry later.`,
-		retryAfterS,
-	);
+	const attempt: Attempt<Dispatched> = async (candidate, plan, refusals) => {
+		const decision = decisionRecord(context, plan, candidate, refusals);
+		const submitted = await trySubmit(env, candidate, {
+			...job,
+			jobId,
+			zoneId: candidate.zoneId,
+			routingJson: JSON.stringify(decision),
+		});
+		if (!("stream" in submitted)) return { refusal: submitted };
+		hooks.onAccepted(candidate.zoneId, jobId);
+		const started = await awaitFirstOutput(submitted.stream, resumeOptions(env, candidate, jobId), submitted.assigned);
+		const explanation = explain(decision, plan.strategy);
+		const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
+		const first = started.first;
+		if (first.type !== "error" || !RETRYABLE_BEFORE_OUTPUT.has(first.code)) return { accepted: dispatched };
+		// Nothing reached the client yet: the next zone gets a fresh job (the failed one is terminal in its zone).
+		jobId = hooks.nextJobId();
+		return {
+			refusal: { zoneId: candidate.zoneId, reason: `failed:${first.code}`, retryAfterMs: 1000 },
+			fallback: dispatched,
+		};
+	};
+	return tryCandidates(env, router, context, attempt, hooks.signal ? { signal: hooks.signal } : {});
 }
 
 /** Re-attaches to the job `jobId` in the candidate's zone when its stream breaks (the object restarted). */
@@ -152,7 +115,8 @@ async function trySubmit(
 	input: SubmitJobInput,
 ): Promise<Refusal | { stream: ReadableStream<Uint8Array>; assigned: Assignment | null }> {
 	try {
-		const result = await geozoneStub(env, candidate.zoneId, candidate.locationHint).submit(input);
+		const stub = geozoneStub(env, candidate.zoneId, candidate.locationHint);
+		const result = await trackSubmit(candidate.zoneId, async (): Promise<SubmitJobAnswer> => stub.submit(input));
 		if (result.accepted) return { stream: result.stream, assigned: result.assigned };
 		return { zoneId: candidate.zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs };
 	} catch (err) {

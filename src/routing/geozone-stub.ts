@@ -10,7 +10,7 @@ function isLocationHint(hint: string | undefined): hint is DurableObjectLocation
 }
 
 /** The stub of `zoneId`'s GeozoneDO; `locationHint` only matters when the object is first created. */
-export function geozoneStub(env: Env, zoneId: string, locationHint?: string) {
+export function geozoneStub(env: Pick<Env, "GEOZONE">, zoneId: string, locationHint?: string) {
 	const id = env.GEOZONE.idFromName(zoneId);
 	return env.GEOZONE.get(id, isLocationHint(locationHint) ? { locationHint } : undefined);
 }

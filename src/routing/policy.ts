@@ -2,30 +2,11 @@
  * Routing policies and the score they give a zone. Pure (no I/O), so the
  * Worker's router and the routing-quality benchmark rank zones the same way.
  *
- * The score is a weighted sum of two figures, each divided by a fixed
- * reference scale so that both are unitless and comparable across requests:
- *
  *   score = (wL × estLatencyMs / 100 ms + wC × (gco2PerKwh + scarcity) / 100 g/kWh) / (wL + wC)
  *
- * Lower is better. `scarcity` (scarcity-price.ts) is the price of the zone's
- * next slot in g/kWh: 0 while the zone is empty or its slots are unknown,
- * rising to 200 g/kWh for its last slot, times the request's sizeFactor
- * (250 / expected output tokens, at most 4), so that the last clean slots go
- * to the long jobs that save the most carbon with them. It only enters the
- * carbon term: `latency` (wC = 0) ignores it. Fixed scales (rather than the
- * candidates' min-max range) keep a score meaningful on its own, in the
- * decision record, and stop one outlier candidate from changing how the
- * others compare. Latency bounds are hard constraints applied before ranking
- * (constraints.ts), so the score never has to defend a bound.
- *
- * `balanced` weighs latency 1 : 3 against carbon, i.e. 3 ms of estimated
- * latency count as much as 1 g/kWh (ADR 0009): the most latency-leaning
- * integer ratio that meets issue 3's target (>= 90% of the optimum's
- * savings, <= 1% over bound) on every benchmarked date and seed, where 1 : 1
- * missed it. A few tens of ms of RTT are small next to an LLM's time to
- * first token and stream, and the bound filters zones before the score.
- * A comfort threshold (latency free up to N ms over the nearest zone) was
- * measured and rejected: it moves the result less than re-weighting does.
+ * Lower is better; `scarcity` is scarcity-price.ts, and latency bounds are
+ * hard constraints applied before ranking (constraints.ts). `balanced` is
+ * wL : wC = 1 : 3. Why these scales and weights: ADR 0009 and docs/routing.md.
  */
 import { scarcityPrice } from "./scarcity-price.js";
 
@@ -67,7 +48,7 @@ export const CARBON_SCALE_GCO2_PER_KWH = 100;
 
 /**
  * Weights of `balanced`: 1 : 3, i.e. 3 ms of estimated latency weigh as much as 1 g/kWh (ADR 0009;
- * the most latency-leaning integer ratio that meets issue 3's target on every benchmarked date and seed).
+ * the most latency-leaning integer ratio that meets the routing target on every benchmarked date and seed).
  */
 export const BALANCED_WEIGHTS = { latency: 0.25, carbon: 0.75 } as const;
 

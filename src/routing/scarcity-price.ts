@@ -1,27 +1,12 @@
 /**
  * The scarcity price of a zone's next slot, in gCO2eq/kWh, added to its
- * carbon figure by the carbon-weighing policies (policy.ts).
+ * carbon figure by the carbon-weighing policies (policy.ts):
  *
- * Why: ranking by intensity alone is a greedy that lets the first requests of
- * a busy period take the last clean slots, including requests that had
- * another clean option or that are too short for the slot to save much. The
- * offline optimum gives those slots to the requests that save the most
- * carbon with them. An online primal-dual rule approximates it: each zone
- * charges a price for its next slot that rises convexly with its utilisation,
+ *   price = SCARCITY_PRICE_MAX × (e^(k·u) − 1) / (e^k − 1) × sizeFactor,  u = (slots − freeSlots + 1) / slots
+ *   sizeFactor = min(SIZE_FACTOR_MAX, REFERENCE_OUTPUT_TOKENS / expectedTokens)  (unknown size: 1)
  *
- *   price = SCARCITY_PRICE_MAX × (e^(k·u) − 1) / (e^k − 1),  u = (slots − freeSlots + 1) / slots
- *
- * (u counts the slot being taken, so a zone's last slot costs the full
- * price), divided by the request's size relative to a median request:
- *
- *   sizeFactor = min(SIZE_FACTOR_MAX, REFERENCE_OUTPUT_TOKENS / expectedTokens)
- *
- * A slot's carbon saving scales with the energy of the job it runs, i.e.
- * with its output tokens, so a per-slot price spread over the request's
- * energy is lower per kWh for long jobs: they keep the last clean slots,
- * short ones yield to a slightly dirtier free zone. Unknown size: factor 1.
- * Constants were tuned on the routing-quality benchmark and checked on four
- * dates, two seeds and several capacities (docs/routing-benchmark.md).
+ * Why, and how the constants were tuned: docs/routing.md ("Scarcity price")
+ * and docs/routing-benchmark.md.
  */
 
 /** Price of a zone's last free slot for a median-size request, gCO2eq/kWh (about the clean-to-mid-grid gap). */

@@ -4,6 +4,7 @@
  * to first token) and their carbon figure. Read from D1 in one query and
  * cached per isolate for DIRECTORY_TTL_MS so the warm path costs no D1 read.
  */
+import type { ZoneSummary } from "../../durable-objects/geozone/contract.js";
 import { database } from "../db/client.js";
 import { listZonesWithStatus, type ZoneRow } from "../db/zones.js";
 import { zoneCarbon } from "./zone-carbon.js";
@@ -11,24 +12,19 @@ import { zoneCarbon } from "./zone-carbon.js";
 /** How long a directory read is reused (2 s). */
 export const DIRECTORY_TTL_MS = 2_000;
 
-/** One enabled zone as routers see it. */
-export interface DirectoryZone {
-	zoneId: string;
+/** The figures of a zone's last status report, as its GeozoneDO's summary states them (0 where it never reported). */
+type ReportedFigures = Pick<
+	ZoneSummary,
+	"zoneId" | "liveNodes" | "models" | "slots" | "freeSlots" | "queueDepth" | "updatedAt" | "queueWaitMs" | "ttftMs"
+>;
+
+/** One enabled zone as routers see it: its catalogue entry, its last report and its carbon figure. */
+export interface DirectoryZone extends ReportedFigures {
 	locationHint: string;
 	lat: number;
 	lon: number;
 	regions: string[];
 	defaultGco2PerKwh: number;
-	liveNodes: number;
-	models: string[];
-	slots: number;
-	freeSlots: number;
-	queueDepth: number;
-	/** Epoch ms of the zone's last status report; 0 when it never reported. */
-	updatedAt: number;
-	/** Moving averages reported by the zone (ms); 0 before it measured any. */
-	queueWaitMs: number;
-	ttftMs: number;
 	/** Effective carbon intensity (gCO2eq/kWh) and its source (see zone-carbon.ts). */
 	gco2PerKwh: number;
 	carbonSource: string;

@@ -1,5 +1,5 @@
 /**
- * No secret and no key hash leaves the system (issue 6, docs/security.md):
+ * No secret and no key hash leaves the system (docs/security.md):
  * the production bundle under Miniflare with a real agent and a fake backend
  * is driven through enrollment, chat completions (JSON and SSE), admin calls
  * and error paths; then every captured response (status, headers, body), every

@@ -37,6 +37,11 @@ beforeAll(async () => {
 			res.writeHead(200, { "content-type": "text/event-stream" });
 			const chunk = (o: unknown) => `data: ${JSON.stringify(o)}\n\n`;
 			res.write(chunk({ choices: [{ index: 0, delta: { role: "assistant" } }] }));
+			if (parsed.model === "cut") return res.end(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }] }));
+			if (parsed.model === "done-only") {
+				res.write(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }] }));
+				return res.end("data: [DONE]\n\n");
+			}
 			if (parsed.model === "midstream") {
 				res.write(chunk({ choices: [{ index: 0, delta: { content: "Hel" } }], error: "not an error: it has choices" }));
 				return res.end(chunk({ error: { message: "CUDA out of memory" } }));
@@ -124,6 +129,22 @@ describe("agent OpenAI-compatible backend", () => {
 			message: /CUDA out of memory/,
 		});
 		expect(parts).toEqual([{ type: "delta", text: "Hel" }]);
+	});
+
+	it("fails retryably when the stream ends with neither [DONE] nor a finish_reason, as the Ollama backend does", async () => {
+		await expect(chat("cut")).rejects.toMatchObject({
+			name: "BackendError",
+			code: "backend_error",
+			retryable: true,
+			message: /before \[DONE\] or a finish_reason/,
+		});
+	});
+
+	it("accepts a stream that ends with [DONE] and no finish_reason", async () => {
+		expect(await chat("done-only")).toEqual([
+			{ type: "delta", text: "Hel" },
+			{ type: "done", finishReason: "stop", usage: null },
+		]);
 	});
 
 	it("maps a refused connection to retryable backend_unreachable", async () => {

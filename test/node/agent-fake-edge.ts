@@ -36,6 +36,8 @@ export class FakeEdgeState {
 	publicJwk: Ed25519PublicJwk | null = null;
 	queue: LeasedJob[] = [];
 	events = new Map<string, JobEvent[]>();
+	/** Events by lease id: each attempt of a job numbers its events from 0. */
+	leaseEvents = new Map<string, JobEvent[]>();
 	telemetry: TelemetryRequest[] = [];
 	released: string[] = [];
 	authFailures = 0;
@@ -44,6 +46,12 @@ export class FakeEdgeState {
 	/** Channels accepted so far, and requests answered on them. */
 	channelsOpened = 0;
 	channelRequests = 0;
+	/** While true, every request (HTTP, channel upgrade or channel message) is held unanswered, as a frozen edge would. */
+	frozen = false;
+	/** Paths of the requests that arrived while frozen. */
+	frozenRequests: string[] = [];
+	/** Awaited before an events post is answered (after its events are recorded). */
+	onEvents: ((jobId: string, leaseId: string, events: JobEvent[]) => Promise<void> | void) | null = null;
 
 	/** The text of a job's deltas, in seq order. */
 	text(jobId: string): string {
@@ -119,6 +127,11 @@ export class FakeEdge {
 	private async read(req: IncomingMessage): Promise<[number, unknown]> {
 		let raw = "";
 		for await (const c of req) raw += c;
+		if (this.state.frozen) {
+			this.state.frozenRequests.push(req.url ?? "");
+			// Held until stop() drops the connection.
+			await new Promise<never>(() => {});
+		}
 		return this.handle(req.url ?? "", JSON.parse(raw || "null"), req.headers.authorization);
 	}
 
@@ -126,6 +139,11 @@ export class FakeEdge {
 	private async upgrade(req: IncomingMessage, socket: Duplex): Promise<void> {
 		const authorization = req.headers.authorization;
 		if (req.url !== "/agent/v1/channel") return refuseUpgrade(socket, 404, { error: { message: "not found" } });
+		if (this.state.frozen) {
+			this.state.frozenRequests.push(req.url);
+			this.sockets.add(socket);
+			return;
+		}
 		if (this.state.revoked) return refuseUpgrade(socket, 403, { error: { message: "revoked", code: "node_revoked" } });
 		if (!(await this.authorised(authorization))) {
 			this.state.authFailures++;
@@ -149,6 +167,10 @@ export class FakeEdge {
 					body: unknown;
 				};
 				const path = message.op === "poll" ? "/agent/v1/poll" : `/agent/v1/jobs/${message.jobId}/events`;
+				if (this.state.frozen) {
+					this.state.frozenRequests.push(path);
+					continue;
+				}
 				void this.handle(path, message.body, authorization, false).then(([status, body]) => {
 					this.state.channelRequests++;
 					if (!socket.destroyed)
@@ -214,6 +236,10 @@ export class FakeEdge {
 			const list = s.events.get(events[1]) ?? [];
 			for (const ev of e.events) if (ev.seq === list.length) list.push(ev);
 			s.events.set(events[1], list);
+			const byLease = s.leaseEvents.get(e.leaseId) ?? [];
+			for (const ev of e.events) if (ev.seq === byLease.length) byLease.push(ev);
+			s.leaseEvents.set(e.leaseId, byLease);
+			await s.onEvents?.(events[1], e.leaseId, e.events);
 			return [200, { leaseExpiresAt: Date.now() + 30_000, cancelled: false }];
 		}
 		if (path === "/agent/v1/jobs/release") {

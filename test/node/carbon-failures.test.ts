@@ -19,7 +19,8 @@ import {
 	startFakeWattTime,
 } from "../support/fake-carbon-servers.js";
 
-const TIMEOUT_MS = 200;
+/** Long enough that a loaded machine answers in time; the hang test waits it out once per adapter. */
+const TIMEOUT_MS = 1_500;
 const at = "2026-11-23T12:00:00Z";
 
 interface Case {

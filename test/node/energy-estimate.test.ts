@@ -1,14 +1,14 @@
 /** The energy estimate: generated table vs catalogue CSVs, GPU and model classes, J/token choice and the formula. */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ENERGY_MEASUREMENTS, GPU_POWER_RATINGS } from "../../src/energy/energy-table.js";
+import { ENERGY_MEASUREMENTS, GPU_POWER_RATINGS } from "../../durable-objects/energy/energy-table.js";
 import {
 	estimateJobEnergy,
 	gpuClassOf,
 	joulesPerOutputToken,
 	modelSizeClassOf,
 	nearestMeasurement,
-} from "../../src/energy/index.js";
+} from "../../durable-objects/energy/index.js";
 
 /** The CSV's data lines (comment and header dropped), split on commas outside quotes. */
 function csvRows(name: string): string[][] {

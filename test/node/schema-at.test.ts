@@ -1,11 +1,11 @@
 /**
  * The Worker states a number field's whole range in validation errors; the
  * agent wire schemas are zod/mini, so the range must be read the same way
- * from a zod/mini schema as from its classic-zod twin (src/http/schema-at.ts).
+ * from a zod/mini schema as from its classic-zod twin (src/protocol/schema-at.ts).
  */
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { describeNumberRange, schemaAt } from "../../src/http/schema-at.js";
+import { describeNumberRange, schemaAt } from "../../src/protocol/schema-at.js";
 import * as mini from "../../src/protocol/zod-mini.js";
 
 const twins: [string, z.ZodNumber, z.core.$ZodType, string | null][] = [

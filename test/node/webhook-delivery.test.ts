@@ -7,8 +7,8 @@ import {
 	deliverOnce,
 	WEBHOOK_RETRY_BASE_MS,
 	WEBHOOK_RETRY_MAX_MS,
-} from "../../durable-objects/geozone/webhook-delivery.js";
-import { signWebhook } from "../../durable-objects/geozone/webhook-signature.js";
+} from "../../durable-objects/geozone/async-jobs/webhook-delivery.js";
+import { signWebhook } from "../../durable-objects/geozone/async-jobs/webhook-signature.js";
 
 const SECRET = "a-client-secret-of-32-characters";
 const message = {

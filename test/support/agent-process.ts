@@ -29,6 +29,8 @@ export interface AgentSpec {
 	slots?: number;
 	/** Telemetry (heartbeat) interval; default: the agent's (5,000 ms). */
 	telemetryIntervalMs?: number;
+	/** How polls and job events travel; default: the agent's (websocket). */
+	edgeChannel?: "websocket" | "http";
 	/** Receives each output line, e.g. to print it with a prefix. */
 	onLine?: (line: string) => void;
 }
@@ -87,6 +89,7 @@ export function runAgent(edge: EdgeEndpoint, spec: AgentSpec): ManagedProcess {
 	const args = [AGENT_BUNDLE, "run", "--edge", edge.url, "--state-dir", spec.stateDir, ...backendArgs];
 	if (spec.slots !== undefined) args.push("--slots", String(spec.slots));
 	if (spec.telemetryIntervalMs !== undefined) args.push("--telemetry-interval-ms", String(spec.telemetryIntervalMs));
+	if (spec.edgeChannel !== undefined) args.push("--edge-channel", spec.edgeChannel);
 	return spawnManaged({
 		name: spec.name,
 		command: process.execPath,

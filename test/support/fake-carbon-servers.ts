@@ -1,6 +1,6 @@
 /**
  * Fake carbon-intensity APIs on 127.0.0.1 (port 0) that answer in each real
- * provider's format (shapes from ../shared/data/carbon-api-formats), record
+ * provider's format (shapes from data/carbon-api-formats/), record
  * every request, and can be switched to fail: HTTP 500, never answer, a body
  * that is not JSON, or a JSON body of the wrong shape. Servers are unref'd and
  * close their open connections on `close()`, so a forgotten one cannot keep

@@ -22,8 +22,22 @@ export const fakeOpenAIOptionsSchema = z.object({
 });
 export type FakeOpenAIOptions = z.input<typeof fakeOpenAIOptionsSchema>;
 
+/** Behaviours a test can switch while the server runs; all off by default. */
+export interface FakeOpenAIControls {
+	/** Answer 503 to the first completion request of each conversation (its messages), then answer normally. */
+	failEachConversationOnce: boolean;
+	/** Leave GET /v1/models unanswered with the connection open, as a wedged server would. */
+	hangModelList: boolean;
+	/** Delay between a streaming answer's headers and its first chunk, in ms. */
+	firstTokenDelayMs: number;
+}
+
 /** A running fake server. */
 export interface FakeOpenAIServer {
+	/** Switches read on every request. */
+	readonly controls: FakeOpenAIControls;
+	/** GET /v1/models requests received so far (answered or hung). */
+	readonly modelListCount: number;
 	/** Base URL without /v1, e.g. http://127.0.0.1:41234. */
 	readonly url: string;
 	/** Chat completion requests received so far. */
@@ -93,6 +107,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 	let abortedCount = 0;
 	let openStreams = 0;
 	let nextId = 1;
+	let modelListCount = 0;
+	const controls: FakeOpenAIControls = { failEachConversationOnce: false, hangModelList: false, firstTokenDelayMs: 0 };
+	const failedOnce = new Set<string>();
 
 	const complete = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
 		let json: unknown;
@@ -113,6 +130,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 			return sendError(res, 404, msg, "model_not_found", "model");
 		}
 		requestCount += 1;
+		const conversation = JSON.stringify(body.messages);
+		if (controls.failEachConversationOnce && !failedOnce.has(conversation)) {
+			failedOnce.add(conversation);
+			return sendError(res, 503, "overloaded: try again", null, null);
+		}
 		const answer = expectedCompletion(body.messages, body.max_completion_tokens ?? body.max_tokens);
 		const id = `chatcmpl-fake${nextId++}`;
 		const created = Math.floor(Date.now() / 1000);
@@ -138,6 +160,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		});
 		const write = (data: object | string) =>
 			res.write(`data: ${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+		if (controls.firstTokenDelayMs > 0) await sleep(controls.firstTokenDelayMs);
+		if (aborted) return;
 		write(chunk({ role: "assistant", content: "" }, null));
 		for (const token of answer.tokens) {
 			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs);
@@ -155,6 +179,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 	const server = createServer((req, res) => {
 		const path = (req.url ?? "/").split("?")[0];
 		if (req.method === "GET" && path === "/v1/models") {
+			modelListCount += 1;
+			// Hung: closeAllConnections() on close() ends it.
+			if (controls.hangModelList) return;
 			const data = config.models.map((id) => ({ id, object: "model", created: 0, owned_by: "fake-openai" }));
 			return sendJson(res, 200, { object: "list", data });
 		}
@@ -175,6 +202,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 	const { port } = server.address() as AddressInfo;
 	return {
 		url: `http://127.0.0.1:${port}`,
+		controls,
+		get modelListCount() {
+			return modelListCount;
+		},
 		get requestCount() {
 			return requestCount;
 		},

@@ -6,7 +6,7 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { answerChannelMessage, CHANNEL_MAX_AGE_MS } from "../../durable-objects/geozone/channel.js";
+import { answerChannelMessage, CHANNEL_MAX_AGE_MS } from "../../durable-objects/geozone/nodes/channel.js";
 import { MAX_CHANNEL_MESSAGE_BYTES } from "../../src/protocol/agent-channel.js";
 import {
 	ADMIN_KEY,

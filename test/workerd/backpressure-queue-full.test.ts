@@ -3,13 +3,14 @@
  * (queue_full) and the router sends the job to the next zone; when every zone
  * serving the model refuses with a full queue the client gets 429, and when
  * the refusals are mixed (some zone has no capacity at all) 503, both with
- * Retry-After and OpenAI's error shape.
+ * Retry-After and OpenAI's error shape. An async job (POST /v1/jobs) goes
+ * through the same candidate loop and gets the same 429.
  */
 import { runInDurableObject } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
-import { errorOf, type TestNode } from "./edge-fixtures.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
+import { chatBody, DEV_KEY, errorOf, type TestNode } from "./edge-fixtures.js";
 import { submitInput } from "./geozone-fixtures.js";
 import { answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";
 
@@ -73,6 +74,25 @@ describe("backpressure", () => {
 		expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
 		const error = await errorOf(res);
 		expect(error).toMatchObject({ type: "rate_limit_error", code: "queue_full", param: null });
+		expect(error.message).toContain("eu-stockholm");
+		expect(error.message).toContain("eu-frankfurt");
+	});
+
+	it("answers an async job 429 queue_full too when every zone serving the model has a full queue", async () => {
+		await fillQueue("eu-stockholm");
+		await fillQueue("eu-frankfurt");
+		const res = await exports.default.fetch(
+			new Request("http://edge/v1/jobs", {
+				method: "POST",
+				headers: { authorization: `Bearer ${DEV_KEY}`, "content-type": "application/json", ...carbon("se,de").headers },
+				body: JSON.stringify({ request: chatBody() }),
+				cf: FRANKFURT_CF,
+			}),
+		);
+		expect(res.status).toBe(429);
+		expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+		const error = await errorOf(res);
+		expect(error).toMatchObject({ type: "rate_limit_error", code: "queue_full" });
 		expect(error.message).toContain("eu-stockholm");
 		expect(error.message).toContain("eu-frankfurt");
 	});

@@ -3,13 +3,13 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
-import { applyJobEvents } from "../../durable-objects/geozone/job-events.js";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
-import { requeueJob } from "../../durable-objects/geozone/job-transitions.js";
-import { leaseJobs } from "../../durable-objects/geozone/leases.js";
-import { EWMA_ALPHA, ewmaStep, movingAverages } from "../../durable-objects/geozone/moving-averages.js";
-import { OutputStreams } from "../../durable-objects/geozone/output-streams.js";
-import { Waiters } from "../../durable-objects/geozone/waiters.js";
+import { applyJobEvents } from "../../durable-objects/geozone/jobs/job-events.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
+import { requeueJob } from "../../durable-objects/geozone/jobs/job-transitions.js";
+import { leaseJobs } from "../../durable-objects/geozone/jobs/leases.js";
+import { EWMA_ALPHA, ewmaStep, movingAverages } from "../../durable-objects/geozone/jobs/moving-averages.js";
+import { OutputStreams } from "../../durable-objects/geozone/jobs/output-streams.js";
+import { Waiters } from "../../durable-objects/geozone/nodes/waiters.js";
 import type { ZoneState } from "../../durable-objects/geozone/zone-state.js";
 import { newNodeId, newZoneId, submitInput, zoneStub } from "./geozone-fixtures.js";
 

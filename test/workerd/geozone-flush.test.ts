@@ -1,10 +1,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { flushHistory } from "../../durable-objects/geozone/alarm/history-flush.js";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
-import { flushHistory } from "../../durable-objects/geozone/history-flush.js";
-import { OutputStreams } from "../../durable-objects/geozone/output-streams.js";
-import { Waiters } from "../../durable-objects/geozone/waiters.js";
+import { OutputStreams } from "../../durable-objects/geozone/jobs/output-streams.js";
+import { Waiters } from "../../durable-objects/geozone/nodes/waiters.js";
 import { MODEL, newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 
 async function finishedJob(zoneId: string) {

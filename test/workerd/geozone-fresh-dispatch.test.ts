@@ -8,8 +8,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
-import { takeFresh } from "../../durable-objects/geozone/dispatch.js";
-import { Waiters } from "../../durable-objects/geozone/waiters.js";
+import { takeFresh } from "../../durable-objects/geozone/jobs/dispatch.js";
+import { Waiters } from "../../durable-objects/geozone/nodes/waiters.js";
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 import { MODEL, newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 

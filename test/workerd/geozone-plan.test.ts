@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { planAlarm } from "../../durable-objects/geozone/alarm-plan.js";
+import { planAlarm } from "../../durable-objects/geozone/alarm/alarm-plan.js";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
 
 describe("GeozoneDO alarm plan", () => {
@@ -29,6 +29,10 @@ describe("GeozoneDO config", () => {
 			maxQueueDepth: 256,
 			pollMaxWaitMs: 25_000,
 			maxAttempts: 3,
+			zoneHandbackMs: 10_000,
+			queueTimeoutMs: 120_000,
+			firstTokenTimeoutMs: 180_000,
+			maxTimeoutMs: 600_000,
 		});
 	});
 

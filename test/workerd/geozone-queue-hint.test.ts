@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
 import { newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 
 /**

@@ -8,8 +8,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { parseGeozoneConfig } from "../../durable-objects/geozone/config.js";
-import { detachedGraceMs } from "../../durable-objects/geozone/detached-jobs.js";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
+import { detachedGraceMs } from "../../durable-objects/geozone/jobs/detached-jobs.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
 import { writeMeta } from "../../durable-objects/geozone/schema.js";
 import { decodeJobStream, type JobStreamEvent } from "../../src/protocol/job-stream.js";
 import {

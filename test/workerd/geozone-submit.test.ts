@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { SubmitJobInput } from "../../durable-objects/geozone/contract.js";
-import { insertJob } from "../../durable-objects/geozone/job-queue.js";
+import { insertJob } from "../../durable-objects/geozone/jobs/job-queue.js";
 import { MODEL, newNodeId, newZoneId, pollInput, submitInput, zoneStub } from "./geozone-fixtures.js";
 
 const countJobs = (stub: ReturnType<typeof zoneStub>) =>

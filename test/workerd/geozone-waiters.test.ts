@@ -1,8 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { Waiters } from "../../durable-objects/geozone/waiters.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { Waiters } from "../../durable-objects/geozone/nodes/waiters.js";
 import type { LeasedJob } from "../../src/protocol/agent-wire.js";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function poll(waiters: Waiters, nodeId: string, waitMs: number, timedOut: string[]) {
 	let answer: LeasedJob[] | null = null;
@@ -12,24 +10,32 @@ function poll(waiters: Waiters, nodeId: string, waitMs: number, timedOut: string
 	return () => answer;
 }
 
+// The deadline timer and the clock are faked, so each step moves time exactly as far as it says.
+beforeEach(() => {
+	vi.useFakeTimers();
+});
+afterEach(() => {
+	vi.useRealTimers();
+});
+
 describe("Waiters: long polls sharing one deadline timer", () => {
-	it("answers each poll [] at its own deadline, an earlier one added later included", async () => {
+	it("answers each poll [] at its own deadline, an earlier one added later included", () => {
 		const waiters = new Waiters();
 		const timedOut: string[] = [];
 		const late = poll(waiters, "late", 400, timedOut);
 		const early = poll(waiters, "early", 40, timedOut);
-		await sleep(200);
+		vi.advanceTimersByTime(200);
 		expect(early()).toEqual([]);
 		expect(late()).toBeNull();
 		expect(timedOut).toEqual(["early"]);
 		expect(waiters.has("late")).toBe(true);
-		await sleep(350);
+		vi.advanceTimersByTime(350);
 		expect(late()).toEqual([]);
 		expect(timedOut).toEqual(["early", "late"]);
 		expect(waiters.size).toBe(0);
 	});
 
-	it("never times out a poll that was taken or superseded", async () => {
+	it("never times out a poll that was taken or superseded", () => {
 		const waiters = new Waiters();
 		const timedOut: string[] = [];
 		poll(waiters, "taken", 30, timedOut);
@@ -37,12 +43,12 @@ describe("Waiters: long polls sharing one deadline timer", () => {
 		const second = poll(waiters, "node", 200, timedOut);
 		expect(first()).toEqual([]); // superseded at once
 		expect(waiters.takeFor("m")?.nodeId).toBe("taken");
-		await sleep(100);
+		vi.advanceTimersByTime(100);
 		expect(timedOut).toEqual([]);
 		expect(second()).toBeNull();
 		expect(waiters.serves("m")).toBe(true);
 		expect(waiters.serves("other")).toBe(false);
-		await sleep(250);
+		vi.advanceTimersByTime(250);
 		expect(second()).toEqual([]);
 		expect(timedOut).toEqual(["node"]);
 	});

@@ -4,7 +4,7 @@
  * never reaches a step that would recurse once per level.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_JSON_DEPTH } from "../../src/http/json-depth.js";
+import { MAX_JSON_DEPTH } from "../../src/protocol/json-depth.js";
 import { ADMIN_KEY, call, chatBody, DEV_KEY, enrollNode, errorOf, pollBody, signAgentJwt } from "./edge-fixtures.js";
 
 /** `{"a":{"a":…{}}}` nested `levels` deep, as raw text (JSON.stringify would recurse). */

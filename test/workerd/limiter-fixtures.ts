@@ -1,6 +1,6 @@
 /** Shared pieces of the KeyLimiterDO tests: fresh key ids, stubs, limits and permits. */
 import { env } from "cloudflare:workers";
-import type { AdmitResult, ResolvedLimits } from "../../durable-objects/limiter/contract.js";
+import type { AdmitResult, ResolvedLimits } from "../../durable-objects/key-limiter/contract.js";
 
 let counter = 0;
 

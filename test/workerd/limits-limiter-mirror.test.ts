@@ -1,5 +1,5 @@
 /**
- * The KeyLimiterDO's write-through mirror (durable-objects/limiter/mirror.ts):
+ * The KeyLimiterDO's write-through mirror (durable-objects/key-limiter/mirror.ts):
  * a new instance over the same storage continues exactly, the mirror agrees
  * with the SQLite rows after every kind of change, and a write whose outcome
  * is unknown makes the object read SQLite again instead of a stale mirror.
@@ -7,9 +7,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import type { LimiterMirror } from "../../durable-objects/key-limiter/mirror.js";
+import { DAY_MS } from "../../durable-objects/key-limiter/utc-day.js";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import type { LimiterMirror } from "../../durable-objects/limiter/mirror.js";
-import { DAY_MS } from "../../durable-objects/limiter/utc-day.js";
 import { limiter, limits, newKeyId, permitOf, T0 } from "./limiter-fixtures.js";
 
 /** The counters as the SQLite tables hold them, read directly. */

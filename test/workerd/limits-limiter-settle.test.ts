@@ -6,9 +6,9 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/key-limiter/mirror-writes.js";
 import { KeyLimiterDO } from "../../durable-objects/key-limiter-do.js";
-import { SETTLE_WRITE_DELAY_MS } from "../../durable-objects/limiter/mirror-writes.js";
 import { limiter, limits, newKeyId, permitOf } from "./limiter-fixtures.js";
 
 const one = limits({ maxConcurrent: 1, dailyTokens: 1_000 });
@@ -18,6 +18,21 @@ const rows = (keyId: string) =>
 		permits: state.storage.sql.exec("SELECT permit_id FROM permits").toArray().length,
 		used: state.storage.sql.exec<{ u: number | null }>("SELECT sum(used_tokens) AS u FROM token_days").one().u ?? 0,
 	}));
+
+// The object's settle timer is faked (only setTimeout and clearTimeout): each test moves it past
+// SETTLE_WRITE_DELAY_MS instead of waiting for it.
+beforeEach(() => {
+	vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+});
+afterEach(() => {
+	vi.useRealTimers();
+});
+
+/** Runs the settle timer the finishes started, inside the object (its storage is only reachable from there). */
+const settle = (stub: ReturnType<typeof limiter>) =>
+	runInDurableObject(stub, () => {
+		vi.advanceTimersByTime(SETTLE_WRITE_DELAY_MS);
+	});
 
 describe("KeyLimiterDO: a finish written after its answer", () => {
 	it("releases the slot at once; the next admission does not write it, the settle timer does", async () => {
@@ -36,7 +51,7 @@ describe("KeyLimiterDO: a finish written after its answer", () => {
 		await stub.finish({ keyId, permitId: second, usedTokens: 5 });
 		const third = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
 		expect(await rows(keyId)).toEqual({ permits: 2, used: 40 });
-		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		await settle(stub);
 		expect(await rows(keyId)).toEqual({ permits: 1, used: 45 });
 		const left = await runInDurableObject(stub, (_i, state) =>
 			state.storage.sql.exec<{ permit_id: string }>("SELECT permit_id FROM permits").one(),
@@ -52,7 +67,7 @@ describe("KeyLimiterDO: a finish written after its answer", () => {
 		for (let i = 0; i < 5; i++) permits.push(permitOf(await stub.admit({ keyId, limits: many, estimatedTokens: 10 })));
 		for (const permitId of permits) await stub.finish({ keyId, permitId, usedTokens: 3 });
 		expect(await rows(keyId)).toEqual({ permits: 5, used: 0 });
-		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		await settle(stub);
 		expect(await rows(keyId)).toEqual({ permits: 0, used: 15 });
 	});
 
@@ -61,7 +76,7 @@ describe("KeyLimiterDO: a finish written after its answer", () => {
 		const stub = limiter(keyId);
 		const permit = permitOf(await stub.admit({ keyId, limits: one, estimatedTokens: 100 }));
 		await stub.finish({ keyId, permitId: permit, usedTokens: 7 });
-		await new Promise((resolve) => setTimeout(resolve, SETTLE_WRITE_DELAY_MS + 300));
+		await settle(stub);
 		expect(await rows(keyId)).toEqual({ permits: 0, used: 7 });
 	});
 

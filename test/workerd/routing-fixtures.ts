@@ -21,15 +21,21 @@ export async function liveZone(zoneId: string): Promise<TestNode> {
 	return node;
 }
 
-/** POSTs a chat completion with extra headers, a `cf` object and body fields. */
+/** POSTs a chat completion with extra headers, a `cf` object, body fields and a signal that abandons it. */
 export function complete(
-	options: { headers?: Record<string, string>; cf?: Record<string, string>; body?: Record<string, unknown> } = {},
+	options: {
+		headers?: Record<string, string>;
+		cf?: Record<string, string>;
+		body?: Record<string, unknown>;
+		signal?: AbortSignal;
+	} = {},
 ): Promise<Response> {
 	const request = new Request("http://edge/v1/chat/completions", {
 		method: "POST",
 		headers: { "content-type": "application/json", authorization: `Bearer ${DEV_KEY}`, ...options.headers },
 		body: JSON.stringify(chatBody(options.body)),
 		...(options.cf ? { cf: options.cf } : {}),
+		...(options.signal ? { signal: options.signal } : {}),
 	});
 	return exports.default.fetch(request);
 }

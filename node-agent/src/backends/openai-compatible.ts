@@ -124,6 +124,11 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 				if (err instanceof BackendError || signal.aborted) throw err;
 				throw classifyNetworkFailure(err);
 			}
+			// A body that ends with neither [DONE] nor a finish_reason was cut short (a crashed or
+			// restarted server): retryable, like an Ollama stream that ends before `done`.
+			if (!ended && finish === null) {
+				throw new BackendError("backend_error", "backend closed the stream before [DONE] or a finish_reason", true);
+			}
 			yield { type: "done", finishReason: finish ?? "stop", usage };
 		},
 	};

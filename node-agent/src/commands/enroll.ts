@@ -7,7 +7,7 @@
 import type { AgentConfig } from "../config.js";
 import { EdgeClient } from "../edge-client.js";
 import type { HttpFetch } from "../http-fetch.js";
-import { generateKeyPair, hasIdentity, identityPath, saveIdentity } from "../identity.js";
+import { assertStateDirWritable, generateKeyPair, hasIdentity, identityPath, saveIdentity } from "../identity.js";
 import type { Logger } from "../logger.js";
 import { AGENT_VERSION } from "../version.js";
 
@@ -25,6 +25,8 @@ export async function enrollCommand(config: AgentConfig, logger: Logger, fetchIm
 		logger.error(`already enrolled: ${identityPath(config.stateDir)} exists; pass --force to replace it`);
 		return 73;
 	}
+	// Before the token is spent: an identity that cannot be written would orphan the registered node.
+	assertStateDirWritable(config.stateDir);
 	const { publicJwk, privateJwk } = generateKeyPair();
 	const edge = new EdgeClient({ edgeUrl: config.edgeUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
 	const answer = await edge.enroll({

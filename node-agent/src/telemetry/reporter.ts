@@ -12,6 +12,8 @@ export interface TelemetryInputs {
 	gpu: GpuSource;
 	host: () => HostReading;
 	models: () => string[];
+	/** Why the backend stopped answering, or null while it answers; sent as `backendProblem`. */
+	backendProblem?: () => string | null;
 	slots: number;
 	running: () => Iterable<RunningJob>;
 	/** Returns and resets the output tokens counted since the last call. */
@@ -30,6 +32,7 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 		const running = [...inputs.running()];
 		const sample = await inputs.gpu.read(running.length / inputs.slots);
 		inputs.onGpuSample?.(sample);
+		const backendProblem = inputs.backendProblem?.() ?? null;
 		return {
 			hardware: sample.hardware,
 			gpus: sample.gpus,
@@ -39,11 +42,12 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 			running: running.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })),
 			tokensPerSecond: Math.round((inputs.takeTokens() / elapsedS) * 10) / 10,
 			queueDepth: running.filter((r) => r.queued).length,
+			...(backendProblem !== null ? { backendProblem } : {}),
 		};
 	};
 }
 
-/** Applies the edge's answer: renews leases and returns the running jobs to cancel. */
+/** Applies the edge's answer, keyed by job id, to the newest attempt of each job: renews leases and returns the jobs to cancel. */
 export function applyTelemetryResponse(answer: TelemetryResponse, running: Map<string, RunningJob>): RunningJob[] {
 	for (const [jobId, expiresAt] of Object.entries(answer.leases)) {
 		const job = running.get(jobId);

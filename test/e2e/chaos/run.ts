@@ -125,7 +125,7 @@ function chaosEvents(
 }
 
 /** Waits until D1's job history stops changing for longer than a lease: the zones have nothing left to finish. */
-async function waitForQuiet(edge: MiniflareEdge): Promise<void> {
+export async function waitForQuiet(edge: MiniflareEdge): Promise<void> {
 	let last = -1;
 	let since = Date.now();
 	await waitFor(

@@ -1,0 +1,90 @@
+/**
+ * The node-facing operations of a zone: long-poll for jobs, heartbeat with
+ * telemetry, and hand jobs back on shutdown.
+ */
+import type { LeasedJob } from "../../../src/protocol/agent-wire.js";
+import type { HeartbeatInput, HeartbeatResult, PollInput, ReleaseInput, ReleaseResult } from "../contract.js";
+import { dispatchQueued } from "../jobs/dispatch.js";
+import { discardOutput } from "../jobs/job-output-store.js";
+import { getJob, holdsLease, nextQueued } from "../jobs/job-queue.js";
+import { failJob, requeueJob } from "../jobs/job-transitions.js";
+import { leaseJobs, renewLease } from "../jobs/leases.js";
+import { markFlushDue, type ZoneState } from "../zone-state.js";
+import { markSeen, touchNode } from "./node-table.js";
+
+/**
+ * Leases up to maxJobs queued jobs the node serves; if there are none, waits
+ * up to min(waitMs, POLL_MAX_WAIT_MS) for one. A newer poll of the same node
+ * answers the older one [] so jobs never go to an abandoned poll.
+ */
+export function pollJobs(
+	state: ZoneState,
+	input: PollInput,
+	sendNow?: (jobs: LeasedJob[]) => boolean,
+): Promise<LeasedJob[]> {
+	state.waiters.supersede(input.nodeId);
+	if (touchNode(state, input.nodeId, input.models, input.slots)) markFlushDue(state);
+	const ready = nextQueued(state.sql, input.models, input.maxJobs);
+	if (ready.length > 0) return Promise.resolve(leaseJobs(state, input.nodeId, ready));
+	const waitMs = Math.min(input.waitMs, state.config.pollMaxWaitMs);
+	if (waitMs === 0) return Promise.resolve([]);
+	return new Promise<LeasedJob[]>((resolve) => {
+		state.waiters.add(
+			{
+				nodeId: input.nodeId,
+				models: new Set(input.models),
+				maxJobs: input.maxJobs,
+				resolve,
+				...(sendNow ? { sendNow } : {}),
+			},
+			waitMs,
+			(nodeId) => {
+				// The node was connected until now; its liveness window restarts here.
+				markSeen(state, nodeId);
+				state.afterBackgroundChange();
+			},
+		);
+	});
+}
+
+/** Stores telemetry, renews the leases the node really holds and lists jobs it must stop. */
+export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatResult {
+	const { running, models, slots, zoneId: _zone, nodeId, ...readings } = input;
+	if (touchNode(state, nodeId, models, slots, { ...readings, at: state.now() })) markFlushDue(state);
+	const leases: Record<string, number> = {};
+	const cancel: string[] = [];
+	for (const { jobId, leaseId } of running) {
+		const expiresAt = renewLease(state, nodeId, jobId, leaseId);
+		if (expiresAt === null) cancel.push(jobId);
+		else leases[jobId] = expiresAt;
+	}
+	return { leases, cancel };
+}
+
+/**
+ * Takes back jobs a node hands over on shutdown: unstarted ones are queued
+ * again without counting the attempt and dispatched; sync jobs that already
+ * produced output fail with `shutdown`, since a client's stream cannot be
+ * resumed; async ones drop their partial output and are queued again (the
+ * attempt counts).
+ */
+export function releaseJobs(state: ZoneState, input: ReleaseInput): ReleaseResult {
+	const result: ReleaseResult = { requeued: [], failed: [], notHeld: [] };
+	for (const { jobId, leaseId } of input.leases) {
+		const row = getJob(state.sql, jobId);
+		if (!row || !holdsLease(row, input.nodeId, leaseId)) {
+			result.notHeld.push(jobId);
+		} else if (row.has_output === 1 && row.kind === "sync") {
+			failJob(state, jobId, "failed", "shutdown", `node ${input.nodeId} shut down mid-job`);
+			result.failed.push(jobId);
+		} else {
+			const started = row.has_output === 1;
+			// An async job's partial output reached nobody: drop it and run the job again elsewhere.
+			if (started) discardOutput(state.sql, jobId);
+			if (requeueJob(state, jobId, started, "released") === "queued") result.requeued.push(jobId);
+			else result.failed.push(jobId);
+		}
+	}
+	dispatchQueued(state);
+	return result;
+}
