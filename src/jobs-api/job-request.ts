@@ -3,7 +3,7 @@
  * later (never streamed), an optional webhook, and the Idempotency-Key. The
  * webhook URL policy lives here: https only (http to loopback when the dev
  * var allows it), no credentials in the URL, and a public host
- * (webhook-address.ts).
+ * (src/protocol/webhook-address.ts).
  */
 import { z } from "zod";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
@@ -49,7 +49,7 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
 /**
  * Throws a 400 naming webhook.url unless it is an https URL (or http to
  * loopback when the dev var allows it) without credentials, and a 422 when
- * its host is not a public destination (webhook-address.ts).
+ * its host is not a public destination (src/protocol/webhook-address.ts).
  */
 export function checkWebhookUrl(raw: string, allowLoopbackHttp: boolean): URL {
 	let url: URL;

@@ -2,7 +2,7 @@
  * The nesting cap on JSON input. Parsing itself copes with deep input, but
  * every later step that walks a value (zod, canonical JSON, stringify) would
  * recurse once per level, so a body nested thousands of levels deep must be
- * refused at the door (http/validation.ts `parseJsonText`), naming where it
+ * refused at the door (src/http/validation.ts `parseJsonText`, and the zone's agent channel), naming where it
  * got too deep.
  */
 
