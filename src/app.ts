@@ -9,6 +9,7 @@ import { agentRoutes } from "./agent-api/routes.js";
 import type { AppEnv } from "./http/app-env.js";
 import { bodyLimit } from "./http/body-limit.js";
 import { headerLimits } from "./http/header-limits.js";
+import { routeMethods } from "./http/method-not-allowed.js";
 import { notFound, onError } from "./http/on-error.js";
 import { openaiRoutes } from "./openai/routes.js";
 
@@ -21,7 +22,7 @@ export function createApp(): Hono<AppEnv> {
 	app.route("/v1", openaiRoutes);
 	app.route("/agent/v1", agentRoutes);
 	app.route("/admin/v1", adminRoutes);
-	app.notFound(notFound);
+	app.notFound(notFound(routeMethods(app)));
 	app.onError(onError);
 	return app;
 }

@@ -1,7 +1,8 @@
 /**
  * POST /agent/v1/enroll: trades a one-time enrollment token for a node
  * identity bound to the node's Ed25519 public key (design decision 5). A
- * token that is unknown, used or expired is refused with 401 and changes nothing.
+ * token that is unknown, used or expired, or whose zone was disabled after it
+ * was minted, is refused with 401 and changes nothing.
  */
 import type { Context } from "hono";
 import { randomId, sha256Hex } from "../auth/crypto.js";
@@ -30,7 +31,7 @@ export async function enrollHandler(c: Context<AppEnv>): Promise<Response> {
 	);
 	if (!redeemed) {
 		throw new AuthenticationError(
-			"Enrollment token refused: it is unknown, already used or expired. Ask an operator for a new one.",
+			"Enrollment token refused: it is unknown, already used or expired, or its zone is disabled. Ask an operator for a new one.",
 			"invalid_enrollment_token",
 		);
 	}

@@ -2,7 +2,7 @@
  * Agent authentication (design decision 5): every agent request carries a
  * short-lived EdDSA JWT signed with the node's enrolled Ed25519 key. The
  * check is explicit about everything jose would otherwise leave open: the
- * algorithm (EdDSA only), audience, expiry, not-before, maximum age, clock
+ * algorithm (EdDSA only), audience (ours alone), expiry, not-before, maximum age, clock
  * tolerance, and that `sub` (and `iss`, when present) name the same node as
  * the header's `kid`. Earlier agents send no `iss`, so it stays optional.
  * There is no jti replay check: an agent reuses one token for ~45 s by design
@@ -28,6 +28,12 @@ function refuse(reason: string): never {
 	throw new AuthenticationError(`Agent token refused: ${reason}.`, "invalid_agent_token");
 }
 
+/** True when `aud` is our audience, alone: the string itself or a one-element array of it. */
+function audienceIsOnlyOurs(aud: string | string[] | undefined, ours: string): boolean {
+	if (typeof aud === "string") return aud === ours;
+	return Array.isArray(aud) && aud.length === 1 && aud[0] === ours;
+}
+
 /** Verifies an agent JWT against the node's enrolled key; throws 401 (or 403 for a revoked node). */
 export async function authenticateNode(env: Env, jwt: string): Promise<AuthenticatedNode> {
 	let kid: string | undefined;
@@ -51,6 +57,7 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 
 	let payloadSub: string | undefined;
 	let payloadIss: string | undefined;
+	let audienceOk = false;
 	try {
 		const key = await importJWK(JSON.parse(node.publicKeyJwk), "EdDSA");
 		const { payload } = await jwtVerify(jwt, key, {
@@ -62,7 +69,9 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 		});
 		payloadSub = payload.sub;
 		payloadIss = payload.iss;
+		audienceOk = audienceIsOnlyOurs(payload.aud, env.AGENT_JWT_AUDIENCE);
 		if (
+			audienceOk &&
 			payloadSub === kid &&
 			(payloadIss === undefined || payloadIss === kid) &&
 			payload.iat !== undefined &&
@@ -73,6 +82,8 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 	} catch (err) {
 		refuse(err instanceof Error ? err.message : "verification failed");
 	}
+	// jose accepts an aud array that merely contains ours; a token meant for several parties is not ours alone.
+	if (!audienceOk) refuse(`aud must be ${JSON.stringify(env.AGENT_JWT_AUDIENCE)}, or an array of exactly that`);
 	if (payloadSub !== kid) refuse("sub must equal kid");
 	if (payloadIss !== undefined && payloadIss !== kid) refuse("iss must equal kid when present");
 	return { nodeId: node.id, zoneId: node.zoneId };

@@ -2,11 +2,12 @@
  * Enrollment tokens: minted by the admin API, redeemed once by an agent.
  * Only SHA-256 hashes of tokens are stored. Redemption claims the token and
  * creates the node in one D1 batch (a transaction), so a token can never
- * enroll two nodes and a refused token changes nothing.
+ * enroll two nodes and a refused token changes nothing. A token whose zone
+ * was disabled after minting is refused.
  */
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Database } from "./client.js";
-import { enrollmentTokens, nodes } from "./schema.js";
+import { enrollmentTokens, geozones, nodes } from "./schema.js";
 
 /** Stores a new token's hash. */
 export async function insertEnrollmentToken(
@@ -27,7 +28,8 @@ export interface NewNode {
 
 /**
  * Redeems the token with hash `tokenHash` for `node`: returns the node's zone,
- * or null when the token is unknown, used or expired (and then nothing changed).
+ * or null when the token is unknown, used or expired, or its zone is disabled
+ * (and then nothing changed).
  */
 export async function redeemEnrollmentToken(
 	db: Database,
@@ -47,6 +49,8 @@ export async function redeemEnrollmentToken(
 				eq(enrollmentTokens.tokenHash, tokenHash),
 				isNull(enrollmentTokens.usedAt),
 				gt(enrollmentTokens.expiresAt, now),
+				// A zone disabled after the token was minted takes no new nodes: the token stays unused.
+				sql`exists (select 1 from ${geozones} where ${geozones.id} = ${enrollmentTokens.zoneId} and ${geozones.enabled} = 1)`,
 			),
 		)
 		.returning({ zoneId: enrollmentTokens.zoneId });

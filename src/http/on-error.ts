@@ -7,6 +7,7 @@ import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./app-env.js";
 import { ApiError, NotFoundError } from "./errors.js";
+import { methodNotAllowed } from "./method-not-allowed.js";
 
 /** Renders any thrown error as an OpenAI-shaped JSON response. */
 export const onError: ErrorHandler<AppEnv> = (err) => {
@@ -21,6 +22,12 @@ export const onError: ErrorHandler<AppEnv> = (err) => {
 	}).getResponse();
 };
 
-/** Unknown routes: 404 in the same shape. */
-export const notFound: NotFoundHandler<AppEnv> = (c) =>
-	new NotFoundError(`Unknown route: ${c.req.method} ${new URL(c.req.url).pathname}`, "unknown_route").getResponse();
+/** Unknown routes: 405 with Allow when the path answers other methods (`allowedMethods`), else 404; both in the same shape. */
+export function notFound(allowedMethods: (path: string) => string[]): NotFoundHandler<AppEnv> {
+	return (c) => {
+		const path = new URL(c.req.url).pathname;
+		const allowed = allowedMethods(path);
+		if (allowed.length > 0) return methodNotAllowed(c.req.method, path, allowed).getResponse();
+		return new NotFoundError(`Unknown route: ${c.req.method} ${path}`, "unknown_route").getResponse();
+	};
+}

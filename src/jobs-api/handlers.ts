@@ -9,6 +9,7 @@ import { deleteAsyncJob, findAsyncJob, findByIdempotencyKey, insertAsyncJob } fr
 import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
+import { parseJsonText } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
 import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
 import { toInferenceRequest } from "../protocol/inference-request.js";
@@ -16,6 +17,7 @@ import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
+import { assertModelKnown } from "../routing/request-targets.js";
 import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { dispatchAsyncJob } from "./async-dispatch.js";
@@ -25,7 +27,7 @@ import { parseCreateJobBody, parseIdempotencyKey } from "./job-request.js";
 /** POST /v1/jobs: 202 with the queued job; a replayed Idempotency-Key answers 200 with `Idempotent-Replayed: true`. */
 export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 	const config = parseAsyncJobConfig(c.env);
-	const raw = await readJson(c);
+	const raw = parseJsonText(await c.req.text());
 	const body = parseCreateJobBody(raw, config.webhookAllowLoopbackHttp);
 	const key = parseIdempotencyKey(c.req.header("idempotency-key"));
 	const client = c.get("client");
@@ -48,6 +50,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.request.arcnet);
 	// The key's limits were asked when the request arrived; nothing is recorded before they admit it.
 	await requireAdmission(c);
+	await assertModelKnown(c.env, body.request.model);
 	const row = { tenantId: client.tenantId, model: body.request.model, idempotencyKey: key ?? null, requestHash };
 	if (!(await insertAsyncJob(db, { ...row, id: jobId, createdAt: receivedAt, expiresAt }))) {
 		const existing = key === undefined ? undefined : await findByIdempotencyKey(db, client.tenantId, key);
@@ -139,17 +142,4 @@ async function locate(c: Context<AppEnv>): Promise<{ zoneId: string; jobId: stri
 /** One message for unknown, other tenants' and expired jobs alike. */
 function notFound(jobId: string): NotFoundError {
 	return new NotFoundError(`No job with id ${JSON.stringify(jobId.slice(0, 80))}.`, "job_not_found");
-}
-
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
-	const text = await c.req.text();
-	try {
-		return JSON.parse(text);
-	} catch (err) {
-		const reason = err instanceof Error ? err.message : String(err);
-		throw new ApiError(400, `The request body is not valid JSON: ${reason}`, {
-			type: "invalid_request_error",
-			code: "invalid_json",
-		});
-	}
 }

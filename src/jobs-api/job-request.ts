@@ -2,12 +2,14 @@
  * The body and headers of POST /v1/jobs: the chat completion request to run
  * later (never streamed), an optional webhook, and the Idempotency-Key. The
  * webhook URL policy lives here: https only (http to loopback when the dev
- * var allows it), no credentials in the URL.
+ * var allows it), no credentials in the URL, and a public host
+ * (src/protocol/webhook-address.ts).
  */
 import { z } from "zod";
-import { InvalidRequestError } from "../http/errors.js";
+import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, validate } from "../http/validation.js";
 import { chatCompletionRequestSchema } from "../protocol/openai.js";
+import { refusedHostReason } from "../protocol/webhook-address.js";
 
 /** POST /v1/jobs body. */
 export const createJobBodySchema = z.strictObject({
@@ -31,8 +33,6 @@ export const idempotencyKeySchema = z
 	.max(255)
 	.regex(/^[\x20-\x7e]+$/, "printable ASCII (0x20-0x7e)");
 
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
-
 /** Validates the body; `stream: true` is refused naming request.stream. */
 export function parseCreateJobBody(input: unknown, allowLoopbackHttp: boolean): CreateJobBody {
 	const body = validate(createJobBodySchema, input);
@@ -46,7 +46,11 @@ export function parseIdempotencyKey(header: string | undefined): string | undefi
 	return validate(idempotencyKeySchema, header, "Idempotency-Key");
 }
 
-/** Throws a 400 naming webhook.url unless it is https (or allowed loopback http) and carries no credentials. */
+/**
+ * Throws a 400 naming webhook.url unless it is an https URL (or http to
+ * loopback when the dev var allows it) without credentials, and a 422 when
+ * its host is not a public destination (src/protocol/webhook-address.ts).
+ */
 export function checkWebhookUrl(raw: string, allowLoopbackHttp: boolean): URL {
 	let url: URL;
 	try {
@@ -55,10 +59,23 @@ export function checkWebhookUrl(raw: string, allowLoopbackHttp: boolean): URL {
 		throw refuse(raw, "an absolute https:// URL");
 	}
 	if (url.username !== "" || url.password !== "") throw refuse(raw, "a URL without credentials");
-	const loopback = LOOPBACK_HOSTS.has(url.hostname);
-	if (url.protocol === "https:" && (!loopback || allowLoopbackHttp)) return url;
-	if (url.protocol === "http:" && loopback && allowLoopbackHttp) return url;
-	throw refuse(raw, allowLoopbackHttp ? "an https:// URL, or http:// to 127.0.0.1/localhost" : "an https:// URL");
+	const httpAllowed = allowLoopbackHttp && isLoopbackHost(url.hostname);
+	if (url.protocol !== "https:" && !(url.protocol === "http:" && httpAllowed)) {
+		throw refuse(raw, allowLoopbackHttp ? "an https:// URL, or http:// to 127.0.0.1/localhost" : "an https:// URL");
+	}
+	const reason = refusedHostReason(url.hostname, allowLoopbackHttp);
+	if (reason !== null) {
+		throw new ApiError(
+			422,
+			`webhook.url: expected a URL whose host is on the public internet, got ${describeValue(raw)}: ${reason}.`,
+			{ type: "invalid_request_error", param: "webhook.url", code: "webhook_url_not_public" },
+		);
+	}
+	return url;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+	return hostname === "localhost" || hostname === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 function refuse(raw: string, allowed: string): InvalidRequestError {

@@ -29,7 +29,19 @@ function maxTokensOf(text: string): number | null {
 	return positiveInt(inner.max_tokens) ?? positiveInt(inner.max_completion_tokens);
 }
 
+/** What a request reserves: its prompt estimate, its completion cap, and whether that cap is the default. */
+export interface TokenEstimate {
+	promptTokens: number;
+	completionTokens: number;
+	/** True when the body sets no max_tokens, so DEFAULT_COMPLETION_RESERVATION was reserved. */
+	defaultCompletion: boolean;
+	total: number;
+}
+
 /** Estimated prompt + completion tokens of a request body (text as received). */
-export function estimateRequestTokens(text: string): number {
-	return Math.ceil(text.length / 4) + (maxTokensOf(text) ?? DEFAULT_COMPLETION_RESERVATION);
+export function estimateRequestTokens(text: string): TokenEstimate {
+	const promptTokens = Math.ceil(text.length / 4);
+	const cap = maxTokensOf(text);
+	const completionTokens = cap ?? DEFAULT_COMPLETION_RESERVATION;
+	return { promptTokens, completionTokens, defaultCompletion: cap === null, total: promptTokens + completionTokens };
 }

@@ -1,10 +1,12 @@
 /**
  * The 429 of a refused request, in OpenAI's error shape, naming the limit,
- * its value and when it resets, with Retry-After; and OpenAI's
+ * its value and when it resets, with Retry-After (or a 400 naming the fix
+ * when the request alone is larger than the daily quota); and OpenAI's
  * x-ratelimit-*-requests headers, sent on admitted requests too.
  */
 import type { AdmitResult, LimitReason, RateState } from "../../durable-objects/key-limiter/contract.js";
 import { ApiError } from "../http/errors.js";
+import type { TokenEstimate } from "./estimate.js";
 
 type Refusal = Extract<AdmitResult, { admitted: false }>;
 
@@ -46,8 +48,29 @@ function describe(refusal: Refusal): string {
 	}
 }
 
-/** The 429 ApiError of a refusal, with Retry-After and the rate headers. */
-export function limitError(refusal: Refusal): ApiError {
+/**
+ * A request that alone reserves more than the key's whole daily quota: no
+ * retry can admit it, so it is a 400 naming the fix rather than a 429 whose
+ * Retry-After points at the next UTC day.
+ */
+function oversizedForQuota(refusal: Refusal, estimate: TokenEstimate): ApiError {
+	const room = refusal.limit - estimate.promptTokens;
+	const reserved = `${estimate.promptTokens} for the prompt (estimated) + ${estimate.completionTokens} for the completion (${
+		estimate.defaultCompletion ? "the default reservation: the request sets no max_tokens" : "its max_tokens"
+	})`;
+	const fix = room >= 1 ? `Set max_tokens to at most ${room}` : "Shorten the prompt and set max_tokens";
+	return new ApiError(
+		400,
+		`This request reserves ${estimate.total} tokens, ${reserved}, more than this API key's whole daily quota of ${refusal.limit} tokens, so it can never be admitted. ${fix}, or ask an operator to raise the key's dailyTokenQuota.`,
+		{ type: "invalid_request_error", param: "max_tokens", code: "request_exceeds_daily_quota" },
+	);
+}
+
+/** The ApiError of a refusal: 429 with Retry-After and the rate headers, or 400 when the request can never fit the daily quota. */
+export function limitError(refusal: Refusal, estimate: TokenEstimate): ApiError {
+	if (refusal.reason === "daily_tokens" && estimate.total > refusal.limit) {
+		return oversizedForQuota(refusal, estimate);
+	}
 	return new ApiError(429, describe(refusal), {
 		type: "rate_limit_error",
 		code: CODES[refusal.reason],

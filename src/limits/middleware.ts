@@ -79,20 +79,22 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const client = c.get("client");
 	const keyId = limiterKeyId(client.keyId);
 	const limits = resolveLimits(client.limits, defaultLimits(c.env));
-	const estimatedTokens = estimateRequestTokens(await c.req.text());
+	const estimate = estimateRequestTokens(await c.req.text());
 	const stub = keyLimiterStub(c.env, keyId);
-	const decided: Promise<AdmissionResult> = stub.admit({ keyId, limits, estimatedTokens }).catch((error: unknown) => {
-		// Fail open: an overloaded or unreachable limiter must not turn inference into 5xx errors.
-		// Limits are abuse protection; the request runs uncounted and the failure is logged.
-		console.error(`limits: admission for key ${client.keyPrefix} failed; letting the request through`, error);
-		return { admitted: "unchecked" as const };
-	});
+	const decided: Promise<AdmissionResult> = stub
+		.admit({ keyId, limits, estimatedTokens: estimate.total })
+		.catch((error: unknown) => {
+			// Fail open: an overloaded or unreachable limiter must not turn inference into 5xx errors.
+			// Limits are abuse protection; the request runs uncounted and the failure is logged.
+			console.error(`limits: admission for key ${client.keyPrefix} failed; letting the request through`, error);
+			return { admitted: "unchecked" as const };
+		});
 	let required = false;
 	c.set("admission", {
 		async required() {
 			required = true;
 			const result = await decided;
-			if (result.admitted === false) throw limitError(result);
+			if (result.admitted === false) throw limitError(result, estimate);
 		},
 	});
 	const usedTokens = () => {

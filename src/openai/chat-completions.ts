@@ -16,6 +16,7 @@ import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
+import { assertModelKnown } from "../routing/request-targets.js";
 import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { jobErrorToApiError } from "./job-errors.js";
@@ -58,6 +59,7 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 
 	// The key's limits were asked when the request arrived; nothing is submitted before they admit it.
 	await requireAdmission(c);
+	await assertModelKnown(c.env, body.model);
 
 	const dispatched = await dispatchJob(
 		c.env,

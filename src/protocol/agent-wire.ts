@@ -54,8 +54,35 @@ export const enrollResponseSchema = z.object({
 export type EnrollResponse = z.infer<typeof enrollResponseSchema>;
 
 /** POST /agent/v1/keys/rotate: replace the node's public key; signed with the CURRENT key. */
-export const rotateKeyRequestSchema = z.strictObject({ publicKeyJwk: ed25519PublicJwkSchema });
+export const rotateKeyRequestSchema = z.strictObject({
+	publicKeyJwk: ed25519PublicJwkSchema,
+	/**
+	 * Proof that the node holds the new key's private half: a compact EdDSA JWS
+	 * signed with the NEW key, header `typ` KEY_ROTATION_PROOF_TYP, claims
+	 * KeyRotationProofClaims. Without it a node could register a key it cannot
+	 * sign with and lock itself out.
+	 */
+	proof: z.string().check(z.minLength(1), z.maxLength(2048)),
+});
 export type RotateKeyRequest = z.infer<typeof rotateKeyRequestSchema>;
+
+/** The `typ` header of a key rotation proof, so that no agent JWT can pass for one (or the reverse). */
+export const KEY_ROTATION_PROOF_TYP = "arcnet-key-rotation+jwt";
+
+/** What a key rotation proof signs: which node, for which edge, replacing which key, and when. */
+export interface KeyRotationProofClaims {
+	/** The node id. */
+	sub: string;
+	/** The edge's audience (enrollment's `audience`). */
+	aud: string;
+	/** The `x` of the key being replaced, so a proof cannot be replayed after a later rotation. */
+	prev: string;
+	/** The `x` of the new key, the one that signs. */
+	x: string;
+	/** Epoch seconds; a proof older than AGENT_JWT_MAX_AGE_S is refused. */
+	iat: number;
+	exp: number;
+}
 
 export const rotateKeyResponseSchema = z.object({
 	nodeId: nodeIdSchema,

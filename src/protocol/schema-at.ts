@@ -38,16 +38,22 @@ function unwrap(schema: Schema): Schema {
 	return current;
 }
 
-/** "an integer from 1 to 64", "a number >= 0", … for a number schema with bounds; null otherwise. */
+/** "an integer from 1 to 64", "a number > 0", … for a number schema with bounds; null otherwise. */
 export function describeNumberRange(schema: Schema | null): string | null {
 	if (!(schema instanceof z.core.$ZodNumber)) return null;
-	const { low, high, isInt } = numberBounds(schema);
+	const { low, high, isInt, lowExclusive, highExclusive } = numberBounds(schema);
 	const noun = isInt ? "an integer" : "a number";
-	const min = Number.isFinite(low) ? low : null;
-	const max = Number.isFinite(high) ? high : null;
-	if (min !== null && max !== null) return `${noun} from ${min} to ${max}`;
-	if (min !== null) return `${noun} >= ${min}`;
-	if (max !== null) return `${noun} <= ${max}`;
+	// An exclusive bound on an integer is the next integer inside it: positive() is "from 1".
+	const min = Number.isFinite(low) ? (isInt && lowExclusive ? Math.floor(low) + 1 : low) : null;
+	const max = Number.isFinite(high) ? (isInt && highExclusive ? Math.ceil(high) - 1 : high) : null;
+	const minOpen = min !== null && !isInt && lowExclusive;
+	const maxOpen = max !== null && !isInt && highExclusive;
+	if (min !== null && max !== null) {
+		if (!minOpen && !maxOpen) return `${noun} from ${min} to ${max}`;
+		return `${noun} ${minOpen ? ">" : ">="} ${min} and ${maxOpen ? "<" : "<="} ${max}`;
+	}
+	if (min !== null) return `${noun} ${minOpen ? ">" : ">="} ${min}`;
+	if (max !== null) return `${noun} ${maxOpen ? "<" : "<="} ${max}`;
 	return null;
 }
 
@@ -57,29 +63,47 @@ type NumberCheckDef =
 	| z.core.$ZodCheckMultipleOfDef
 	| z.core.$ZodCheckNumberFormatDef;
 
+interface NumberBounds {
+	low: number;
+	high: number;
+	isInt: boolean;
+	lowExclusive: boolean;
+	highExclusive: boolean;
+}
+
 /**
- * What classic zod's minValue, maxValue and isInt derive, folded from the
- * schema's checks the same way (zod/mini schemas have no such getters). An
- * integer schema (`z.int()`) is its own first check; an exclusive bound counts
- * as the bound itself, as in classic zod.
+ * The bounds folded from the schema's checks (zod/mini schemas have no
+ * minValue/maxValue getters). An integer schema (`z.int()`) is its own first
+ * check; whether each bound is exclusive is kept, so that `positive()` reads
+ * as "from 1" and `gt(0)` as "> 0".
  */
-function numberBounds(schema: z.core.$ZodNumber): { low: number; high: number; isInt: boolean } {
+function numberBounds(schema: z.core.$ZodNumber): NumberBounds {
 	const defs: unknown[] = schema._zod.traits.has("$ZodCheck") ? [schema._zod.def] : [];
 	for (const check of schema._zod.def.checks ?? []) defs.push(check._zod.def);
-	let low = Number.NEGATIVE_INFINITY;
-	let high = Number.POSITIVE_INFINITY;
-	let isInt = false;
+	const b: NumberBounds = {
+		low: Number.NEGATIVE_INFINITY,
+		high: Number.POSITIVE_INFINITY,
+		isInt: false,
+		lowExclusive: false,
+		highExclusive: false,
+	};
 	for (const raw of defs) {
 		const def = raw as NumberCheckDef;
-		if (def.check === "greater_than") low = Math.max(low, Number(def.value));
-		else if (def.check === "less_than") high = Math.min(high, Number(def.value));
-		else if (def.check === "multiple_of") isInt ||= Number.isSafeInteger(def.value);
-		else if (def.check === "number_format") {
-			const [least, most] = z.core.util.NUMBER_FORMAT_RANGES[def.format];
-			low = Math.max(low, least);
-			high = Math.min(high, most);
-			isInt ||= def.format.includes("int");
-		}
+		if (def.check === "greater_than") {
+			const value = Number(def.value);
+			if (value > b.low || (value === b.low && !def.inclusive)) {
+				b.low = value;
+				b.lowExclusive = !def.inclusive;
+			}
+		} else if (def.check === "less_than") {
+			const value = Number(def.value);
+			if (value < b.high || (value === b.high && !def.inclusive)) {
+				b.high = value;
+				b.highExclusive = !def.inclusive;
+			}
+		} else if (def.check === "multiple_of") b.isInt ||= Number.isSafeInteger(def.value);
+		// The format's own range (the safe integers for int()) goes without saying once the noun is "an integer".
+		else if (def.check === "number_format") b.isInt ||= def.format.includes("int");
 	}
-	return { low, high, isInt };
+	return b;
 }

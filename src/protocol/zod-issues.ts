@@ -35,18 +35,22 @@ export function valueAt(input: unknown, path: readonly PathKey[]): unknown {
 	return current;
 }
 
-/** Describes a received value as `"bot" (string)`, truncating long JSON. */
-export function describeValue(value: unknown): string {
-	if (value === undefined) return "nothing (missing)";
-	const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+/** A value as JSON, cut to 60 characters (then "…"): how every refusal quotes what it received. */
+export function quoteValue(value: unknown): string {
 	let json: string;
 	try {
 		json = JSON.stringify(value) ?? String(value);
 	} catch {
 		json = String(value);
 	}
-	if (json.length > MAX_VALUE_CHARS) json = `${json.slice(0, MAX_VALUE_CHARS)}…`;
-	return `${json} (${type})`;
+	return json.length > MAX_VALUE_CHARS ? `${json.slice(0, MAX_VALUE_CHARS)}…` : json;
+}
+
+/** Describes a received value as `"bot" (string)`, truncating long JSON. */
+export function describeValue(value: unknown): string {
+	if (value === undefined) return "nothing (missing)";
+	const type = value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+	return `${quoteValue(value)} (${type})`;
 }
 
 function describeBound(issue: Issue & { code: "too_small" | "too_big" }, bound: number | bigint): string {
@@ -82,9 +86,38 @@ function describeAllowed(issue: Issue): string {
 			return `a multiple of ${String(issue.divisor)}`;
 		case "unrecognized_keys":
 			return `no unknown fields (got ${issue.keys.map((k) => JSON.stringify(k)).join(", ")})`;
+		case "invalid_union":
+			return describeUnion(issue);
 		default:
 			return issue.message;
 	}
+}
+
+/** A failed union in words: the discriminator's values, or the shapes its branches take. */
+function describeUnion(issue: Issue & { code: "invalid_union" }): string {
+	const options = (issue as { options?: unknown[] }).options;
+	if (options && options.length > 0) return `one of ${options.map((v) => JSON.stringify(v)).join("|")}`;
+	const shapes = issue.errors.flatMap((branch) =>
+		branch.map((i) => (i.code === "invalid_type" ? describeAllowed(i) : null)).filter((d) => d !== null),
+	);
+	return shapes.length > 0 ? [...new Set(shapes)].join(" or ") : "a value of another shape";
+}
+
+/**
+ * A union whose value had the right shape for one branch but failed inside
+ * it (an image part among text parts) is reported by that branch's deepest
+ * issue, with the union's path in front: "content[0].type: expected "text"".
+ */
+export function expandUnion(issue: Issue): Issue {
+	if (issue.code !== "invalid_union") return issue;
+	let deepest: Issue | null = null;
+	for (const branch of issue.errors) {
+		for (const inner of branch) {
+			if (inner.path.length > 0 && (deepest === null || inner.path.length > deepest.path.length)) deepest = inner;
+		}
+	}
+	if (deepest === null) return issue;
+	return expandUnion({ ...deepest, path: [...issue.path, ...deepest.path] } as Issue);
 }
 
 /** One issue as `path: expected X, got V (type)`; number ranges are stated whole when the schema tells them. */
@@ -110,7 +143,7 @@ export function checkInput<S extends z.core.$ZodType>(
 ): { ok: true; data: z.output<S> } | { ok: false; problem: InputProblem } {
 	const result = z.safeParse(schema, input);
 	if (result.success) return { ok: true, data: result.data };
-	const issues = result.error.issues;
+	const issues = result.error.issues.map(expandUnion);
 	const first = issues[0];
 	const shown = issues.slice(0, MAX_ISSUES_IN_MESSAGE).map((i) => describeIssue(i, input, root, schema));
 	const more = issues.length > shown.length ? ` (and ${issues.length - shown.length} more)` : "";

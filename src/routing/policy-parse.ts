@@ -10,6 +10,7 @@
  * `{"latency":0.3,"carbon":0.7}`.
  */
 import { z } from "zod";
+import { quoteValue } from "../http/validation.js";
 import type { RoutingPolicy } from "./policy.js";
 
 /** What the error messages list as accepted. */
@@ -30,11 +31,11 @@ function parseWeightPairs(text: string): { latency: number; carbon: number } | s
 	const pairs = new Map<string, number>();
 	for (const part of text.split(",")) {
 		const [key, raw, ...rest] = part.split("=").map((s) => s.trim());
-		if (!key || raw === undefined || raw === "" || rest.length > 0) return `malformed pair ${JSON.stringify(part)}`;
-		if (key !== "latency" && key !== "carbon") return `unknown weight ${JSON.stringify(key)}`;
-		if (pairs.has(key)) return `weight ${JSON.stringify(key)} given twice`;
+		if (!key || raw === undefined || raw === "" || rest.length > 0) return `malformed pair ${quoteValue(part)}`;
+		if (key !== "latency" && key !== "carbon") return `unknown weight ${quoteValue(key)}`;
+		if (pairs.has(key)) return `weight ${quoteValue(key)} given twice`;
 		const value = Number(raw);
-		if (!Number.isFinite(value)) return `weight ${key}=${JSON.stringify(raw)} is not a number`;
+		if (!Number.isFinite(value)) return `weight ${key}=${quoteValue(raw)} is not a number`;
 		pairs.set(key, value);
 	}
 	const parsed = policyWeightsSchema.safeParse({ latency: pairs.get("latency"), carbon: pairs.get("carbon") });
@@ -70,7 +71,7 @@ export function parsePolicy(value: string, field: string): PolicyParse {
 	const parsed = policyStringSchema.safeParse(value);
 	if (parsed.success) return { ok: true, policy: parsed.data };
 	const why = parsed.error.issues.map((i) => i.message).join("; ");
-	return { ok: false, message: `Invalid ${field}: got ${JSON.stringify(value)}; ${why}.` };
+	return { ok: false, message: `Invalid ${field}: got ${quoteValue(value)}; ${why}.` };
 }
 
 /**

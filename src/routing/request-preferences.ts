@@ -13,9 +13,11 @@ import { assertModelAllowed, keyRegionConstraint } from "../auth/key-restriction
 import { database } from "../db/client.js";
 import { tenantDefaultPolicy } from "../db/tenants.js";
 import { InvalidRequestError } from "../http/errors.js";
+import { quoteValue } from "../http/validation.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 import { DEFAULT_POLICY, type RoutingPolicy } from "./policy.js";
 import { parsePolicy, parseTenantPolicy } from "./policy-parse.js";
+import { assertRegionsCarried } from "./request-targets.js";
 import type { RouteContext } from "./router.js";
 import { zoneDirectory } from "./zone-directory.js";
 
@@ -39,7 +41,7 @@ function headerMaxLatency(value: string): number {
 	const parsed = maxLatencySchema.safeParse(value.trim() === "" ? Number.NaN : value.trim());
 	if (parsed.success) return parsed.data;
 	throw new InvalidRequestError(
-		`Invalid header ${MAX_LATENCY_HEADER}: got ${JSON.stringify(value)}; allowed: an integer from 1 to 60000 (ms).`,
+		`Invalid header ${MAX_LATENCY_HEADER}: got ${quoteValue(value)}; allowed: an integer from 1 to 60000 (ms).`,
 		MAX_LATENCY_HEADER,
 		"invalid_max_latency",
 	);
@@ -54,7 +56,7 @@ function headerRegions(value: string): string[] {
 	);
 	if (parsed.success) return parsed.data;
 	throw new InvalidRequestError(
-		`Invalid header ${REGIONS_HEADER}: got ${JSON.stringify(value)}; allowed: 1 to 20 comma-separated region tags of 1 to 20 characters (e.g. "eu,gb").`,
+		`Invalid header ${REGIONS_HEADER}: got ${quoteValue(value)}; allowed: 1 to 20 comma-separated region tags of 1 to 20 characters (e.g. "eu,gb").`,
 		REGIONS_HEADER,
 		"invalid_regions",
 	);
@@ -85,7 +87,8 @@ async function resolvePolicy(
 /**
  * Resolves the routing preferences of a request for `model` by `client` (the
  * `client` request variable). Throws 400 on a bad header or field, 403
- * `model_not_allowed` / `region_not_allowed` when the key forbids the request.
+ * `model_not_allowed` / `region_not_allowed` when the key forbids the request,
+ * and 400 `unknown_region` for regions no zone carries (request-targets.ts).
  */
 export async function requestPreferences(
 	env: Env,
@@ -99,10 +102,11 @@ export async function requestPreferences(
 	const regionsHeader = headers.get(REGIONS_HEADER);
 	const maxLatencyMs = maxLatencyHeader !== null ? headerMaxLatency(maxLatencyHeader) : options?.max_latency_ms;
 	const regions = regionsHeader !== null ? headerRegions(regionsHeader) : options?.regions;
-	const policy = await resolvePolicy(env, headers, options, client.tenantId);
 	// The catalogue is the router's own cached directory, so this costs no extra D1 read.
-	const keyRegions =
-		client.allowedRegions === null ? {} : keyRegionConstraint(client, regions, (await zoneDirectory(env)).zones);
+	const { zones } = await zoneDirectory(env);
+	if (regions) assertRegionsCarried(regions, zones, regionsHeader !== null ? REGIONS_HEADER : "arcnet.regions");
+	const policy = await resolvePolicy(env, headers, options, client.tenantId);
+	const keyRegions = client.allowedRegions === null ? {} : keyRegionConstraint(client, regions, zones);
 	return {
 		...policy,
 		...keyRegions,

@@ -131,16 +131,17 @@ describe("core loop: client -> edge -> GeozoneDO -> agent -> backend", () => {
 		expect(json.choices[0].finish_reason).toBe("length");
 	});
 
-	it("refuses a model nobody serves with 503, Retry-After and OpenAI's error shape", async () => {
+	it("refuses a model nobody has ever served with 404 model_not_found in OpenAI's error shape", async () => {
 		const { edge } = harness();
 		const res = await postChatCompletion(edge, {
 			model: "model-nobody-serves",
 			messages: [{ role: "user", content: "hello" }],
 		});
 		const body = await res.text();
-		expect(res.status, body).toBe(503);
-		expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+		expect(res.status, body).toBe(404);
+		expect(res.headers.get("retry-after")).toBeNull();
 		const json = JSON.parse(body);
+		expect(json.error.code).toBe("model_not_found");
 		expect(typeof json.error.message).toBe("string");
 		expect(json.error.message).toContain("model-nobody-serves");
 		expect(typeof json.error.type).toBe("string");

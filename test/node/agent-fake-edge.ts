@@ -7,11 +7,13 @@
  * `{ channel: true }` it also accepts the agent's WebSocket channel
  * (ADR 0010) and answers polls and event posts on it as over HTTP.
  */
+
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { importJWK, jwtVerify } from "jose";
 import { generateKeyPair, type Identity } from "../../node-agent/src/identity.js";
+import { verifyRotationProof } from "../../src/auth/rotation-proof.js";
 import {
 	type Ed25519PublicJwk,
 	enrollRequestSchema,
@@ -197,7 +199,20 @@ export class FakeEdge {
 		}
 		if (path === "/agent/v1/whoami") return [200, { nodeId: FAKE_NODE_ID, zoneId: "eu-stockholm", keyRotatedAt: null }];
 		if (path === "/agent/v1/keys/rotate") {
-			s.publicJwk = rotateKeyRequestSchema.parse(body).publicKeyJwk;
+			const request = rotateKeyRequestSchema.parse(body);
+			if (!s.publicJwk) return error(401, "invalid_agent_token", "not enrolled");
+			// The edge's own check of the proof of possession.
+			try {
+				await verifyRotationProof(request.proof, {
+					nodeId: FAKE_NODE_ID,
+					audience: FAKE_AUDIENCE,
+					current: s.publicJwk,
+					next: request.publicKeyJwk,
+				});
+			} catch (err) {
+				return error(400, "invalid_key_proof", err instanceof Error ? err.message : String(err));
+			}
+			s.publicJwk = request.publicKeyJwk;
 			s.rotations++;
 			return [200, { nodeId: FAKE_NODE_ID, keyRotatedAt: Date.now() }];
 		}

@@ -7,6 +7,7 @@ import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { answerChannelMessage, CHANNEL_MAX_AGE_MS } from "../../durable-objects/geozone/nodes/channel.js";
+import { MAX_CHANNEL_MESSAGE_BYTES } from "../../src/protocol/agent-channel.js";
 import {
 	ADMIN_KEY,
 	call,
@@ -89,6 +90,16 @@ describe("agent channel: upgrade", () => {
 });
 
 describe("agent channel: requests", () => {
+	it("answers the zone object's own refusals of an upgrade in OpenAI's error shape", async () => {
+		const stub = env.GEOZONE.getByName(ZONE);
+		const wrongPath = await stub.fetch("https://geozone.internal/elsewhere", { headers: { upgrade: "websocket" } });
+		expect(wrongPath.status).toBe(404);
+		expect(((await wrongPath.json()) as { error: { code: string } }).error.code).toBe("unknown_route");
+		const noNode = await stub.fetch("https://geozone.internal/channel", { headers: { upgrade: "websocket" } });
+		expect(noNode.status).toBe(400);
+		expect(((await noNode.json()) as { error: { param: string } }).error.param).toBe("x-arcnet-channel-node");
+	});
+
 	it("hands a submitted job to a poll waiting on the channel and takes its events, as over HTTP", async () => {
 		const node = await enrollNode(ZONE);
 		const channel = await openChannel(node);
@@ -143,8 +154,38 @@ describe("agent channel: requests", () => {
 		expect(notHeld.body.error?.code).toBe("job_not_found");
 		const missingJob = await channel.request({ id: 9, op: "events", body: {} });
 		expect(missingJob.status).toBe(400);
+		const deep = await channel.request({
+			id: 10,
+			op: "poll",
+			body: JSON.parse(`${"[".repeat(100)}${"]".repeat(100)}`),
+		});
+		expect(deep.status).toBe(400);
+		expect(deep.body.error?.code).toBe("nesting_too_deep");
 		channel.sendRaw("not json");
 		expect((await channel.closed).code).toBe(1008);
+	});
+
+	it("closes with 1009 on a message over the 1 MB cap, unanswered, and answers one at the cap", async () => {
+		const node = await enrollNode(ZONE);
+		const channel = await openChannel(node);
+		const message = (padding: number) =>
+			JSON.stringify({ id: 1, op: "poll", body: { ...pollBody(0), pad: "x".repeat(padding) } });
+		const base = message(0).length;
+		// At the cap exactly: read and answered (400: pad is no field of a poll).
+		const atCap = await channel.request({
+			id: 1,
+			op: "poll",
+			body: { ...pollBody(0), pad: "x".repeat(MAX_CHANNEL_MESSAGE_BYTES - base) },
+		});
+		expect(atCap.status).toBe(400);
+		// Multi-byte characters count as their UTF-8 bytes: 1 byte over the cap.
+		const over = message(MAX_CHANNEL_MESSAGE_BYTES - base).replace('"pad":"x', '"pad":"é');
+		expect(new TextEncoder().encode(over).byteLength).toBe(MAX_CHANNEL_MESSAGE_BYTES + 1);
+		channel.sendRaw(over.replace('"id":1', '"id":2'));
+		const closed = await channel.closed;
+		expect(closed.code).toBe(1009);
+		expect(closed.reason).toContain(String(MAX_CHANNEL_MESSAGE_BYTES));
+		expect(channel.answeredIds).toEqual([1]);
 	});
 
 	it("ends the open poll of a channel that closes, so the next job waits for a live poll instead", async () => {

@@ -197,22 +197,22 @@ describe("chat completions through a zone", () => {
 		expect((await errorOf(res)).code).toBe("context_length_exceeded");
 	});
 
-	it("answers 503 with Retry-After naming the model when no zone serves it", async () => {
+	it("answers 404 model_not_found naming a model that no node has ever served", async () => {
 		const res = await call("POST", "/v1/chat/completions", {
 			bearer: DEV_KEY,
 			body: chatBody({ model: "no-node-serves-this:1b" }),
 		});
-		expect(res.status).toBe(503);
-		expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+		expect(res.status).toBe(404);
+		expect(res.headers.get("retry-after")).toBeNull();
 		const error = await errorOf(res);
-		expect(error.code).toBe("no_capacity");
+		expect(error.code).toBe("model_not_found");
 		expect(error.message).toContain('"no-node-serves-this:1b"');
 	});
 
 	it("answers 503 when the region constraint rules out every serving zone", async () => {
 		const res = await call("POST", "/v1/chat/completions", {
 			bearer: DEV_KEY,
-			body: chatBody({ arcnet: { regions: ["ap"] } }),
+			body: chatBody({ arcnet: { regions: ["apac"] } }),
 		});
 		expect(res.status).toBe(503);
 		expect(res.headers.get("retry-after")).not.toBeNull();

@@ -65,6 +65,36 @@ describe("enrollment", () => {
 		expect(res.status).toBe(401);
 	});
 
+	it("refuses a token whose zone was disabled after it was minted, and enrolls nothing", async () => {
+		const zone = {
+			id: "eu-vilnius",
+			name: "Vilnius, LT",
+			gridZone: "LT",
+			lat: 54.69,
+			lon: 25.28,
+			regions: ["lt", "eu"],
+			locationHint: "eeur",
+			continent: "eu",
+			defaultGco2PerKwh: 200,
+			source: "test",
+		};
+		expect((await call("POST", "/admin/v1/zones", { bearer: ADMIN_KEY, body: zone })).status).toBe(201);
+		const { token } = await mintToken(zone.id);
+		const disable = await call("PATCH", `/admin/v1/zones/${zone.id}`, { bearer: ADMIN_KEY, body: { enabled: false } });
+		expect(disable.status).toBe(200);
+		const before = await nodeCount();
+		const res = await call("POST", "/agent/v1/enroll", { body: enrollBody(token, (await newKeyPair()).publicJwk) });
+		expect(res.status).toBe(401);
+		const error = await errorOf(res);
+		expect(error.code).toBe("invalid_enrollment_token");
+		expect(error.message).toContain("zone is disabled");
+		expect(await nodeCount()).toBe(before);
+		const row = await env.DB.prepare("SELECT used_at FROM enrollment_tokens WHERE zone_id = ?")
+			.bind(zone.id)
+			.first<{ used_at: number | null }>();
+		expect(row?.used_at).toBeNull();
+	});
+
 	it("refuses to mint a token for an unknown zone, naming it", async () => {
 		const res = await call("POST", "/admin/v1/enrollment-tokens", { bearer: ADMIN_KEY, body: { zoneId: "mars-base" } });
 		expect(res.status).toBe(400);

@@ -47,4 +47,33 @@ describe("async job webhooks in the zone", () => {
 		expect(view?.output).toBe("hi");
 		expect(JSON.stringify(view)).not.toContain(secret);
 	});
+
+	it("fails a stored webhook to a private address at once, without posting it", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		const nodeId = newNodeId();
+		await stub.poll(pollInput(zoneId, nodeId));
+		const jobId = newJobId();
+		// Through RPC, past the Worker's submit-time check, as a row written before the address rules would be.
+		const webhook = { url: "https://[::ffff:a9fe:a9fe]/latest/meta-data" };
+		await stub.submitAsync(submitInput(zoneId, { jobId, kind: "async", stream: false, webhook }));
+		const [leased] = await stub.poll(pollInput(zoneId, nodeId));
+		await stub.postEvents({
+			zoneId,
+			nodeId,
+			jobId,
+			leaseId: leased?.leaseId ?? "",
+			events: [{ seq: 0, type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 0 } }],
+		});
+		await runDurableObjectAlarm(stub);
+		const row = await runInDurableObject(stub, (_i, s) =>
+			s.storage.sql
+				.exec<{ webhook_status: string; webhook_attempts: number; webhook_next_at: number | null }>(
+					"SELECT webhook_status, webhook_attempts, webhook_next_at FROM jobs WHERE job_id = ?",
+					jobId,
+				)
+				.one(),
+		);
+		expect(row).toEqual({ webhook_status: "failed", webhook_attempts: 1, webhook_next_at: null });
+	});
 });

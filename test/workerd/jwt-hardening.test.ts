@@ -1,7 +1,8 @@
 /**
  * Agent JWT rules not covered by agent-auth.test.ts (alg none, wrong key,
  * expiry, audience, revoked node) or enrollment.test.ts (replayed token):
- * not-before, issuer and issued-in-the-future. Each refusal is a 401 that
+ * not-before, issuer, issued-in-the-future and an audience array that names
+ * another party besides ours. Each refusal is a 401 that
  * leaves the zone as it was (the poll would have made the node live).
  */
 import { env } from "cloudflare:workers";
@@ -12,12 +13,15 @@ import { AUDIENCE, agentCall, enrollNode, errorOf, pollBody, type TestNode } fro
 const ZONE = "eu-frankfurt";
 const UNIQUE_MODEL = "jwt-hardening-only-model";
 
-async function sign(node: TestNode, claims: { iss?: string; nbf?: number; iat?: number }): Promise<string> {
+async function sign(
+	node: TestNode,
+	claims: { iss?: string; nbf?: number; iat?: number; aud?: string | string[] },
+): Promise<string> {
 	const now = Math.floor(Date.now() / 1000);
 	const jwt = new SignJWT(claims.nbf !== undefined ? { nbf: claims.nbf } : {})
 		.setProtectedHeader({ alg: "EdDSA", kid: node.nodeId, typ: "JWT" })
 		.setSubject(node.nodeId)
-		.setAudience(AUDIENCE)
+		.setAudience(claims.aud ?? AUDIENCE)
 		.setIssuedAt(claims.iat ?? now)
 		.setExpirationTime((claims.iat ?? now) + 60)
 		.setJti(crypto.randomUUID());
@@ -63,5 +67,14 @@ describe("agent JWT hardening", () => {
 	it("accepts a token whose nbf is within the clock tolerance", async () => {
 		const now = Math.floor(Date.now() / 1000);
 		expect((await agentCall(node, "/poll", pollBody(), await sign(node, { nbf: now + 2 }))).status).toBe(200);
+	});
+
+	it("refuses an audience array that names another party besides ours with 401 and changes nothing", async () => {
+		await expectRefusedWithoutStateChange(node, await sign(node, { aud: ["evil", AUDIENCE] }), /aud/);
+		await expectRefusedWithoutStateChange(node, await sign(node, { aud: [AUDIENCE, AUDIENCE] }), /aud/);
+	});
+
+	it("accepts an audience array of exactly ours", async () => {
+		expect((await agentCall(node, "/poll", pollBody(), await sign(node, { aud: [AUDIENCE] }))).status).toBe(200);
 	});
 });

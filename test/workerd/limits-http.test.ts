@@ -78,16 +78,35 @@ describe("limits on POST /v1/chat/completions", () => {
 		expect((await chat(other.key)).status).not.toBe(429);
 	});
 
-	it("refuses a request whose token reservation would exceed the daily quota", async () => {
+	it("refuses with 400 naming the fix a request whose max_tokens alone is over the whole daily quota", async () => {
 		const { key } = await tenantKey({ dailyTokenQuota: 500 });
 		const res = await chat(key, { max_tokens: 1_000 });
-		expect(res.status).toBe(429);
-		expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+		expect(res.status).toBe(400);
+		expect(res.headers.get("retry-after")).toBeNull();
 		const error = await errorOf(res);
-		expect(error.code).toBe("daily_token_quota_exceeded");
-		expect(error.message).toContain("500 tokens per UTC day");
+		expect(error).toMatchObject({ type: "invalid_request_error", code: "request_exceeds_daily_quota" });
+		expect(error.param).toBe("max_tokens");
+		expect(error.message).toContain("daily quota of 500 tokens");
+		expect(error.message).toMatch(/Set max_tokens to at most \d+/);
 		// A small request still fits, and a refusal before output charges nothing.
-		expect((await chat(key, { max_tokens: 10 })).status).not.toBe(429);
+		const small = await chat(key, { max_tokens: 10 });
+		expect([400, 429]).not.toContain(small.status);
+	});
+
+	it("tells a key whose quota is under the default reservation to set max_tokens, not to wait a day", async () => {
+		const { key } = await tenantKey({ dailyTokenQuota: 1_000 });
+		const res = await chat(key);
+		expect(res.status).toBe(400);
+		expect(res.headers.get("retry-after")).toBeNull();
+		const error = await errorOf(res);
+		expect(error.code).toBe("request_exceeds_daily_quota");
+		expect(error.message).toContain("the request sets no max_tokens");
+		const room = Number(/Set max_tokens to at most (\d+)/.exec(error.message)?.[1]);
+		expect(room).toBeGreaterThan(0);
+		expect(room).toBeLessThan(1_000);
+		// The max_tokens field itself lengthens the body, and so the prompt estimate, by a few tokens.
+		const fits = await chat(key, { max_tokens: room - 10 });
+		expect([400, 429]).not.toContain(fits.status);
 	});
 
 	it("sends OpenAI's x-ratelimit-*-requests headers on requests it admits (dev key: deployment default)", async () => {

@@ -2,9 +2,11 @@
  * The zone's webhook outbox: async jobs that ended with a webhook still
  * pending are delivered from the alarm, the attempt count and next try kept
  * in SQLite so retries survive an eviction. The body is the same job object
- * GET /v1/jobs/{id} answers.
+ * GET /v1/jobs/{id} answers. A URL whose host is not public (checked again
+ * before each attempt) fails at once without a request.
  */
 import { jobObject } from "../../../src/protocol/job-object.js";
+import { refusedWebhookTarget } from "../../../src/protocol/webhook-address.js";
 import type { AsyncJobConfig } from "../config.js";
 import { getJob } from "../jobs/job-queue.js";
 import type { ZoneState } from "../zone-state.js";
@@ -41,9 +43,19 @@ export async function deliverDueWebhooks(
 		const body = view
 			? JSON.stringify(jobObject(view))
 			: JSON.stringify({ id: jobId, object: "job", status: row.status });
-		const ok = await deliverOnce({ jobId, url: row.webhook_url, secret: row.webhook_secret, body }, now, fetcher);
+		const refused = refusedWebhookTarget(row.webhook_url, config.webhookAllowLoopbackHttp);
+		if (refused !== null) console.error(`geozone ${zoneId}: webhook of ${jobId} not sent: ${refused}`);
+		const ok =
+			refused === null &&
+			(await deliverOnce({ jobId, url: row.webhook_url, secret: row.webhook_secret, body }, now, fetcher));
 		const attempts = row.webhook_attempts + 1;
-		const next = afterAttempt(ok, attempts, config.webhookMaxAttempts, state.now());
+		// A refused destination never becomes acceptable by waiting: it fails at once.
+		const next = afterAttempt(
+			ok,
+			refused === null ? attempts : config.webhookMaxAttempts,
+			config.webhookMaxAttempts,
+			state.now(),
+		);
 		state.sql.exec(
 			"UPDATE jobs SET webhook_status = ?, webhook_attempts = ?, webhook_next_at = ? WHERE job_id = ?",
 			next.status,

@@ -1,10 +1,15 @@
 /**
  * The GeozoneDO's accepted channel sockets (ADR 0010), kept out of the class
  * so it stays a thin shell: accepting an upgrade the Worker forwarded,
- * answering each message through channel.ts, and forgetting a socket that
+ * answering each message through channel.ts (one over MAX_CHANNEL_MESSAGE_BYTES
+ * closes the socket with 1009 unread), and forgetting a socket that
  * closed, so that its open poll ends and no job is handed to it.
  */
-import { CHANNEL_NODE_HEADER, CHANNEL_ZONE_HEADER } from "../../../src/protocol/agent-channel.js";
+import {
+	CHANNEL_NODE_HEADER,
+	CHANNEL_ZONE_HEADER,
+	MAX_CHANNEL_MESSAGE_BYTES,
+} from "../../../src/protocol/agent-channel.js";
 import { nodeIdSchema, zoneIdSchema } from "../../../src/protocol/agent-wire.js";
 import {
 	answerChannelMessage,
@@ -12,8 +17,14 @@ import {
 	type ChannelPeer,
 	CLOSE_REAUTHENTICATE,
 	deliverChannelAnswer,
+	overChannelCap,
 } from "./channel.js";
 import type { Waiters } from "./waiters.js";
+
+/** A refusal of the upgrade in OpenAI's error shape, as every answer of the edge. */
+function refusal(status: 400 | 404, message: string, param: string | null, code: string): Response {
+	return Response.json({ error: { message, type: "invalid_request_error", param, code } }, { status });
+}
 
 export class ChannelSockets {
 	readonly #ctx: DurableObjectState;
@@ -38,12 +49,17 @@ export class ChannelSockets {
 	accept(request: Request, checkZone: (zoneId: string) => void): Response {
 		const url = new URL(request.url);
 		if (url.pathname !== "/channel" || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return new Response("not found", { status: 404 });
+			return refusal(404, "The zone object answers only the channel upgrade.", null, "unknown_route");
 		}
 		const nodeId = nodeIdSchema.safeParse(request.headers.get(CHANNEL_NODE_HEADER));
 		const zoneId = zoneIdSchema.safeParse(request.headers.get(CHANNEL_ZONE_HEADER));
 		if (!nodeId.success || !zoneId.success) {
-			return new Response("channel: node and zone headers required", { status: 400 });
+			return refusal(
+				400,
+				"channel: the node and zone headers the Worker sets are required.",
+				CHANNEL_NODE_HEADER,
+				"invalid_value",
+			);
 		}
 		checkZone(zoneId.data);
 		const pair = new WebSocketPair();
@@ -59,6 +75,11 @@ export class ChannelSockets {
 		const peer = socket.deserializeAttachment() as ChannelPeer | null;
 		if (!peer) {
 			socket.close(1011, "channel without a node");
+			return;
+		}
+		if (overChannelCap(message)) {
+			// 1009 "message too big": the agent sends such a post over HTTP instead; nothing of it is read.
+			socket.close(1009, `message over ${MAX_CHANNEL_MESSAGE_BYTES} bytes; post it over HTTP`);
 			return;
 		}
 		const ops: ChannelOps = {

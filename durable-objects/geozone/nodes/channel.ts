@@ -12,7 +12,11 @@
  * node never saw them, so nobody waits for the lease to lapse.
  */
 import type { z } from "zod";
-import { type ChannelRequestMessage, channelRequestSchema } from "../../../src/protocol/agent-channel.js";
+import {
+	type ChannelRequestMessage,
+	channelRequestSchema,
+	MAX_CHANNEL_MESSAGE_BYTES,
+} from "../../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
 	jobEventsRequestSchema,
@@ -22,7 +26,8 @@ import {
 	pollRequestSchema,
 } from "../../../src/protocol/agent-wire.js";
 import { type AgentRefusal, eventsRefusal } from "../../../src/protocol/event-refusal.js";
-import { checkInput } from "../../../src/protocol/zod-issues.js";
+import { MAX_JSON_DEPTH, tooDeepAt } from "../../../src/protocol/json-depth.js";
+import { checkInput, formatPath } from "../../../src/protocol/zod-issues.js";
 import type { PollInput, PostEventsInput, PostEventsResult, ReleaseInput, ReleaseResult } from "../contract.js";
 
 /** Who is at the other end of a socket; set when the object accepts it (serializeAttachment). */
@@ -55,6 +60,14 @@ export interface ChannelAnswer {
 	leased: LeasedJob[];
 	/** Close the socket after answering (it is past CHANNEL_MAX_AGE_MS). */
 	closeAfter: boolean;
+}
+
+/** True when a message is over MAX_CHANNEL_MESSAGE_BYTES of UTF-8. */
+export function overChannelCap(message: string | ArrayBuffer): boolean {
+	if (typeof message !== "string") return message.byteLength > MAX_CHANNEL_MESSAGE_BYTES;
+	// A UTF-16 code unit is at most 3 bytes of UTF-8, so most messages need no encoding to be sized.
+	if (message.length * 3 <= MAX_CHANNEL_MESSAGE_BYTES) return false;
+	return new TextEncoder().encode(message).byteLength > MAX_CHANNEL_MESSAGE_BYTES;
 }
 
 function answer(
@@ -113,6 +126,15 @@ export async function answerChannelMessage(
 	}
 	let request: ChannelRequestMessage;
 	try {
+		const deep = tooDeepAt(json);
+		if (deep !== null) {
+			const where = formatPath(deep, "message").slice(0, 200);
+			throw invalidInput(
+				`${where}: expected JSON nested at most ${MAX_JSON_DEPTH} levels deep, got deeper nesting.`,
+				where,
+				"nesting_too_deep",
+			);
+		}
 		request = check(channelRequestSchema, json, "message");
 	} catch (error) {
 		// A bad envelope is answered when it carries an id to answer to; without one there is no request.

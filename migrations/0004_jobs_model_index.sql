@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_model_idx` ON `jobs` (`model`);
