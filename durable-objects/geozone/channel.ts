@@ -14,7 +14,11 @@
 import { eventsRefusal } from "../../src/agent-api/event-refusal.js";
 import { type ApiError, InvalidRequestError } from "../../src/http/errors.js";
 import { validate } from "../../src/http/validation.js";
-import { type ChannelRequestMessage, channelRequestSchema } from "../../src/protocol/agent-channel.js";
+import {
+	type ChannelRequestMessage,
+	CLOSE_REAUTHENTICATE,
+	channelRequestSchema,
+} from "../../src/protocol/agent-channel.js";
 import {
 	type JobEventsResponse,
 	jobEventsRequestSchema,
@@ -36,8 +40,8 @@ export interface ChannelPeer {
 /** A channel lives this long; then its next poll is answered empty and the socket closed, so the agent signs in again. */
 export const CHANNEL_MAX_AGE_MS = 10 * 60_000;
 
-/** Close code asking the agent to reconnect with a fresh token (age, key rotation, revocation). */
-export const CLOSE_REAUTHENTICATE = 4001;
+/** Close code asking the agent to reconnect with a fresh token (age, key rotation, revocation); shared with the agent. */
+export { CLOSE_REAUTHENTICATE };
 
 /** The zone operations a channel request runs: the GeozoneDO's own RPC methods. */
 export interface ChannelOps {
