@@ -50,7 +50,12 @@ export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<num
 		platform: "node",
 		target: "node20",
 		format: "esm",
-		banner: { js: "#!/usr/bin/env node" },
+		// Bundled CommonJS (ws) calls require() for Node built-ins, which an ES module lacks: give it one.
+		banner: {
+			js: '#!/usr/bin/env node\nimport { createRequire as __arcnetCreateRequire } from "node:module";\nconst require = __arcnetCreateRequire(import.meta.url);',
+		},
+		// ws's optional native speed-ups; it falls back to JavaScript without them.
+		external: ["bufferutil", "utf-8-validate"],
 		minify: false,
 		sourcemap: false,
 		legalComments: "none",
