@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { checkGpu } from "../../node-agent/src/commands/doctor.js";
+import { loadConfig } from "../../node-agent/src/config.js";
 import { sampleNvidiaSmi } from "../../node-agent/src/telemetry/gpu-nvidia-smi.js";
 import { selectGpuSource } from "../../node-agent/src/telemetry/gpu-select.js";
 import { parseNvidiaSmi } from "../../node-agent/src/telemetry/nvidia-smi-parse.js";
@@ -126,6 +128,19 @@ describe("nvidia-smi GPU source", () => {
 		]);
 		expect(sample.problem).toMatch(/lost GPU 1: Unable to determine the device handle for GPU0000:01:00\.0/);
 		expect(sample.problem).not.toContain("TITAN");
+	});
+
+	it("makes doctor warn about a lost GPU, naming it, while it reads the others", async () => {
+		const config = loadConfig({
+			flags: { gpu: "nvidia-smi", "nvidia-smi": fakeSmi(fixture("one-gpu-lost.txt"), 15) },
+			env: {},
+		});
+		const finding = await checkGpu(config);
+		expect(finding.status).toBe("warn");
+		expect(finding.detail).toMatch(
+			/^nvidia-smi reads 2 GPU\(s\): 0: GeForce GTX TITAN X; 2: GeForce GTX TITAN X; .*lost GPU 1: Unable/,
+		);
+		expect(finding.fix).toContain("fell off the bus");
 	});
 
 	it("names a lost GPU whose error line went to stderr by the index the rows leave out", async () => {
