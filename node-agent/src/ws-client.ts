@@ -76,7 +76,11 @@ export function connectWebSocket(
 		ws.on("unexpected-response", (_req, res) => {
 			const chunks: Buffer[] = [];
 			res.on("data", (c: Buffer) => chunks.push(c));
-			res.on("end", () => reject(new WsUpgradeRefused(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8"))));
+			res.on("end", () => {
+				reject(new WsUpgradeRefused(res.statusCode ?? 0, Buffer.concat(chunks).toString("utf8")));
+				// With this listener ws leaves the refused request to us: drop it.
+				ws.terminate();
+			});
 			res.on("error", reject);
 		});
 		// Errors end in a close event once open (its code tells what happened); before that they fail the connect.
