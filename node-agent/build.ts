@@ -1,9 +1,11 @@
 /**
  * Bundles the agent into one dependency-free ESM file (zod/mini inlined)
- * that runs on Node >= 20: node-agent/dist/arcnet-agent.mjs. Run with
- * `npm run build:agent`; tests import buildAgent to bundle into a temp dir.
+ * that runs on Node >= 20: node-agent/dist/arcnet-agent.mjs, with
+ * docs/agent.md beside it (the page the systemd unit's Documentation= names,
+ * shipped by both install methods). Run with `npm run build:agent`; tests
+ * import buildAgent to bundle into a temp dir.
  */
-import { statSync } from "node:fs";
+import { copyFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Metafile } from "esbuild";
@@ -39,7 +41,7 @@ function refuseCostlyImports(metafile: Metafile): void {
 	if (problems.length > 0) throw new Error(`agent bundle refused: ${problems.join("; ")}`);
 }
 
-/** Bundles src/cli.ts into `outfile`; resolves with its size in bytes. */
+/** Bundles src/cli.ts into `outfile` and copies docs/agent.md beside it; resolves with the bundle's size in bytes. */
 export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<number> {
 	const result = await build({
 		entryPoints: [join(here, "src", "cli.ts")],
@@ -48,7 +50,12 @@ export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<num
 		platform: "node",
 		target: "node20",
 		format: "esm",
-		banner: { js: "#!/usr/bin/env node" },
+		// Bundled CommonJS (ws) calls require() for Node built-ins, which an ES module lacks: give it one.
+		banner: {
+			js: '#!/usr/bin/env node\nimport { createRequire as __arcnetCreateRequire } from "node:module";\nconst require = __arcnetCreateRequire(import.meta.url);',
+		},
+		// ws's optional native speed-ups; it falls back to JavaScript without them.
+		external: ["bufferutil", "utf-8-validate"],
 		minify: false,
 		sourcemap: false,
 		legalComments: "none",
@@ -56,6 +63,7 @@ export async function buildAgent(outfile: string = DEFAULT_OUTFILE): Promise<num
 		metafile: true,
 	});
 	refuseCostlyImports(result.metafile);
+	copyFileSync(join(here, "..", "docs", "agent.md"), join(dirname(outfile), "agent.md"));
 	return statSync(outfile).size;
 }
 

@@ -12,7 +12,7 @@
  * every pending request then fails as a network error, which the work loop
  * already retries. Pings every 15 s find a dead link within about 30 s.
  */
-import { MAX_CHANNEL_MESSAGE_BYTES } from "../../src/protocol/agent-channel.js";
+import { CLOSE_REAUTHENTICATE, MAX_CHANNEL_MESSAGE_BYTES } from "../../src/protocol/agent-channel.js";
 import { Backoff, sleep } from "./backoff.js";
 import type { TokenSource } from "./jwt.js";
 import type { Logger } from "./logger.js";
@@ -30,6 +30,16 @@ export type ChannelRequest = { op: "poll"; body: unknown } | { op: "events"; job
 /** The channel could not carry a request (closed, timed out); like EdgeNetworkError, worth retrying. */
 export class ChannelError extends Error {
 	override readonly name: string = "ChannelError";
+}
+
+/**
+ * The zone closed the channel asking for a fresh token (CLOSE_REAUTHENTICATE:
+ * a key rotation, a revocation). Not an outage: the request may go over HTTP
+ * now, since a poll open on the channel ended with no jobs and an event post
+ * is retried with the same seqs.
+ */
+export class ChannelReauthenticate extends ChannelError {
+	override readonly name = "ChannelReauthenticate";
 }
 
 /** Nothing was sent (the channel is not open, or the message is too big for it): the request may go over HTTP now. */
@@ -139,8 +149,10 @@ export class EdgeChannel {
 		return pending;
 	}
 
-	#failPending(reason: string): void {
-		for (const id of [...this.#pending.keys()]) this.#settle(id)?.reject(new ChannelError(reason));
+	#failPending(reason: string, reauthenticate = false): void {
+		for (const id of [...this.#pending.keys()]) {
+			this.#settle(id)?.reject(reauthenticate ? new ChannelReauthenticate(reason) : new ChannelError(reason));
+		}
 	}
 
 	#onMessage(text: string): void {
@@ -224,7 +236,10 @@ export class EdgeChannel {
 					// The zone ends a closed channel's open poll with no jobs: nothing abandoned can arrive now.
 					this.#abandoned.clear();
 					if (this.#pinger) clearInterval(this.#pinger);
-					this.#failPending(`the channel closed (${close.code}${close.reason ? `: ${close.reason}` : ""})`);
+					this.#failPending(
+						`the channel closed (${close.code}${close.reason ? `: ${close.reason}` : ""})`,
+						close.code === CLOSE_REAUTHENTICATE,
+					);
 					if (!this.#stop.signal.aborted) {
 						this.#options.logger.debug("channel: closed", { code: close.code, reason: close.reason });
 					}

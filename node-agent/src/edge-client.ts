@@ -25,7 +25,13 @@ import {
 	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
 import type * as z from "../../src/protocol/zod-mini.js";
-import { ChannelError, ChannelNotSent, type ChannelRequest, type EdgeChannel } from "./edge-channel.js";
+import {
+	ChannelError,
+	ChannelNotSent,
+	ChannelReauthenticate,
+	type ChannelRequest,
+	type EdgeChannel,
+} from "./edge-channel.js";
 import { type HttpFetch, type HttpResponse, httpFetch } from "./http-fetch.js";
 import type { TokenSource } from "./jwt.js";
 
@@ -146,8 +152,10 @@ export class EdgeClient {
 			answer = await channel.request(request, timeoutMs, signal);
 		} catch (err) {
 			if (signal?.aborted) throw err;
-			// Nothing reached the edge: the same call goes over HTTP now.
-			if (err instanceof ChannelNotSent) return this.post(path, request.body, schema, { signal, timeoutMs });
+			// Nothing reached the edge, or the zone closed the channel to re-authenticate: the same call goes over HTTP now.
+			if (err instanceof ChannelNotSent || err instanceof ChannelReauthenticate) {
+				return this.post(path, request.body, schema, { signal, timeoutMs });
+			}
 			if (err instanceof ChannelError)
 				throw new EdgeNetworkError(`POST ${path} (channel): ${err.message}`, { cause: err });
 			throw err;

@@ -35,7 +35,7 @@ export class EdgeStatus {
 		if (this.current === "unauthorised") return;
 		this.enter("unauthorised");
 		this.logger.error(
-			"the edge does not accept this node's key (401); retrying. If it persists, check the clock, or enroll again",
+			"the edge does not accept this node's key (401); retrying. If it persists, check the clock; after rotate-key, restart the agent; or enroll again",
 			{ error: reason },
 		);
 	}

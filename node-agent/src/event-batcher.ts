@@ -53,6 +53,7 @@ export class EventBatcher {
 	private pumping: Promise<void> | null = null;
 	private stopped: StopReason | null = null;
 	private readonly backoff: Backoff;
+	private outage: PostOutage | null = null;
 
 	constructor(private readonly options: EventBatcherOptions) {
 		this.backoff = options.backoff ?? new Backoff({ baseMs: 100, capMs: 5000 });
@@ -130,6 +131,8 @@ export class EventBatcher {
 			try {
 				const answer = await this.options.send(batch);
 				this.backoff.reset();
+				this.outage?.end();
+				this.outage = null;
 				this.options.onLeaseRenewed?.(answer.leaseExpiresAt);
 				if (answer.cancelled) this.stop("cancelled");
 				return;
@@ -147,14 +150,43 @@ export class EventBatcher {
 				}
 				if (this.options.signal?.aborted) return this.stop("rejected");
 				const delay = this.backoff.next();
-				log.warn("posting job events failed; retrying with the same seqs", {
-					error: errorMessage(err),
-					firstSeq: batch[0]?.seq,
-					retryInMs: delay,
-				});
+				this.outage ??= new PostOutage(log, batch[0]?.seq);
+				this.outage.failed(errorMessage(err), delay);
 				await sleep(delay, this.options.signal);
 			}
 		}
+	}
+}
+
+/**
+ * One run of failed posts: logged when it starts and when a post gets through
+ * again, with the retries between at debug level. An edge outage lasts as
+ * long as it lasts; a warning per backoff step would bury the log.
+ */
+class PostOutage {
+	private readonly since = Date.now();
+	private retries = 0;
+
+	constructor(
+		private readonly log: Logger,
+		private readonly firstSeq: number | undefined,
+	) {}
+
+	failed(error: string, retryInMs: number): void {
+		this.retries++;
+		if (this.retries === 1) {
+			this.log.warn("posting job events failed; retrying with the same seqs until the edge answers", {
+				error,
+				firstSeq: this.firstSeq,
+				retryInMs,
+			});
+		} else {
+			this.log.debug("posting job events failed again", { error, retries: this.retries, retryInMs });
+		}
+	}
+
+	end(): void {
+		this.log.info("posting job events works again", { retries: this.retries, downForMs: Date.now() - this.since });
 	}
 }
 

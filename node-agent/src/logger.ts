@@ -71,9 +71,18 @@ export function createLogger(options: LoggerOptions, scope: LogFields = {}): Log
 	};
 }
 
-/** A message for anything thrown, including non-Error values and `cause` chains. */
+/**
+ * A message for anything thrown, including non-Error values and `cause`
+ * chains. A cause whose text the message already quotes (the agent's own
+ * errors often do) is not repeated.
+ */
 export function errorMessage(err: unknown): string {
 	if (!(err instanceof Error)) return String(err);
-	const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
-	return `${err.message}${cause}`;
+	let text = err.message;
+	const seen = new Set<unknown>([err]);
+	for (let cause = err.cause; cause instanceof Error && !seen.has(cause); cause = cause.cause) {
+		seen.add(cause);
+		if (cause.message && !text.includes(cause.message)) text += `: ${cause.message}`;
+	}
+	return text;
 }

@@ -11,38 +11,13 @@ import { runCommand } from "./commands/run.js";
 import { statusCommand } from "./commands/status.js";
 import { type AgentConfig, ConfigError, loadConfig, OPTIONS } from "./config.js";
 import { EdgeHttpError } from "./edge-client.js";
+import { COMMANDS, commandHelp, globalHelp, isCommand } from "./help.js";
 import { coalescingWriter } from "./log-writer.js";
 import { createLogger, errorMessage } from "./logger.js";
 import { AGENT_VERSION } from "./version.js";
 import { EXIT_REVOKED } from "./work-loop.js";
 
 const { parseArgs } = util;
-
-function helpText(): string {
-	const rows = OPTIONS.map((o) => {
-		const flag = `--${o.flag}${o.boolean ? "" : " <value>"}`;
-		return `  ${flag.padEnd(34)} ${o.doc}. Env ${o.env}. Default ${o.defaultDoc}.`;
-	});
-	return [
-		`arcnet-agent ${AGENT_VERSION}: ArcNet Edge node agent`,
-		"",
-		"Usage:",
-		"  arcnet-agent enroll --edge <url> --token <token> [options]",
-		"  arcnet-agent run [options]",
-		"  arcnet-agent doctor [options]       check config, edge, identity, backend and GPU; print fixes",
-		"  arcnet-agent status [--once]        live view of the running agent (GPUs, jobs, tokens/s)",
-		"  arcnet-agent rotate-key [options]   replace the node's key pair (restart the agent afterwards)",
-		"",
-		"Options (precedence: flags > env > --config file > defaults):",
-		`  ${"--config <path>".padEnd(34)} JSON file with camelCase option keys. Env ARCNET_CONFIG.`,
-		...rows,
-		`  ${"--once".padEnd(34)} status: print one plain-text view and exit.`,
-		`  ${"--help, -h".padEnd(34)} Show this help.`,
-		`  ${"--version".padEnd(34)} Print the version.`,
-	].join("\n");
-}
-
-const COMMANDS = ["enroll", "run", "doctor", "status", "rotate-key"];
 
 /** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
 export async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -66,11 +41,17 @@ export async function main(argv: string[], env: Record<string, string | undefine
 		return 0;
 	}
 	const command = positionals[0];
+	// `arcnet-agent run --help` and `arcnet-agent help run` show run's own help.
+	const helpFor = command === "help" ? positionals[1] : values.help ? command : undefined;
+	if (helpFor !== undefined && isCommand(helpFor)) {
+		process.stdout.write(`${commandHelp(helpFor)}\n`);
+		return 0;
+	}
 	if (values.help || command === undefined || command === "help") {
-		process.stdout.write(`${helpText()}\n`);
+		process.stdout.write(`${globalHelp()}\n`);
 		return command === undefined && !values.help ? 64 : 0;
 	}
-	if (!COMMANDS.includes(command)) {
+	if (!isCommand(command)) {
 		process.stderr.write(`unknown command ${JSON.stringify(command)}; expected one of ${COMMANDS.join(", ")}\n`);
 		return 64;
 	}

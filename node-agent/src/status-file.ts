@@ -20,6 +20,8 @@ export const statusSnapshotSchema = z.object({
 	edgeUrl: z.string(),
 	/** Epoch ms of this snapshot. */
 	updatedAt: z.number(),
+	/** The agent's telemetry interval: a snapshot is rewritten this often, so `status` judges staleness by it. Absent in older snapshots. */
+	telemetryIntervalMs: z.optional(z.int()),
 	connection: z.enum(["starting", "connected", "unreachable", "unauthorised"]),
 	/** How polls and job events travel now: the WebSocket channel, or HTTP (chosen, or while the channel is down). Absent in older snapshots. */
 	transport: z.optional(z.enum(["websocket", "http"])),
@@ -27,7 +29,7 @@ export const statusSnapshotSchema = z.object({
 	backend: z.string(),
 	models: z.array(z.string()),
 	hardware: hardwareSourceSchema,
-	/** Why nvidia-smi readings were replaced by simulated ones, if they were. */
+	/** Why nvidia-smi readings were replaced by simulated ones (or GPUs are missing from them), if they were. */
 	gpuProblem: z.nullable(z.string()),
 	gpus: z.array(gpuReadingSchema),
 	host: z.object({ cpuPct: z.number(), memUsedBytes: z.number(), memTotalBytes: z.number() }),

@@ -276,7 +276,11 @@ export class WorkLoop {
 	private noteGpuSample(sample: GpuSample): void {
 		const problem = sample.problem ?? null;
 		if (problem !== null && this.gpuProblem === null) {
-			this.o.logger.warn("nvidia-smi failed; reporting simulated GPU readings until it answers", { error: problem });
+			const what =
+				sample.hardware === "nvidia-smi"
+					? "nvidia-smi lost GPUs; reporting the others until it reads them all"
+					: "nvidia-smi failed; reporting simulated GPU readings until it answers";
+			this.o.logger.warn(what, { error: problem });
 		} else if (problem === null && this.gpuProblem !== null) {
 			this.o.logger.info("nvidia-smi answers again");
 		}

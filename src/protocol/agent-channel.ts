@@ -9,6 +9,13 @@
  */
 import * as z from "./zod-mini.js";
 
+/**
+ * Close code with which the zone asks the agent to reconnect with a fresh
+ * token (the channel's age, a key rotation, a revocation). It is no outage:
+ * a poll open on the closed channel ends with no jobs.
+ */
+export const CLOSE_REAUTHENTICATE = 4001;
+
 /** The channel's path under the edge's origin. */
 export const AGENT_CHANNEL_PATH = "/agent/v1/channel";
 

@@ -106,6 +106,28 @@ describe("agent event batcher", () => {
 		expect(attempts[2]).toEqual(attempts[0]);
 	});
 
+	it("logs an outage of many failed posts once when it starts and once when it ends", async () => {
+		const lines: { level: string; msg: string; retries?: number }[] = [];
+		const info = createLogger({ format: "json", level: "info", write: (l) => lines.push(JSON.parse(l)) });
+		let failures = 20;
+		const b = new EventBatcher({
+			send: async () => {
+				if (failures-- > 0) throw new EdgeNetworkError("POST /agent/v1/jobs/j/events: connect ECONNREFUSED");
+				return ok;
+			},
+			onStop: () => {},
+			logger: info,
+			backoff: new Backoff({ baseMs: 1, capMs: 1 }),
+		});
+		b.push({ type: "delta", text: "a" });
+		await b.drain();
+		expect(lines.map((l) => [l.level, l.msg])).toEqual([
+			["warn", "posting job events failed; retrying with the same seqs until the edge answers"],
+			["info", "posting job events works again"],
+		]);
+		expect(lines[1]?.retries).toBe(20);
+	});
+
 	it("stops and reports when the edge says the client cancelled", async () => {
 		const stops: StopReason[] = [];
 		let posts = 0;

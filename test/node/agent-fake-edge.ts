@@ -214,6 +214,8 @@ export class FakeEdge {
 			}
 			s.publicJwk = request.publicKeyJwk;
 			s.rotations++;
+			// As the zone does: a channel opened with the old key must not outlive it.
+			for (const socket of this.sockets) socket.end(serverFrame(0x8, closePayload(4001, "node key rotated")));
 			return [200, { nodeId: FAKE_NODE_ID, keyRotatedAt: Date.now() }];
 		}
 		if (path === "/agent/v1/poll") {
@@ -308,4 +310,12 @@ export async function waitFor(what: string, check: () => boolean, limitMs = 20_0
 		if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
 		await new Promise((r) => setTimeout(r, 20));
 	}
+}
+
+/** A close frame's payload: the code (two bytes) and the reason. */
+function closePayload(code: number, reason: string): Buffer {
+	const payload = Buffer.alloc(2 + Buffer.byteLength(reason));
+	payload.writeUInt16BE(code, 0);
+	payload.write(reason, 2);
+	return payload;
 }

@@ -9,6 +9,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { checkGpu } from "../../node-agent/src/commands/doctor.js";
+import { loadConfig } from "../../node-agent/src/config.js";
 import { sampleNvidiaSmi } from "../../node-agent/src/telemetry/gpu-nvidia-smi.js";
 import { selectGpuSource } from "../../node-agent/src/telemetry/gpu-select.js";
 import { parseNvidiaSmi } from "../../node-agent/src/telemetry/nvidia-smi-parse.js";
@@ -24,14 +26,16 @@ function fixture(name: string): string {
 		.join("\n");
 }
 
-/** A fake nvidia-smi: a shell script that prints `stdout` and exits with `code`, after `sleepS`. */
-function fakeSmi(stdout: string, code = 0, sleepS = 0): string {
+/** A fake nvidia-smi: a shell script that prints `stdout` (and `stderr`) and exits with `code`, after `sleepS`. */
+function fakeSmi(stdout: string, code = 0, sleepS = 0, stderr = ""): string {
 	const dir = mkdtempSync(join(tmpdir(), "arcnet-fake-smi-"));
 	const out = join(dir, "out.txt");
 	writeFileSync(out, stdout);
+	const err = join(dir, "err.txt");
+	writeFileSync(err, stderr);
 	const path = join(dir, "nvidia-smi");
 	// `exec sleep` so the timeout's SIGKILL hits the sleeping process itself and nothing lingers.
-	const body = sleepS > 0 ? `exec sleep ${sleepS}\n` : `cat "${out}"\nexit ${code}\n`;
+	const body = sleepS > 0 ? `exec sleep ${sleepS}\n` : `cat "${out}"\ncat "${err}" >&2\nexit ${code}\n`;
 	writeFileSync(path, `#!/bin/sh\n${body}`);
 	chmodSync(path, 0o755);
 	return path;
@@ -113,6 +117,42 @@ describe("nvidia-smi GPU source", () => {
 		const sample = await sampleNvidiaSmi(0, { command: fakeSmi(fixture("driver-failure.txt"), 9) });
 		expect(sample.hardware).toBe("simulated");
 		expect(sample.problem).toMatch(/exited with 9: NVIDIA-SMI has failed/);
+	});
+
+	it("keeps the healthy GPUs when one is lost, and names the lost one by index with its error line", async () => {
+		const sample = await sampleNvidiaSmi(0, { command: fakeSmi(fixture("one-gpu-lost.txt"), 15) });
+		expect(sample.hardware).toBe("nvidia-smi");
+		expect(sample.gpus.map((g) => [g.index, g.utilizationPct])).toEqual([
+			[0, 76],
+			[2, null],
+		]);
+		expect(sample.problem).toMatch(/lost GPU 1: Unable to determine the device handle for GPU0000:01:00\.0/);
+		expect(sample.problem).not.toContain("TITAN");
+	});
+
+	it("makes doctor warn about a lost GPU, naming it, while it reads the others", async () => {
+		const config = loadConfig({
+			flags: { gpu: "nvidia-smi", "nvidia-smi": fakeSmi(fixture("one-gpu-lost.txt"), 15) },
+			env: {},
+		});
+		const finding = await checkGpu(config);
+		expect(finding.status).toBe("warn");
+		expect(finding.detail).toMatch(
+			/^nvidia-smi reads 2 GPU\(s\): 0: GeForce GTX TITAN X; 2: GeForce GTX TITAN X; .*lost GPU 1: Unable/,
+		);
+		expect(finding.fix).toContain("fell off the bus");
+	});
+
+	it("names a lost GPU whose error line went to stderr by the index the rows leave out", async () => {
+		const rows = fixture("one-gpu-lost.txt")
+			.split("\n")
+			.filter((l) => !l.startsWith("Unable"))
+			.join("\n");
+		const lostLine = "Unable to determine the device handle for GPU0000:01:00.0: Unknown Error";
+		const sample = await sampleNvidiaSmi(0, { command: fakeSmi(rows, 15, 0, `${lostLine}\n`) });
+		expect(sample.hardware).toBe("nvidia-smi");
+		expect(sample.gpus.map((g) => g.index)).toEqual([0, 2]);
+		expect(sample.problem).toContain(`GPU 1: ${lostLine}`);
 	});
 
 	it("kills a hanging nvidia-smi after the timeout and falls back", async () => {

@@ -28,7 +28,7 @@ describe("agent package", () => {
 			execFileSync("npm", ["pack", "--json", "--pack-destination", out], { cwd: AGENT_DIR, env, encoding: "utf8" }),
 		) as { filename: string; files: { path: string }[] }[];
 		const files = packed[0]?.files.map((f) => f.path).sort();
-		expect(files).toEqual(["arcnet-agent.service", "dist/arcnet-agent.mjs", "package.json"]);
+		expect(files).toEqual(["arcnet-agent.service", "dist/agent.md", "dist/arcnet-agent.mjs", "package.json"]);
 		const prefix = join(out, "prefix");
 		execFileSync(
 			"npm",

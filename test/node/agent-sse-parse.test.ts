@@ -34,6 +34,11 @@ describe("agent SSE parser", () => {
 		expect(await collect([`data: ${usage}\n\n`, "data: [DONE]\n\n"])).toEqual([usage, "[DONE]"]);
 	});
 
+	it("reads bare CR line ends, even a CR and its LF split between chunks", async () => {
+		expect(await collect(["data: a\r", "\n\r\ndata: b\r\r"])).toEqual(["a", "b"]);
+		expect(await collect(["data: c\r\r", "data: d\r", "\r"])).toEqual(["c", "d"]);
+	});
+
 	it("delivers a last event that lacks the closing blank line", async () => {
 		expect(await collect(["data: a\n\ndata: b"])).toEqual(["a", "b"]);
 	});

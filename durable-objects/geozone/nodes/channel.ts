@@ -14,6 +14,7 @@
 import type { z } from "zod";
 import {
 	type ChannelRequestMessage,
+	CLOSE_REAUTHENTICATE,
 	channelRequestSchema,
 	MAX_CHANNEL_MESSAGE_BYTES,
 } from "../../../src/protocol/agent-channel.js";
@@ -41,8 +42,8 @@ export interface ChannelPeer {
 /** A channel lives this long; then its next poll is answered empty and the socket closed, so the agent signs in again. */
 export const CHANNEL_MAX_AGE_MS = 10 * 60_000;
 
-/** Close code asking the agent to reconnect with a fresh token (age, key rotation, revocation). */
-export const CLOSE_REAUTHENTICATE = 4001;
+/** Close code asking the agent to reconnect with a fresh token (age, key rotation, revocation); shared with the agent. */
+export { CLOSE_REAUTHENTICATE };
 
 /** The zone operations a channel request runs: the GeozoneDO's own RPC methods. */
 export interface ChannelOps {

@@ -114,12 +114,20 @@ async function checkBackend(config: AgentConfig, fetchImpl?: HttpFetch): Promise
 	}
 }
 
-async function checkGpu(config: AgentConfig): Promise<Finding> {
+/** The `gpu` check: nvidia-smi reads every GPU (ok), lost some (warn), or cannot read any (warn, or fail with --gpu nvidia-smi). */
+export async function checkGpu(config: AgentConfig): Promise<Finding> {
 	if (config.gpu === "simulated") return { check: "gpu", status: "ok", detail: "simulated telemetry (as configured)" };
 	const sample = await sampleNvidiaSmi(0, { command: config.nvidiaSmi });
 	if (sample.hardware === "nvidia-smi") {
 		const names = sample.gpus.map((g) => `${g.index}: ${g.name}`).join("; ");
-		return { check: "gpu", status: "ok", detail: `nvidia-smi reads ${sample.gpus.length} GPU(s): ${names}` };
+		const detail = `nvidia-smi reads ${sample.gpus.length} GPU(s): ${names}`;
+		if (!sample.problem) return { check: "gpu", status: "ok", detail };
+		return {
+			check: "gpu",
+			status: "warn",
+			detail: `${detail}; ${sample.problem}`,
+			fix: "check the lost GPU with nvidia-smi -q and the kernel log; a GPU that fell off the bus needs a reset or a reboot",
+		};
 	}
 	return {
 		check: "gpu",

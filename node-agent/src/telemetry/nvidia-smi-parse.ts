@@ -82,3 +82,47 @@ export function parseNvidiaSmi(stdout: string): NvidiaSmiParse {
 	}
 	return { gpus, skipped };
 }
+
+/** A GPU nvidia-smi printed an error line for instead of a row. */
+export interface LostGpu {
+	/** Its index, when the line's position tells it. */
+	index?: number;
+	line: string;
+}
+
+/**
+ * Reads a whole run, error lines included. nvidia-smi prints one line per GPU
+ * in index order, so an error line in stdout stands where that GPU's row would
+ * be: its position is the lost GPU's index. An error line on stderr takes the
+ * first index the rows leave out, if any.
+ */
+export function readNvidiaSmiRun(run: { stdout: string; stderr: string }): { gpus: GpuReading[]; lost: LostGpu[] } {
+	const lines = run.stdout
+		.split(/\r?\n/)
+		.map((l) => l.trim())
+		.filter((l) => l !== "");
+	const { gpus } = parseNvidiaSmi(run.stdout);
+	const taken = new Set(gpus.map((g) => g.index));
+	const lost: LostGpu[] = [];
+	lines.forEach((line, position) => {
+		if (typeof parseNvidiaSmiLine(line) !== "string") return;
+		const index = taken.has(position) ? undefined : position;
+		if (index !== undefined) taken.add(index);
+		lost.push({ ...(index === undefined ? {} : { index }), line: line.slice(0, 200) });
+	});
+	const highest = Math.max(-1, ...taken);
+	for (const raw of run.stderr.split(/\r?\n/)) {
+		const line = raw.trim();
+		if (line === "") continue;
+		let index: number | undefined;
+		for (let i = 0; i <= highest; i++) {
+			if (!taken.has(i)) {
+				index = i;
+				break;
+			}
+		}
+		if (index !== undefined) taken.add(index);
+		lost.push({ ...(index === undefined ? {} : { index }), line: line.slice(0, 200) });
+	}
+	return { gpus, lost };
+}
