@@ -10,6 +10,7 @@ import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from "../protocol/prome
 import { collectZones } from "./collect.js";
 import { requireMetricsAccess } from "./metrics-auth.js";
 import { nodeFamilies } from "./node-families.js";
+import { tenantRefusalFamilies } from "./tenant-refusals.js";
 import { zoneFamilies } from "./zone-families.js";
 
 export const metricsRoutes = new Hono<AppEnv>();
@@ -23,7 +24,7 @@ metricsRoutes.get("/", async (c) => {
 			"unknown_parameter",
 		);
 	}
-	const zones = await collectZones(c.env);
-	const body = renderPrometheusText([...zoneFamilies(zones, Date.now()), ...nodeFamilies(zones)]);
+	const [zones, refusals] = await Promise.all([collectZones(c.env), tenantRefusalFamilies(c.env)]);
+	const body = renderPrometheusText([...zoneFamilies(zones, Date.now()), ...nodeFamilies(zones), ...refusals]);
 	return c.body(body, 200, { "content-type": PROMETHEUS_CONTENT_TYPE, "cache-control": "no-store" });
 });
