@@ -11,6 +11,8 @@ import { EdgeClient } from "../edge-client.js";
 import { loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
+import { AgentMetrics } from "../metrics/agent-metrics.js";
+import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
 import { installSignalHandlers } from "../signals.js";
 import { writeStatusFile } from "../status-file.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
@@ -24,6 +26,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 	const tokens = createTokenSource(identity);
 	const nodeLogger = logger.child({ nodeId: identity.nodeId });
 	let edge: EdgeClient | undefined;
+	const metrics = config.metricsListen ? new AgentMetrics() : undefined;
 	const channel =
 		config.edgeChannel === "websocket"
 			? new EdgeChannel({
@@ -39,6 +42,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 							});
 						});
 					},
+					...(metrics ? { onOpen: () => metrics.channelOpened(), onClose: () => metrics.channelClosed() } : {}),
 				})
 			: undefined;
 	edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
@@ -83,7 +87,11 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		pollWaitMs: config.pollWaitMs,
 		telemetryIntervalMs: config.telemetryIntervalMs,
 		drainGraceMs: config.drainGraceMs,
-		onStatus: writeStatus,
+		onStatus: (s) => {
+			writeStatus(s);
+			metrics?.status(s);
+		},
+		...(metrics ? { onJobEnded: (o) => metrics.jobEnded(o), onTokens: (n) => metrics.tokens(n) } : {}),
 	});
 	const uninstall = installSignalHandlers({
 		onShutdown: (signal) => {
@@ -104,11 +112,19 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		slots: config.slots,
 		edgeChannel: config.edgeChannel,
 	});
+	let metricsServer: MetricsServer | undefined;
+	if (metrics && config.metricsListen) {
+		metricsServer = await startMetricsServer(metrics, config.metricsListen);
+		logger.info("serving metrics", {
+			url: `http://${metricsServer.address.host}:${metricsServer.address.port}/metrics`,
+		});
+	}
 	channel?.start();
 	try {
 		return await loop.run();
 	} finally {
 		await channel?.stop();
+		await metricsServer?.close();
 		uninstall();
 	}
 }
