@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -168,6 +169,36 @@ describe("agent /metrics (bundle, child process)", () => {
 			const checked = promtool(tools, ["check", "metrics"], after);
 			expect(checked.output).toBe("");
 			expect(checked.status).toBe(0);
+		}
+	});
+
+	it("stops at start, naming the address, when the metrics port is taken", async () => {
+		edge = await new FakeEdge(undefined, { channel: true }).start(0);
+		const state = join(mkdtempSync(join(tmpdir(), "arcnet-agent-state-")), "state");
+		expect(
+			await agent(["enroll", "--edge", edge.url, "--token", "enroll-token-0123456789", "--state-dir", state]).exited,
+		).toBe(0);
+		const holder = createServer();
+		await new Promise<void>((r) => holder.listen(0, "127.0.0.1", () => r()));
+		const address = holder.address();
+		const port = typeof address === "object" && address ? address.port : 0;
+		try {
+			const run = agent([
+				"run",
+				"--state-dir",
+				state,
+				"--backend",
+				"simulated",
+				"--gpu",
+				"simulated",
+				"--metrics-listen",
+				`127.0.0.1:${port}`,
+			]);
+			child = run;
+			expect(await run.exited).toBe(1);
+			expect(run.output()).toMatch(new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${port}`));
+		} finally {
+			await new Promise((r) => holder.close(r));
 		}
 	});
 });

@@ -93,6 +93,13 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		},
 		...(metrics ? { onJobEnded: (o) => metrics.jobEnded(o), onTokens: (n) => metrics.tokens(n) } : {}),
 	});
+	// Bound before anything else starts: an address in use stops `run` here, with the error.
+	const metricsServer: MetricsServer | undefined =
+		metrics && config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
+	if (metricsServer) {
+		const { host, port } = metricsServer.address;
+		logger.info("serving metrics", { url: `http://${host}:${port}/metrics` });
+	}
 	const uninstall = installSignalHandlers({
 		onShutdown: (signal) => {
 			logger.info("signal received; draining (send it again to exit at once)", { signal });
@@ -112,13 +119,6 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		slots: config.slots,
 		edgeChannel: config.edgeChannel,
 	});
-	let metricsServer: MetricsServer | undefined;
-	if (metrics && config.metricsListen) {
-		metricsServer = await startMetricsServer(metrics, config.metricsListen);
-		logger.info("serving metrics", {
-			url: `http://${metricsServer.address.host}:${metricsServer.address.port}/metrics`,
-		});
-	}
 	channel?.start();
 	try {
 		return await loop.run();
