@@ -38,6 +38,9 @@ import { applyJobEvents } from "./geozone/jobs/job-events.js";
 import { cancelJobById, submitJob } from "./geozone/jobs/job-ops.js";
 import { OutputStreams } from "./geozone/jobs/output-streams.js";
 import { resumeJob } from "./geozone/jobs/resume.js";
+import type { ZoneMetrics } from "./geozone/metrics/contract.js";
+import { countSubmission } from "./geozone/metrics/job-metrics.js";
+import { zoneMetrics } from "./geozone/metrics/zone-metrics.js";
 import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
 import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
 import { Waiters } from "./geozone/nodes/waiters.js";
@@ -89,6 +92,7 @@ export class GeozoneDO extends DurableObject<Env> {
 	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submit");
 		const result = submitJob(this.#zone, parsed);
+		countSubmission(this.#zone.sql, parsed.tenantId, result);
 		await this.#replan();
 		return { ...result, load: zoneLoad(this.#zone) };
 	}
@@ -100,6 +104,7 @@ export class GeozoneDO extends DurableObject<Env> {
 	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncAnswer> {
 		const parsed = this.#parse(submitJobInputSchema, input, "submitAsync");
 		const result = submitAsyncJob(this.#zone, parsed);
+		countSubmission(this.#zone.sql, parsed.tenantId, result);
 		if (result.accepted && !result.replayed && parsed.expiresAt !== undefined)
 			noteAsyncDue(this.#zone, parsed.expiresAt);
 		await this.#replan();
@@ -186,6 +191,12 @@ export class GeozoneDO extends DurableObject<Env> {
 	async summary(zoneId: string): Promise<ZoneSummary> {
 		const parsed = this.#parse(zoneIdInputSchema, { zoneId }, "summary");
 		return zoneSummary(this.#zone, parsed.zoneId);
+	}
+
+	/** The zone's gauges, live nodes' GPU readings, and its counters and histograms (GET /metrics). */
+	async metrics(zoneId: string): Promise<ZoneMetrics> {
+		const parsed = this.#parse(zoneIdInputSchema, { zoneId }, "metrics");
+		return zoneMetrics(this.#zone, parsed.zoneId);
 	}
 
 	/** Accepts an agent's WebSocket channel (ADR 0010), forwarded by the Worker after it checked the node's JWT. */

@@ -17,10 +17,13 @@ import {
 	type FinishResult,
 	finishInputSchema,
 	type KeyUsage,
+	type RefusalCounts,
+	refusalsInputSchema,
 	usageInputSchema,
 } from "./key-limiter/contract.js";
 import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./key-limiter/counters.js";
 import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./key-limiter/mirror-writes.js";
+import { countRefusal, readRefusals } from "./key-limiter/refusal-counts.js";
 import { ensureLimiterSchema } from "./key-limiter/schema.js";
 import { LimiterStore } from "./key-limiter/store.js";
 import { parseRpcInput } from "./rpc-input.js";
@@ -58,6 +61,7 @@ export class KeyLimiterDO extends DurableObject<Env> {
 			}),
 		);
 		if (result.admitted) await this.#replan();
+		else countRefusal(this.ctx.storage.sql, result.reason);
 		return result;
 	}
 
@@ -85,6 +89,12 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	async usage(input: z.input<typeof usageInputSchema>): Promise<KeyUsage> {
 		const parsed = this.#parse(usageInputSchema, input, "usage");
 		return this.store.change((sql, mirror) => usage(sql, mirror, parsed.keyId, parsed.now ?? Date.now()));
+	}
+
+	/** Requests each limit refused so far (GET /metrics sums them per tenant). */
+	async refusals(input: z.input<typeof refusalsInputSchema>): Promise<RefusalCounts> {
+		this.#parse(refusalsInputSchema, input, "refusals");
+		return readRefusals(this.ctx.storage.sql);
 	}
 
 	/** Sweeps expired permits (their reservations stay charged), then re-plans. */

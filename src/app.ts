@@ -1,6 +1,6 @@
 /**
  * The edge Worker's Hono app: the OpenAI-compatible client API (/v1), the
- * agent API (/agent/v1), the admin API (/admin/v1) and /healthz, with one
+ * agent API (/agent/v1), the admin API (/admin/v1), /metrics and /healthz, with one
  * error handler for all of them.
  */
 import { Hono } from "hono";
@@ -11,6 +11,7 @@ import { bodyLimit } from "./http/body-limit.js";
 import { headerLimits } from "./http/header-limits.js";
 import { routeMethods } from "./http/method-not-allowed.js";
 import { notFound, onError } from "./http/on-error.js";
+import { metricsRoutes } from "./metrics/routes.js";
 import { openaiRoutes } from "./openai/routes.js";
 
 /** Builds the app; stateless, so one instance per isolate is fine. */
@@ -22,6 +23,7 @@ export function createApp(): Hono<AppEnv> {
 	app.route("/v1", openaiRoutes);
 	app.route("/agent/v1", agentRoutes);
 	app.route("/admin/v1", adminRoutes);
+	app.route("/metrics", metricsRoutes);
 	app.notFound(notFound(routeMethods(app)));
 	app.onError(onError);
 	return app;

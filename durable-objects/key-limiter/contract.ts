@@ -53,6 +53,11 @@ export interface RateState {
 /** Which limit refused a request. */
 export type LimitReason = "rate" | "concurrency" | "daily_tokens";
 
+/** Requests each limit of the key refused since the key's first request (never falls). */
+export type RefusalCounts = Record<LimitReason, number>;
+
+export const refusalsInputSchema = z.object({ keyId: limiterKeyIdSchema });
+
 export type AdmitResult =
 	| { admitted: true; permitId: string; rate: RateState | null }
 	| {

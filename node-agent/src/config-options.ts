@@ -141,6 +141,13 @@ export const OPTIONS: OptionSpec[] = [
 		defaultDoc: "nvidia-smi",
 	},
 	{
+		key: "metricsListen",
+		flag: "metrics-listen",
+		env: "ARCNET_METRICS_LISTEN",
+		doc: "Serve the agent's Prometheus /metrics at host:port (a bare port listens on 127.0.0.1)",
+		defaultDoc: "(off)",
+	},
+	{
 		key: "logFormat",
 		flag: "log-format",
 		env: "ARCNET_LOG_FORMAT",

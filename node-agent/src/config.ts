@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as z from "../../src/protocol/zod-mini.js";
 import { fs } from "./builtins.js";
 import { OPTIONS } from "./config-options.js";
+import { parseListenAddress } from "./metrics/metrics-server.js";
 
 const { readFileSync } = fs;
 
@@ -60,6 +61,13 @@ function text(what: string, max: number, pattern?: RegExp) {
 
 const httpUrl = text("an http(s) URL such as http://127.0.0.1:8787", 2000, /^https?:\/\/[^\s/]+(\/\S*)?$/);
 
+/** `host:port` or a port (loopback); parsed into the address the metrics server binds. */
+const listenAddress = option((raw, fail) => {
+	if (typeof raw !== "string") return fail(`expected host:port or a port, got ${describe(raw)}`);
+	const parsed = parseListenAddress(raw);
+	return typeof parsed === "string" ? fail(parsed) : parsed;
+});
+
 const MODEL = /^[\w.:/@+-]{1,200}$/;
 const modelList = option((raw, fail) => {
 	const list =
@@ -108,6 +116,7 @@ export const agentConfigSchema = z.object({
 	nvidiaSmi: text("an executable name or path", 4096),
 	logFormat: oneOf(["text", "json"] as const),
 	logLevel: oneOf(["debug", "info", "warn", "error"] as const),
+	metricsListen: z.optional(listenAddress),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 

@@ -60,6 +60,9 @@ export interface EdgeChannelOptions {
 	 * draining): the node will not run them, so they should be handed back.
 	 */
 	onAbandonedJobs?: (leases: { jobId: string; leaseId: string }[]) => void;
+	/** Called when a connection opens, and when it closes (the agent's metrics). */
+	onOpen?: () => void;
+	onClose?: () => void;
 }
 
 interface Pending {
@@ -212,7 +215,9 @@ export class EdgeChannel {
 			}
 			this.#backoff.reset();
 			logger.debug("channel: open");
+			this.#options.onOpen?.();
 			await closed;
+			this.#options.onClose?.();
 			if (!this.#stop.signal.aborted) await sleep(this.#backoff.next(), this.#stop.signal);
 		}
 	}

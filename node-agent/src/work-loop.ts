@@ -11,7 +11,7 @@ import type { Backend } from "./backends/index.js";
 import { Backoff, sleep } from "./backoff.js";
 import { type EdgeClient, EdgeHttpError } from "./edge-client.js";
 import { type ConnectionState, EdgeStatus } from "./edge-status.js";
-import { type RunningJob, runJob } from "./job-runner.js";
+import { type JobOutcome, type RunningJob, runJob } from "./job-runner.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { RunningJobs } from "./running-jobs.js";
 import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
@@ -55,6 +55,9 @@ export interface WorkLoopOptions {
 	backoff?: Backoff;
 	/** Called after every telemetry tick (sent or not); the run command writes the status file with it. */
 	onStatus?: (status: LoopStatus) => void;
+	/** Called when a job's backend run ends, and for output tokens as they stream (the agent's metrics). */
+	onJobEnded?: (outcome: JobOutcome) => void;
+	onTokens?: (n: number) => void;
 }
 
 export class WorkLoop {
@@ -170,10 +173,12 @@ export class WorkLoop {
 			logger: this.o.logger,
 			onTokens: (n) => {
 				this.tokens += n;
+				this.o.onTokens?.(n);
 			},
 			hardStop: this.hardStop.signal,
 			backendIdleTimeoutMs: this.o.backendIdleTimeoutMs,
 		}).then((outcome) => {
+			this.o.onJobEnded?.(outcome);
 			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();
 			// A job stopped by the shutdown stays listed so drain() can release its lease.
 			if (!(outcome.kind === "stopped" && outcome.reason === "shutdown")) this.running.delete(running);

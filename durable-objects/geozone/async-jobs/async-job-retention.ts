@@ -6,6 +6,7 @@
  * of waiting for ever. Sync jobs keep history-flush.ts's short purge.
  */
 import type { AsyncJobConfig } from "../config.js";
+import { countEndedJob } from "../metrics/job-metrics.js";
 import { readMeta, writeMeta } from "../schema.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 
@@ -29,6 +30,7 @@ export function expireQueuedAsync(state: ZoneState): string[] {
 			now,
 			id,
 		);
+		countEndedJob(state.sql, id);
 	}
 	if (ids.length > 0) markFlushDue(state);
 	return ids;

@@ -6,6 +6,7 @@
 import type { TokenUsage } from "../../../src/protocol/agent-wire.js";
 import type { JobStreamErrorCode } from "../../../src/protocol/job-stream.js";
 import type { FinishReason } from "../../../src/protocol/openai.js";
+import { countEndedJob } from "../metrics/job-metrics.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { estimateFinishedJob } from "./job-energy.js";
 import { getJob, isTerminal, type JobRow, markQueued } from "./job-queue.js";
@@ -40,6 +41,7 @@ export function succeedJob(
 		nextSeq ?? null,
 		row.job_id,
 	);
+	countEndedJob(state.sql, row.job_id);
 	markFlushDue(state);
 	state.streams.close(row.job_id, {
 		type: "done",
@@ -93,6 +95,7 @@ export function failJob(
 		message,
 		jobId,
 	);
+	countEndedJob(state.sql, jobId);
 	markFlushDue(state);
 	state.streams.close(jobId, { type: "error", code, message });
 }

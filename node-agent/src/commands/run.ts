@@ -11,6 +11,8 @@ import { EdgeClient } from "../edge-client.js";
 import { loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
+import { AgentMetrics } from "../metrics/agent-metrics.js";
+import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
 import { installSignalHandlers } from "../signals.js";
 import { writeStatusFile } from "../status-file.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
@@ -24,6 +26,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 	const tokens = createTokenSource(identity);
 	const nodeLogger = logger.child({ nodeId: identity.nodeId });
 	let edge: EdgeClient | undefined;
+	const metrics = config.metricsListen ? new AgentMetrics() : undefined;
 	const channel =
 		config.edgeChannel === "websocket"
 			? new EdgeChannel({
@@ -39,6 +42,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 							});
 						});
 					},
+					...(metrics ? { onOpen: () => metrics.channelOpened(), onClose: () => metrics.channelClosed() } : {}),
 				})
 			: undefined;
 	edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
@@ -85,8 +89,19 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		pollWaitMs: config.pollWaitMs,
 		telemetryIntervalMs: config.telemetryIntervalMs,
 		drainGraceMs: config.drainGraceMs,
-		onStatus: writeStatus,
+		onStatus: (s) => {
+			writeStatus(s);
+			metrics?.status(s);
+		},
+		...(metrics ? { onJobEnded: (o) => metrics.jobEnded(o), onTokens: (n) => metrics.tokens(n) } : {}),
 	});
+	// Bound before anything else starts: an address in use stops `run` here, with the error.
+	const metricsServer: MetricsServer | undefined =
+		metrics && config.metricsListen ? await startMetricsServer(metrics, config.metricsListen) : undefined;
+	if (metricsServer) {
+		const { host, port } = metricsServer.address;
+		logger.info("serving metrics", { url: `http://${host}:${port}/metrics` });
+	}
 	const uninstall = installSignalHandlers({
 		onShutdown: (signal) => {
 			logger.info("signal received; draining (send it again to exit at once)", { signal });
@@ -111,6 +126,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		return await loop.run();
 	} finally {
 		await channel?.stop();
+		await metricsServer?.close();
 		uninstall();
 	}
 }
