@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
+import type { ZoneNodeView } from "../src/protocol/zone-node-view.js";
 import { AlarmSlot } from "./alarm-slot.js";
 import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm/alarm-run.js";
 import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-jobs/async-job-ops.js";
@@ -40,6 +41,7 @@ import { OutputStreams } from "./geozone/jobs/output-streams.js";
 import { resumeJob } from "./geozone/jobs/resume.js";
 import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
 import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
+import { nodeViews } from "./geozone/nodes/node-view.js";
 import { Waiters } from "./geozone/nodes/waiters.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
 import { zoneSummary } from "./geozone/summary.js";
@@ -186,6 +188,12 @@ export class GeozoneDO extends DurableObject<Env> {
 	async summary(zoneId: string): Promise<ZoneSummary> {
 		const parsed = this.#parse(zoneIdInputSchema, { zoneId }, "summary");
 		return zoneSummary(this.#zone, parsed.zoneId);
+	}
+
+	/** Every node the zone knows, with liveness, slots in use and last telemetry (the operations console). */
+	async nodeViews(zoneId: string): Promise<ZoneNodeView[]> {
+		this.#parse(zoneIdInputSchema, { zoneId }, "nodeViews");
+		return nodeViews(this.#zone);
 	}
 
 	/** Accepts an agent's WebSocket channel (ADR 0010), forwarded by the Worker after it checked the node's JWT. */
