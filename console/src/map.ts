@@ -76,7 +76,10 @@ export function drawMap(zones: Zone[], jobs: Job[], onZone: (zone: Zone) => void
 			},
 			s("title", {}, label),
 			s("circle", { cx: at[0], cy: at[1], r, fill: carbonColour(zone.carbon.gco2PerKwh) }),
-			s("text", { x: at[0] + r + 2, y: at[1] + 4, class: "zone-label" }, `${zone.id} (${zone.liveNodes})`),
+			// Only zones with nodes are labelled: the catalogue's empty zones would crowd Europe.
+			zone.nodes > 0 || zone.liveNodes > 0
+				? s("text", { x: at[0] + r + 2, y: at[1] + 4, class: "zone-label" }, `${zone.id} (${zone.liveNodes})`)
+				: null,
 		);
 		svg.append(g);
 	}
