@@ -5,7 +5,7 @@
  * load's size, raw and gzip-compressed; refuses a build whose compressed
  * first load passes FIRST_LOAD_BUDGET_BYTES (docs/console.md).
  */
-import { copyFileSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -48,6 +48,14 @@ export async function buildConsole(): Promise<ReturnType<typeof firstLoadSize>> 
 		throw new Error(`console first load is ${size.gzip} bytes compressed; the budget is ${FIRST_LOAD_BUDGET_BYTES}`);
 	}
 	return size;
+}
+
+/**
+ * Builds the console unless a build is there already: wrangler refuses to
+ * start (dev, deploy, the workerd tests) while [assets].directory is missing.
+ */
+export async function ensureConsoleBuilt(): Promise<void> {
+	if (!existsSync(join(out, "app.js"))) await buildConsole();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
