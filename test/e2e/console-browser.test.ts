@@ -35,6 +35,8 @@ let workDir = "";
 let edge: LocalEdge | undefined;
 let browser: BrowserContext | undefined;
 const agents: ManagedProcess[] = [];
+/** Script errors and Content-Security-Policy refusals seen by any page. */
+const pageProblems: string[] = [];
 
 function harness(): { edge: LocalEdge; browser: BrowserContext } {
 	if (!edge || !browser) throw new Error("harness did not start (see beforeAll error)");
@@ -53,6 +55,10 @@ async function signedInPage(): Promise<Page> {
 	const { edge, browser } = harness();
 	const page = await browser.newPage();
 	page.on("dialog", (dialog) => void dialog.accept());
+	page.on("pageerror", (error) => pageProblems.push(`page error: ${error.message}`));
+	page.on("console", (message) => {
+		if (/Content Security Policy/i.test(message.text())) pageProblems.push(`CSP: ${message.text()}`);
+	});
 	await signIn(page, edge.adminKey);
 	await page.getByRole("navigation", { name: "Views" }).waitFor();
 	return page;
@@ -233,6 +239,7 @@ describe.skipIf(missing !== null)("operations console in chromium", () => {
 			}
 		}
 		expect(problems).toEqual([]);
+		expect(pageProblems).toEqual([]);
 		await page.close();
 	});
 });
