@@ -116,7 +116,9 @@ function start(): void {
 		for (const a of nav.querySelectorAll("a")) a.toggleAttribute("aria-current", a.dataset.view === view);
 		if (view === "admin") void admin.refresh().catch(() => undefined);
 	};
-	window.addEventListener("hashchange", show);
+	// Dropped when the session ends, so a sign-in after it starts from a clean page.
+	const listeners = new AbortController();
+	window.addEventListener("hashchange", show, { signal: listeners.signal });
 	show();
 
 	let timer: number | undefined;
@@ -142,6 +144,7 @@ function start(): void {
 		} catch (err) {
 			if (err instanceof ApiFailure && err.status === 401) {
 				stopped = true;
+				listeners.abort();
 				showSignIn("Your session ended: sign in again.");
 				return;
 			}
@@ -149,9 +152,13 @@ function start(): void {
 		}
 		if (!stopped && !document.hidden) timer = window.setTimeout(() => void tick(), POLL_MS);
 	}
-	document.addEventListener("visibilitychange", () => {
-		if (!document.hidden && !stopped) void tick();
-	});
+	document.addEventListener(
+		"visibilitychange",
+		() => {
+			if (!document.hidden && !stopped) void tick();
+		},
+		{ signal: listeners.signal },
+	);
 	void tick();
 }
 
