@@ -10,7 +10,11 @@ import { h, replace } from "./dom.js";
 import type { Carbon, ConsoleEvent, Fleet, Job } from "./types.js";
 import { CarbonView, EventsView, JobsView, MapView, NodesView } from "./views.js";
 
-const POLL_MS = 2_000;
+/** Refresh interval: 2 s, or `?poll_ms=` (200 to 60,000) to watch a long session in less time. */
+const POLL_MS = (() => {
+	const asked = Number(new URLSearchParams(location.search).get("poll_ms"));
+	return Number.isInteger(asked) && asked >= 200 && asked <= 60_000 ? asked : 2_000;
+})();
 const VIEWS = ["map", "nodes", "jobs", "carbon", "events", "admin"] as const;
 type ViewName = (typeof VIEWS)[number];
 const TITLES: Record<ViewName, string> = {
@@ -123,6 +127,7 @@ function start(): void {
 
 	let timer: number | undefined;
 	let stopped = false;
+	let ticks = 0;
 	async function tick(): Promise<void> {
 		window.clearTimeout(timer);
 		try {
@@ -140,6 +145,8 @@ function start(): void {
 			events.add(fresh.data);
 			carbon.update(carbonData);
 			admin.setFleet(fleet);
+			ticks += 1;
+			status.dataset.ticks = String(ticks);
 			status.textContent = `Live: updated ${new Date(fleet.at).toISOString().slice(11, 19)} UTC`;
 		} catch (err) {
 			if (err instanceof ApiFailure && err.status === 401) {

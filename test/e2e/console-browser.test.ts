@@ -205,6 +205,31 @@ describe.skipIf(missing !== null)("operations console in chromium", () => {
 		await page.close();
 	});
 
+	it("stays the same size over many refreshes: DOM nodes, listeners and heap do not grow", async () => {
+		const page = await signedInPage();
+		await page.goto(`${harness().edge.url}/console/?poll_ms=200#/nodes`);
+		const cdp = await page.context().newCDPSession(page);
+		await cdp.send("Performance.enable");
+		const ticks = () => page.locator("p.live").getAttribute("data-ticks").then(Number);
+		const metrics = async () => {
+			await cdp.send("HeapProfiler.collectGarbage");
+			const { metrics } = await cdp.send("Performance.getMetrics");
+			const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? Number.NaN;
+			return { nodes: get("Nodes"), listeners: get("JSEventListeners"), heap: get("JSHeapUsedSize") };
+		};
+		await expect.poll(ticks, { timeout: 30_000 }).toBeGreaterThanOrEqual(10);
+		const early = await metrics();
+		const start = await ticks();
+		// 150 more refreshes: at the default 2 s, five minutes of an open console.
+		await expect.poll(ticks, { timeout: 120_000, interval: 1_000 }).toBeGreaterThanOrEqual(start + 150);
+		const late = await metrics();
+		expect(late.nodes, JSON.stringify({ early, late })).toBeLessThanOrEqual(early.nodes * 1.2 + 200);
+		expect(late.listeners, JSON.stringify({ early, late })).toBeLessThanOrEqual(early.listeners * 1.2 + 50);
+		expect(late.heap, JSON.stringify({ early, late })).toBeLessThanOrEqual(early.heap * 1.5 + 2_000_000);
+		expect(await page.locator("p.live").textContent()).toMatch(/^Live: updated/);
+		await page.close();
+	}, 180_000);
+
 	it("has no serious or critical axe-core violation on any view, and writes screenshots at both sizes", async () => {
 		const axeSource = await readFile(join(REPO_ROOT, "node_modules", "axe-core", "axe.min.js"), "utf8");
 		const page = await signedInPage();
