@@ -7,6 +7,7 @@
  */
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { ensureConsoleBuilt } from "./scripts/build-console.js";
 import { assertCompatibilityDate } from "./test/setup/compat-date.js";
 
 assertCompatibilityDate();
@@ -19,6 +20,8 @@ const TEST_SECRETS = {
 Object.assign(process.env, TEST_SECRETS);
 
 export default defineConfig(async () => {
+	// wrangler.toml's [assets] folder must exist before workerd or wrangler starts.
+	await ensureConsoleBuilt();
 	const migrations = await readD1Migrations("./migrations");
 	return {
 		test: {

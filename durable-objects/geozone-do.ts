@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
+import type { ZoneNodeView } from "../src/protocol/zone-node-view.js";
 import { AlarmSlot } from "./alarm-slot.js";
 import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm/alarm-run.js";
 import { asyncJobView, cancelAsyncForTenant, submitAsyncJob } from "./geozone/async-jobs/async-job-ops.js";
@@ -43,6 +44,7 @@ import { countSubmission } from "./geozone/metrics/job-metrics.js";
 import { zoneMetrics } from "./geozone/metrics/zone-metrics.js";
 import { ChannelSockets } from "./geozone/nodes/channel-sockets.js";
 import { heartbeat, pollJobs, releaseJobs } from "./geozone/nodes/node-ops.js";
+import { nodeViews } from "./geozone/nodes/node-view.js";
 import { Waiters } from "./geozone/nodes/waiters.js";
 import { ensureSchema, readMeta, writeMeta } from "./geozone/schema.js";
 import { zoneLoad, zoneSummary } from "./geozone/summary.js";
@@ -197,6 +199,12 @@ export class GeozoneDO extends DurableObject<Env> {
 	async metrics(zoneId: string): Promise<ZoneMetrics> {
 		const parsed = this.#parse(zoneIdInputSchema, { zoneId }, "metrics");
 		return zoneMetrics(this.#zone, parsed.zoneId);
+	}
+
+	/** Every node the zone knows, with liveness, slots in use and last telemetry (the operations console). */
+	async nodeViews(zoneId: string): Promise<ZoneNodeView[]> {
+		this.#parse(zoneIdInputSchema, { zoneId }, "nodeViews");
+		return nodeViews(this.#zone);
 	}
 
 	/** Accepts an agent's WebSocket channel (ADR 0010), forwarded by the Worker after it checked the node's JWT. */

@@ -1,11 +1,13 @@
 /**
  * The edge Worker's Hono app: the OpenAI-compatible client API (/v1), the
- * agent API (/agent/v1), the admin API (/admin/v1), /metrics and /healthz, with one
+ * agent API (/agent/v1), the admin API (/admin/v1), /metrics, the operations
+ * console (/console) and /healthz, with one
  * error handler for all of them.
  */
 import { Hono } from "hono";
 import { adminRoutes } from "./admin-api/routes.js";
 import { agentRoutes } from "./agent-api/routes.js";
+import { consoleRoutes } from "./console/routes.js";
 import type { AppEnv } from "./http/app-env.js";
 import { bodyLimit } from "./http/body-limit.js";
 import { headerLimits } from "./http/header-limits.js";
@@ -24,6 +26,7 @@ export function createApp(): Hono<AppEnv> {
 	app.route("/agent/v1", agentRoutes);
 	app.route("/admin/v1", adminRoutes);
 	app.route("/metrics", metricsRoutes);
+	app.route("/console", consoleRoutes);
 	app.notFound(notFound(routeMethods(app)));
 	app.onError(onError);
 	return app;

@@ -9,6 +9,7 @@
 import { parseCarbonEnv } from "./carbon/config.js";
 import { providerFromConfig } from "./carbon/provider-from-config.js";
 import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./carbon/refresh.js";
+import { failingZones, recordNewlyStale } from "./carbon/stale-events.js";
 import { deleteExpiredAsyncJobs } from "./db/async-jobs.js";
 import { database } from "./db/client.js";
 
@@ -33,6 +34,7 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 			throw new Error(message);
 		};
 	}
+	const failingBefore = await failingZones(env).catch(() => new Set<string>());
 	const summary = await refreshCarbon({
 		db: database(env),
 		provider,
@@ -41,6 +43,7 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 		signal: AbortSignal.timeout(REFRESH_DEADLINE_MS),
 	});
 	(summary.error ? console.error : console.log)(formatRefreshSummary(summary));
+	await recordNewlyStale(env, failingBefore);
 }
 
 /** Deletes D1 async_jobs rows past their retention (the zones delete the jobs themselves); logs, never rejects. */

@@ -8,6 +8,7 @@ import type { Context } from "hono";
 import { randomId, sha256Hex } from "../auth/crypto.js";
 import { database } from "../db/client.js";
 import { redeemEnrollmentToken } from "../db/enrollment-tokens.js";
+import { recordEvent } from "../db/events.js";
 import type { AppEnv } from "../http/app-env.js";
 import { AuthenticationError } from "../http/errors.js";
 import { jsonBody } from "../http/validation.js";
@@ -35,6 +36,14 @@ export async function enrollHandler(c: Context<AppEnv>): Promise<Response> {
 			"invalid_enrollment_token",
 		);
 	}
+	c.executionCtx.waitUntil(
+		recordEvent(c.env, {
+			kind: "node_joined",
+			zoneId: redeemed.zoneId,
+			nodeId,
+			message: `node ${body.name} (${nodeId}) enrolled in ${redeemed.zoneId}, agent ${body.agentVersion}`,
+		}),
+	);
 	const response: EnrollResponse = { nodeId, zoneId: redeemed.zoneId, audience: c.env.AGENT_JWT_AUDIENCE };
 	return c.json(response, 201);
 }

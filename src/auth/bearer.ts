@@ -11,6 +11,7 @@ import { AuthenticationError } from "../http/errors.js";
 import { authenticateApiKey } from "./api-keys.js";
 import type { ClientIdentity } from "./client-identity.js";
 import { timingSafeEqualStrings } from "./crypto.js";
+import { noteRefusedKey } from "./refused-key-events.js";
 
 export { DEV_TENANT_ID } from "./api-keys.js";
 
@@ -25,6 +26,12 @@ function identify(c: Context<AppEnv>, token: string): Promise<ClientIdentity | n
 	return authenticateApiKey(c.env, token, { waitUntil: (p) => c.executionCtx.waitUntil(p) });
 }
 
+/** Records the refusal in the console's event log, off the request's path. */
+function logRefusal(c: Context<AppEnv>, token: string, api: "client" | "admin"): void {
+	const write = noteRefusedKey(c.env, token, api);
+	if (write) c.executionCtx.waitUntil(write);
+}
+
 function setClient(c: Context<AppEnv>, client: ClientIdentity): void {
 	c.set("tenantId", client.tenantId);
 	c.set("client", client);
@@ -37,7 +44,10 @@ export const requireApiKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 		throw new AuthenticationError("Missing API key: send it as `Authorization: Bearer <key>`.");
 	}
 	const client = await identify(c, token);
-	if (!client) throw new AuthenticationError("Incorrect API key provided.");
+	if (!client) {
+		logRefusal(c, token, "client");
+		throw new AuthenticationError("Incorrect API key provided.");
+	}
 	setClient(c, client);
 	await next();
 };
@@ -58,6 +68,7 @@ export const requireAdminKey: MiddlewareHandler<AppEnv> = async (c, next) => {
 	}
 	const client = await identify(c, token);
 	if (!client?.scopes.includes("admin")) {
+		logRefusal(c, token, "admin");
 		throw new AuthenticationError(
 			'Incorrect admin key provided: use ARCNET_ADMIN_KEY or an API key with the "admin" scope.',
 		);

@@ -228,3 +228,25 @@ export const jobs = sqliteTable(
 		index("jobs_model_idx").on(t.model),
 	],
 );
+
+/**
+ * The operations console's event log: nodes joining and leaving, leases
+ * expiring, jobs failing over, carbon signals going stale, keys refused.
+ * Written off the hot path (waitUntil or the zone's alarm); read newest first.
+ */
+export const events = sqliteTable(
+	"events",
+	{
+		id: integer("id").primaryKey({ autoIncrement: true }),
+		/** Epoch ms. */
+		at: integer("at").notNull(),
+		/** node_joined | node_left | node_revoked | lease_expired | job_failover | carbon_stale | key_refused | zone_enabled | zone_disabled */
+		kind: text("kind").notNull(),
+		zoneId: text("zone_id"),
+		nodeId: text("node_id"),
+		jobId: text("job_id"),
+		/** One line for the operator; never a key or a prompt. */
+		message: text("message").notNull(),
+	},
+	(t) => [index("events_at_idx").on(t.at)],
+);

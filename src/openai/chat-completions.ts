@@ -6,6 +6,7 @@
  */
 import type { Context } from "hono";
 import { randomId } from "../auth/crypto.js";
+import { recordEvent } from "../db/events.js";
 import type { AppEnv } from "../http/app-env.js";
 import { jsonBody } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
@@ -14,6 +15,7 @@ import { outputEvents } from "../protocol/job-stream-reader.js";
 import { chatCompletion, chatCompletionRequestSchema } from "../protocol/openai.js";
 import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
+import { failoverEvent } from "../routing/failover-event.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { requestPreferences } from "../routing/request-preferences.js";
 import { assertModelKnown } from "../routing/request-targets.js";
@@ -83,6 +85,8 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 			signal: c.req.raw.signal,
 		},
 	);
+	const failover = failoverEvent(dispatched);
+	if (failover) c.executionCtx.waitUntil(recordEvent(c.env, failover));
 	const started = dispatched.started;
 	const headers = routingHeaders(dispatched);
 	c.set("jobStarted", started.first.type !== "error");

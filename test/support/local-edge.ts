@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { ensureConsoleBuilt } from "../../scripts/build-console.js";
 import { freePort } from "./free-port.js";
 import { LOCAL_LIMIT_VARS } from "./local-limits.js";
 import { type ManagedProcess, runToCompletion, spawnManaged } from "./managed-process.js";
@@ -107,6 +108,7 @@ export async function startLocalEdge(options: LocalEdgeOptions = {}): Promise<Lo
 	const adminKey = config.adminKey ?? `sk-arcnet-admin-${randomBytes(12).toString("hex")}`;
 	const url = `http://127.0.0.1:${port}`;
 	const vars = { ...LOCAL_LIMIT_VARS, ...config.vars, ARCNET_DEV_API_KEY: devApiKey, ARCNET_ADMIN_KEY: adminKey };
+	await ensureConsoleBuilt();
 	if (config.migrate) await applyLocalMigrations(persistDir);
 
 	let proc: ManagedProcess | undefined;

@@ -12,6 +12,7 @@ import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
+import { ensureConsoleBuilt } from "../../scripts/build-console.js";
 import {
 	type LocalEdge,
 	type LocalEdgeOptions,
@@ -37,6 +38,7 @@ export interface MiniflareEdge extends LocalEdge {
 
 /** Builds the production bundle (what `wrangler deploy` would upload) into `outDir`; returns its entry file. */
 export async function buildWorkerBundle(outDir: string): Promise<string> {
+	await ensureConsoleBuilt();
 	await runToCompletion({
 		name: "wrangler deploy --dry-run",
 		command: process.execPath,

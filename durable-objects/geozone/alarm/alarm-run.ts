@@ -22,6 +22,7 @@ import { expireStaleNodes, nextNodeStaleAt } from "../nodes/node-table.js";
 import { flushDueAt, markFlushDue, type ZoneState } from "../zone-state.js";
 import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
 import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
+import { recordZoneEvents } from "./zone-events.js";
 
 export interface AlarmReport {
 	requeued: string[];
@@ -92,6 +93,7 @@ export async function runAlarm(
 			flushed = "failed";
 		}
 	}
+	if (zoneId !== null) await recordZoneEvents(d1, zoneId, { requeued, ended, nodesGone }, state.now());
 	const webhooks =
 		asyncConfig && zoneId !== null
 			? await deliverDueWebhooks(state, asyncConfig, zoneId)
