@@ -149,7 +149,7 @@ export function runScheduler(
 		);
 		placements.forEach((placement, i) => {
 			const unit = units[i];
-			if (!placement || placement.slot !== 0 || !unit) return;
+			if (placement?.slot !== 0 || !unit) return;
 			const row = free[placement.zone];
 			if (!row || (row[h] ?? 0) < 1) return;
 			row[h] = (row[h] ?? 0) - 1;

@@ -9,5 +9,6 @@ export {
 	type ForecastSource,
 	forecastAt,
 } from "./forecast.js";
+export { forecastFromConfig } from "./forecast-from-config.js";
 export { createUkForecast } from "./uk-forecast.js";
 export { createWattTimeForecast } from "./watttime-forecast.js";
