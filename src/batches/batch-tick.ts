@@ -32,14 +32,22 @@ const WORK_LIMIT = 2_000;
 
 type Store = ReturnType<typeof batchStore>;
 
+/** Where a tick gets its forecasts: the configured provider by default; tests hand it their own. */
+export type ForecastSource = typeof zoneForecasts;
+
 /** Runs one tick for `tenantId`; never rejects. */
-export async function tickTenant(env: Env, tenantId: string, now = Date.now()): Promise<void> {
+export async function tickTenant(
+	env: Env,
+	tenantId: string,
+	now = Date.now(),
+	forecasts: ForecastSource = zoneForecasts,
+): Promise<void> {
 	const store = batchStore(env, tenantId);
 	try {
 		if (!(await store.lease({ tenantId, now }))) return;
 		const work = await store.work({ tenantId, now, limit: WORK_LIMIT });
 		await Promise.all(work.dispatched.map((r) => follow(env, store, tenantId, r)));
-		await placeAndDispatch(env, store, tenantId, work.pending, now);
+		await placeAndDispatch(env, store, tenantId, work.pending, now, forecasts);
 		for (const batchId of work.toFinalize) await writeFiles(env, store, tenantId, batchId, now);
 		if (work.liveBatches === 0) await batchRegistry(env).setActive(tenantId, false);
 	} catch (err) {
@@ -113,6 +121,7 @@ async function placeAndDispatch(
 	tenantId: string,
 	pending: PendingRequest[],
 	now: number,
+	forecasts: ForecastSource,
 ): Promise<void> {
 	if (pending.length === 0) return;
 	const directory = await zoneDirectory(env, { fresh: true });
@@ -125,7 +134,7 @@ async function placeAndDispatch(
 		plans.set(model, { context, candidates: plan.candidates });
 	}
 	const zoneIds = [...new Set([...plans.values()].flatMap((p) => p.candidates.map((c) => c.zoneId)))];
-	const forecast = await zoneForecasts(env, zoneIds, now);
+	const forecast = await forecasts(env, zoneIds, now);
 	const horizon = Math.max(1, ...pending.map((p) => Math.ceil((p.expiresAt - now) / SLOT_MS)));
 	const byZone = new Map(directory.zones.map((z) => [z.zoneId, z]));
 	const planZones: PlanZone[] = zoneIds.map((zoneId) => {
