@@ -4,11 +4,13 @@
  * shows, runs at once when the forecast is flat or when it asked not to
  * wait, and runs whatever the forecast says once past its safety margin.
  */
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { CreateBatchInput } from "../../durable-objects/batches/contract.js";
-import { batchStore } from "../../src/batches/batch-stub.js";
+import { batchRegistry, batchStore } from "../../src/batches/batch-stub.js";
 import { type ForecastSource, tickTenant } from "../../src/batches/batch-tick.js";
+import worker from "../../src/index.js";
 import { MODEL } from "./edge-fixtures.js";
 import { liveZone } from "./routing-fixtures.js";
 
@@ -84,5 +86,18 @@ describe("batch scheduler tick", () => {
 		await newBatch("tick-late", { defer: true, createdAt: now - 23 * HOUR });
 		await tickTenant(env, "tick-late", now, cleanerLater);
 		expect(await stateOf("tick-late", now)).toEqual({ pending: 0, dispatched: ["eu-stockholm"] });
+	});
+
+	it("is run every minute by the cron for each tenant with live batches, without a carbon refresh", async () => {
+		const now = Date.now();
+		await newBatch("tick-cron", { defer: false, createdAt: now });
+		await batchRegistry(env).setActive("tick-cron", true);
+		await env.DB.exec("DELETE FROM carbon_signals");
+		const ctx = createExecutionContext();
+		await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "* * * * *" }), env, ctx);
+		await waitOnExecutionContext(ctx);
+		expect(await stateOf("tick-cron", now)).toEqual({ pending: 0, dispatched: ["eu-stockholm"] });
+		const signals = await env.DB.prepare("SELECT count(*) AS n FROM carbon_signals").first<{ n: number }>();
+		expect(signals?.n).toBe(0);
 	});
 });
