@@ -19,8 +19,8 @@ const LIVE = "('in_progress', 'cancelling')";
 /** Stores a new batch and its lines; validation is done, so it starts in_progress. */
 export function createBatch(sql: SqlStorage, input: CreateBatchInput): BatchRecord {
 	sql.exec(
-		`INSERT INTO batches (id, endpoint, input_file_id, completion_window, status, defer, created_at, expires_at, in_progress_at, metadata)
-		 VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?)`,
+		`INSERT INTO batches (id, endpoint, input_file_id, completion_window, status, defer, created_at, expires_at, in_progress_at, metadata, allowed_regions)
+		 VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)`,
 		input.id,
 		input.endpoint,
 		input.inputFileId,
@@ -30,6 +30,7 @@ export function createBatch(sql: SqlStorage, input: CreateBatchInput): BatchReco
 		input.expiresAt,
 		input.createdAt,
 		input.metadata === null ? null : JSON.stringify(input.metadata),
+		input.allowedRegions === null ? null : JSON.stringify(input.allowedRegions),
 	);
 	for (const l of input.lines) {
 		const failed = l.requestJson === null;
@@ -126,8 +127,9 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 			defer: number;
 			created_at: number;
 			expires_at: number;
+			allowed_regions: string | null;
 		}>(
-			`SELECT r.batch_id, r.line, r.custom_id, r.model, r.request_json, b.defer, b.created_at, b.expires_at
+			`SELECT r.batch_id, r.line, r.custom_id, r.model, r.request_json, b.defer, b.created_at, b.expires_at, b.allowed_regions
 			 FROM batch_requests r JOIN batches b ON b.id = r.batch_id
 			 WHERE r.state = 'pending' AND b.status = 'in_progress' ORDER BY b.expires_at, r.batch_id, r.line LIMIT ?`,
 			limit,
@@ -143,6 +145,7 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 				defer: r.defer === 1,
 				createdAt: r.created_at,
 				expiresAt: r.expires_at,
+				allowedRegions: r.allowed_regions === null ? null : (JSON.parse(r.allowed_regions) as string[]),
 			}),
 		);
 	const dispatched = sql

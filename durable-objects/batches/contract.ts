@@ -51,6 +51,8 @@ export const createBatchInputSchema = z.object({
 	createdAt: z.number().int(),
 	expiresAt: z.number().int(),
 	metadata: z.record(z.string(), z.string()).nullable(),
+	/** The API key's allowed region tags, a hard routing constraint for every request; null: no restriction. */
+	allowedRegions: z.array(z.string().min(1).max(20)).max(50).nullable(),
 	lines: z.array(batchLineSchema).min(1).max(50_000),
 });
 export type CreateBatchInput = z.input<typeof createBatchInputSchema>;
@@ -98,6 +100,7 @@ export interface PendingRequest {
 	defer: boolean;
 	createdAt: number;
 	expiresAt: number;
+	allowedRegions: string[] | null;
 }
 
 /** A request running as a job in a zone. */

@@ -27,7 +27,8 @@ const steps: Record<number, string[]> = {
 			expired_at INTEGER,
 			output_file_id TEXT,
 			error_file_id TEXT,
-			metadata TEXT
+			metadata TEXT,
+			allowed_regions TEXT
 		)`,
 		`CREATE TABLE IF NOT EXISTS batch_requests (
 			batch_id TEXT NOT NULL,

@@ -103,15 +103,21 @@ async function follow(env: Env, store: Store, tenantId: string, r: DispatchedReq
 	}
 }
 
-function routeContext(env: Env, tenantId: string, model: string): RouteContext {
-	// Deferrable work weighs carbon only: nobody waits on its latency.
+function routeContext(env: Env, tenantId: string, p: PendingRequest): RouteContext {
+	// Deferrable work weighs carbon only: nobody waits on its latency. The key's regions stay a hard constraint.
 	return {
-		model,
+		model: p.model,
 		tenantId,
 		policy: { name: "carbon" },
 		policySource: "default",
 		client: clientLocation(undefined, env),
+		...(p.allowedRegions !== null ? { allowedRegions: p.allowedRegions } : {}),
 	};
+}
+
+/** Requests that route alike: same model, same key regions. */
+function routeKey(p: PendingRequest): string {
+	return JSON.stringify([p.model, p.allowedRegions]);
 }
 
 /** Plans every pending request and dispatches those whose slot is now. */
@@ -128,10 +134,10 @@ async function placeAndDispatch(
 	const margin = Number(env.BATCH_SAFETY_MARGIN) || 0.05;
 	const maxDispatch = Number(env.BATCH_TICK_MAX_DISPATCH) || 200;
 	const plans = new Map<string, { context: RouteContext; candidates: CandidateRecord[] }>();
-	for (const model of new Set(pending.map((p) => p.model))) {
-		const context = routeContext(env, tenantId, model);
-		const plan = policyRouter.route(context, directory);
-		plans.set(model, { context, candidates: plan.candidates });
+	for (const p of pending) {
+		if (plans.has(routeKey(p))) continue;
+		const context = routeContext(env, tenantId, p);
+		plans.set(routeKey(p), { context, candidates: policyRouter.route(context, directory).candidates });
 	}
 	const zoneIds = [...new Set([...plans.values()].flatMap((p) => p.candidates.map((c) => c.zoneId)))];
 	const forecast = await forecasts(env, zoneIds, now);
@@ -149,7 +155,7 @@ async function placeAndDispatch(
 	const requests: PlanRequest[] = [];
 	const serving: PendingRequest[] = [];
 	for (const p of pending) {
-		const candidates = plans.get(p.model)?.candidates ?? [];
+		const candidates = plans.get(routeKey(p))?.candidates ?? [];
 		if (candidates.length === 0) {
 			if (!directory.zones.some((z) => z.models.includes(p.model))) {
 				await store.settle({
@@ -181,7 +187,7 @@ async function placeAndDispatch(
 		const urgent = (requests[i]?.latestSlot ?? 0) <= 0;
 		// Past its safety margin a request runs wherever a zone takes it, queued if no slot is free.
 		if (!(placement?.slot === 0 || (urgent && placement === null))) continue;
-		const plan = plans.get(p.model);
+		const plan = plans.get(routeKey(p));
 		if (!plan) continue;
 		const first = placement ? zoneIds[placement.zone] : undefined;
 		const order = [...plan.candidates].sort((a, b) => Number(b.zoneId === first) - Number(a.zoneId === first));

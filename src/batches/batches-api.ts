@@ -8,10 +8,11 @@
 import type { Context } from "hono";
 import { z } from "zod";
 import { randomId } from "../auth/crypto.js";
+import { modelAllowed } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, jsonBody, validate } from "../http/validation.js";
-import { parseBatchInput } from "./batch-input.js";
+import { errorLine, parseBatchInput } from "./batch-input.js";
 import { batchObject } from "./batch-object.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
 import { tickTenant } from "./batch-tick.js";
@@ -85,7 +86,22 @@ export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> 
 			"invalid_value",
 		);
 	}
-	const lines = parseBatchInput(await file.text(), body.endpoint);
+	const client = c.get("client");
+	// A model the API key may not use goes to the error file, like any other bad line.
+	const lines = parseBatchInput(await file.text(), body.endpoint).map((l) =>
+		l.model !== null && !modelAllowed(client, l.model)
+			? {
+					...l,
+					requestJson: null,
+					errorJson: errorLine(
+						l.customId,
+						"model_not_allowed",
+						`line ${l.line}: this API key may not use model ${JSON.stringify(l.model)}; it may use ${JSON.stringify(client.allowedModels)}`,
+						l.line,
+					),
+				}
+			: l,
+	);
 	if (lines.length === 0 || lines.length > MAX_BATCH_LINES) {
 		throw new InvalidRequestError(
 			`input_file_id: expected a file of 1 to ${MAX_BATCH_LINES} requests, got ${lines.length}`,
@@ -104,6 +120,7 @@ export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> 
 		createdAt: now,
 		expiresAt: now + windowMs,
 		metadata: body.metadata ?? null,
+		allowedRegions: client.allowedRegions === null ? null : [...client.allowedRegions],
 		lines,
 	});
 	await batchRegistry(c.env).setActive(tenantId, true);

@@ -21,6 +21,7 @@ function batchInput(tenantId: string, id: string, now: number, lines = 3): Creat
 		createdAt: now,
 		expiresAt: now + 24 * HOUR,
 		metadata: { run: "nightly" },
+		allowedRegions: null,
 		lines: Array.from({ length: lines }, (_, i) => ({
 			line: i + 1,
 			customId: `c${i + 1}`,

@@ -35,6 +35,7 @@ async function newBatch(tenantId: string, options: { defer: boolean; createdAt: 
 		createdAt: options.createdAt,
 		expiresAt: options.createdAt + 24 * HOUR,
 		metadata: null,
+		allowedRegions: null,
 		lines: [
 			{
 				line: 1,
