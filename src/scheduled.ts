@@ -6,6 +6,7 @@
  * logged and recorded on every zone (falling back to the catalogue
  * defaults), never thrown: routing must keep a figure to read.
  */
+import { tickAllBatches } from "./batches/tick-all.js";
 import { parseCarbonEnv } from "./carbon/config.js";
 import { providerFromConfig } from "./carbon/provider-from-config.js";
 import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./carbon/refresh.js";
@@ -58,8 +59,10 @@ export async function purgeExpiredAsyncJobs(env: Env, now = Date.now()): Promise
 	}
 }
 
-/** The `scheduled` handler of the Worker's default export. */
-export const scheduled: ExportedHandlerScheduledHandler<Env> = (_controller, env, ctx) => {
+/** The `scheduled` handler: every minute the batch scheduler's tick; every 5 minutes the carbon refresh and purge too. */
+export const scheduled: ExportedHandlerScheduledHandler<Env> = (controller, env, ctx) => {
+	ctx.waitUntil(tickAllBatches(env));
+	if (controller.cron === "* * * * *") return;
 	ctx.waitUntil(runCarbonRefresh(env));
 	ctx.waitUntil(purgeExpiredAsyncJobs(env));
 };

@@ -10,7 +10,7 @@ import { parseCsv } from "../../scripts/csv.mjs";
 import { type SimZone, TRACES_DIR } from "./inputs.js";
 
 /** How one trace file is read: its name and its timestamp and value columns. */
-interface TraceFormat {
+export interface TraceFormat {
 	file: string;
 	timeColumn: string;
 	valueColumn: string;
@@ -22,7 +22,7 @@ interface TraceFormat {
  * stored, which matches solar noon over Germany in UTC (about 11:20), not in
  * local time (12:20 CET, 13:20 CEST).
  */
-const TRACES: Record<string, TraceFormat> = {
+export const TRACES: Record<string, TraceFormat> = {
 	"US-CAL-CISO": {
 		file: "US-CAL-CISO_2023_hourly.csv",
 		timeColumn: "Datetime (UTC)",

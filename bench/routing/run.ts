@@ -5,7 +5,8 @@
  *
  * Options: --requests N (default 40000), --headroom X over each zone's home
  * demand (default 1.25), or --slots N per zone per minute for uniform zones, --date MM-DD replayed from the traces (default 06-21),
- * --seed N (default 20261123), --skip-decision-cost.
+ * --seed N (default 20261123), --skip-decision-cost, --shift-days N of batch arrivals for time-shifting
+ * (default 7), --skip-time-shift.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -19,6 +20,7 @@ import { figures, printDecisionCost, printQuality } from "./report.js";
 import { buildScenario, unreachableCount } from "./scenario.js";
 import { type Outcome, runOnline, score } from "./simulate.js";
 import { carbonGreedy, nearest, roundRobin, routerStrategy } from "./strategies.js";
+import { printTimeShift, runTimeShift } from "./time-shift/run-time-shift.js";
 import { generateDay } from "./workload.js";
 
 const optionsSchema = z.object({
@@ -31,6 +33,8 @@ const optionsSchema = z.object({
 		.default("06-21"),
 	seed: z.coerce.number().int().min(0).default(20_261_123),
 	"skip-decision-cost": z.boolean().default(false),
+	"shift-days": z.coerce.number().int().min(1).max(60).default(7),
+	"skip-time-shift": z.boolean().default(false),
 });
 
 const { values } = parseArgs({
@@ -41,6 +45,8 @@ const { values } = parseArgs({
 		date: { type: "string" },
 		seed: { type: "string" },
 		"skip-decision-cost": { type: "boolean" },
+		"shift-days": { type: "string" },
+		"skip-time-shift": { type: "boolean" },
 	},
 });
 const parsed = optionsSchema.safeParse(values);
@@ -102,6 +108,17 @@ if (decisionCost.length > 0) {
 	printDecisionCost(decisionCost);
 }
 
+const timeShift = options["skip-time-shift"]
+	? undefined
+	: runTimeShift({ date: options.date, days: options["shift-days"], seed: options.seed });
+if (timeShift) {
+	console.log(
+		`\ntime-shifting deferrable batch work: ${timeShift.requests} requests over ${options["shift-days"]} days from ${options.date}, ` +
+			`traced zones ${timeShift.zones.join(", ")}:`,
+	);
+	printTimeShift(timeShift);
+}
+
 const outDir = fileURLToPath(new URL("../results/", import.meta.url));
 mkdirSync(outDir, { recursive: true });
 const carbonSources = Object.fromEntries(zones.map((zone, i) => [zone.id, scenario.carbon[i]?.source]));
@@ -120,6 +137,7 @@ writeFileSync(
 			slots: Object.fromEntries(scenario.zones.map((zone) => [zone.id, zone.slots])),
 			strategies: rows,
 			decisionCost,
+			timeShift,
 		},
 		null,
 		2,

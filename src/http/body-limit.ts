@@ -14,6 +14,8 @@ export const CLIENT_BODY_LIMIT_BYTES = 1_048_576;
 export const AGENT_EVENTS_BODY_LIMIT_BYTES = 2_097_152;
 /** Other agent calls (enroll, poll, release, telemetry, keys/rotate): 256 KiB. */
 export const AGENT_BODY_LIMIT_BYTES = 262_144;
+/** Batch input files (POST /v1/files): 32 MiB (OpenAI allows 200 MB; a Worker buffers the upload). */
+export const FILES_BODY_LIMIT_BYTES = 33_554_432;
 /** Admin API (/admin/v1/*): 64 KiB. */
 export const ADMIN_BODY_LIMIT_BYTES = 65_536;
 
@@ -23,6 +25,7 @@ export function bodyLimitFor(pathname: string): number {
 		return /^\/agent\/v1\/jobs\/[^/]+\/events$/.test(pathname) ? AGENT_EVENTS_BODY_LIMIT_BYTES : AGENT_BODY_LIMIT_BYTES;
 	}
 	if (pathname.startsWith("/admin/")) return ADMIN_BODY_LIMIT_BYTES;
+	if (pathname === "/v1/files") return FILES_BODY_LIMIT_BYTES;
 	return CLIENT_BODY_LIMIT_BYTES;
 }
 

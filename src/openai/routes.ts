@@ -2,15 +2,18 @@
 import { Hono } from "hono";
 import { requireApiKey } from "../auth/bearer.js";
 import { requireScope } from "../auth/scopes.js";
+import { batchesRoutes, filesRoutes } from "../batches/routes.js";
 import type { AppEnv } from "../http/app-env.js";
 import { jobsRoutes } from "../jobs-api/routes.js";
 import { limitRequests } from "../limits/middleware.js";
 import { chatCompletionsHandler } from "./chat-completions.js";
 import { listModelsHandler } from "./models.js";
 
-/** Routes: POST /chat/completions, GET /models, and the async jobs API under /jobs. */
+/** Routes: POST /chat/completions, GET /models, the async jobs API under /jobs, and the Batch API (/files, /batches). */
 export const openaiRoutes = new Hono<AppEnv>();
 openaiRoutes.use("*", requireApiKey);
 openaiRoutes.post("/chat/completions", requireScope("inference"), limitRequests, chatCompletionsHandler);
 openaiRoutes.get("/models", requireScope("inference"), listModelsHandler);
 openaiRoutes.route("/jobs", jobsRoutes);
+openaiRoutes.route("/files", filesRoutes);
+openaiRoutes.route("/batches", batchesRoutes);

@@ -140,6 +140,7 @@ export async function startMiniflareEdge(options: MiniflareEdgeOptions = {}): Pr
 					ARCNET_ADMIN_KEY: adminKey,
 				},
 				d1Databases: Object.fromEntries(wrangler.d1.map((d) => [d.binding, d.database_id])),
+				r2Buckets: Object.fromEntries(wrangler.r2.map((b) => [b.binding, b.bucket_name])),
 				durableObjects: Object.fromEntries(
 					wrangler.durableObjects.map((d) => [d.name, { className: d.class_name, useSQLite: true }]),
 				),

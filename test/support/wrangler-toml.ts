@@ -55,6 +55,7 @@ const configSchema = z.object({
 	vars: z.record(z.string(), z.string()),
 	d1: z.array(z.object({ binding: z.string().min(1), database_id: z.string().min(1) })).min(1),
 	durableObjects: z.array(z.object({ name: z.string().min(1), class_name: z.string().min(1) })).min(1),
+	r2: z.array(z.object({ binding: z.string().min(1), bucket_name: z.string().min(1) })),
 });
 /** What a Miniflare harness needs from wrangler.toml. */
 export type WranglerConfig = z.infer<typeof configSchema>;
@@ -70,6 +71,7 @@ export function readWranglerConfig(path: string): WranglerConfig {
 		vars: Object.assign({}, ...all("vars")),
 		d1: all("d1_databases"),
 		durableObjects: all("durable_objects.bindings"),
+		r2: all("r2_buckets"),
 	});
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0];

@@ -1,0 +1,99 @@
+/**
+ * Reads a batch's input file: one JSON object per line, each
+ * `{custom_id, method: "POST", url: <the batch's endpoint>, body}` with a
+ * chat completion body. A line that fails becomes that request's error
+ * line, named by its line number, and the rest of the batch still runs.
+ */
+import { z } from "zod";
+import { toInferenceRequest } from "../protocol/inference-request.js";
+import { chatCompletionRequestSchema } from "../protocol/openai.js";
+import { checkInput } from "../protocol/zod-issues.js";
+
+/** One parsed line, ready for the batch store. */
+export interface ParsedLine {
+	line: number;
+	customId: string | null;
+	model: string | null;
+	requestJson: string | null;
+	errorJson: string | null;
+}
+
+const lineSchema = z.strictObject({
+	custom_id: z.string().min(1).max(512),
+	method: z.literal("POST"),
+	url: z.string(),
+	body: chatCompletionRequestSchema.refine((b) => b.stream !== true, {
+		message: "false or absent (batch requests are never streamed)",
+		path: ["stream"],
+	}),
+});
+
+/** The error line of a request that never ran, in OpenAI's error-file shape. */
+export function errorLine(customId: string | null, code: string, message: string, line?: number): string {
+	return JSON.stringify({
+		id: `batch_req_${crypto.randomUUID().replaceAll("-", "")}`,
+		custom_id: customId,
+		response: null,
+		error: { code, message, ...(line !== undefined ? { line } : {}) },
+	});
+}
+
+/** Parses every non-empty line of `text`; `endpoint` is the url each line must name. */
+export function parseBatchInput(text: string, endpoint: string): ParsedLine[] {
+	const out: ParsedLine[] = [];
+	const seen = new Set<string>();
+	text.split("\n").forEach((raw, i) => {
+		const line = i + 1;
+		if (raw.trim() === "") return;
+		const fail = (customId: string | null, code: string, message: string) =>
+			out.push({
+				line,
+				customId,
+				model: null,
+				requestJson: null,
+				errorJson: errorLine(customId, code, `line ${line}: ${message}`, line),
+			});
+		let value: unknown;
+		try {
+			value = JSON.parse(raw);
+		} catch (err) {
+			fail(null, "invalid_json_line", `not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+			return;
+		}
+		const customId =
+			typeof value === "object" && value !== null && "custom_id" in value && typeof value.custom_id === "string"
+				? value.custom_id
+				: null;
+		const checked = checkInput(lineSchema, value, "line");
+		if (!checked.ok) {
+			fail(customId, "invalid_request", checked.problem.message);
+			return;
+		}
+		const request = checked.data;
+		if (request.url !== endpoint) {
+			fail(
+				customId,
+				"invalid_url",
+				`url: expected ${JSON.stringify(endpoint)} (the batch's endpoint), got ${JSON.stringify(request.url)}`,
+			);
+			return;
+		}
+		if (seen.has(request.custom_id)) {
+			fail(
+				customId,
+				"duplicate_custom_id",
+				`custom_id: ${JSON.stringify(request.custom_id)} is used by an earlier line`,
+			);
+			return;
+		}
+		seen.add(request.custom_id);
+		out.push({
+			line,
+			customId: request.custom_id,
+			model: request.body.model,
+			requestJson: JSON.stringify(toInferenceRequest(request.body)),
+			errorJson: null,
+		});
+	});
+	return out;
+}

@@ -1,0 +1,13 @@
+/** The cron's part of the batch scheduler: a tick for every tenant with unfinished batches. */
+import { batchRegistry } from "./batch-stub.js";
+import { tickTenant } from "./batch-tick.js";
+
+/** Ticks every active tenant; never rejects. */
+export async function tickAllBatches(env: Env, now = Date.now()): Promise<void> {
+	try {
+		const tenants = await batchRegistry(env).activeTenants();
+		await Promise.all(tenants.map((tenantId) => tickTenant(env, tenantId, now)));
+	} catch (err) {
+		console.error("batch scheduler: listing active tenants failed; the next cron retries", err);
+	}
+}
