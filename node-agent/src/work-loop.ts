@@ -6,6 +6,7 @@
  * their leases to expire.
  */
 import type { LeasedJob, TelemetryRequest } from "../../src/protocol/agent-wire.js";
+import type { PowerSource } from "../../src/protocol/power-source.js";
 import { BackendWatch } from "./backend-watch.js";
 import type { Backend } from "./backends/index.js";
 import { Backoff, sleep } from "./backoff.js";
@@ -43,6 +44,8 @@ export interface WorkLoopOptions {
 	backend: Backend;
 	logger: Logger;
 	gpu: GpuSource;
+	/** The node's declared power for telemetry (telemetry/power-report.ts); none by default. */
+	power?: () => Promise<PowerSource | undefined>;
 	host: () => HostReading;
 	slots: number;
 	pollWaitMs: number;
@@ -230,6 +233,7 @@ export class WorkLoop {
 		const build = createTelemetryBuilder({
 			gpu: this.o.gpu,
 			host: this.o.host,
+			...(this.o.power ? { power: this.o.power } : {}),
 			models: () => this.backendWatch.models,
 			backendProblem: () => this.backendWatch.problem,
 			slots: this.o.slots,

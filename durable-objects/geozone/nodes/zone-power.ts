@@ -1,10 +1,12 @@
 /**
  * The zone's power draw from each live node's last telemetry. Routers weigh
  * the zone's carbon by it (src/carbon/node-power.ts): nodes on their own
- * supply (telemetry `power`, source other than "grid") pull the zone's
- * effective intensity towards theirs in proportion to their draw, so the zone
- * reports Σ P (all nodes), Σ P (own-supply nodes) and Σ P × c (own-supply nodes).
+ * supply (telemetry `power` with a declared figure or a lifecycle default,
+ * src/protocol/power-source.ts) pull the zone's effective intensity towards
+ * theirs in proportion to their draw, so the zone reports Σ P (all nodes),
+ * Σ P (own-supply nodes) and Σ P × c (own-supply nodes).
  */
+import { declaredIntensity } from "../../../src/protocol/power-source.js";
 import type { NodeRow, StoredTelemetry } from "./node-table.js";
 
 /** Power figures written to D1 zone_status with the summary. */
@@ -41,10 +43,10 @@ export function zonePower(nodes: readonly Pick<NodeRow, "telemetry">[]): ZonePow
 		const telemetry = nodeTelemetry(node);
 		const drawW = nodePowerDrawW(telemetry);
 		power.powerW += drawW;
-		const source = telemetry?.power;
-		if (source && source.source !== "grid") {
+		const own = declaredIntensity(telemetry?.power);
+		if (own) {
 			power.ownPowerW += drawW;
-			power.ownPowerGco2W += drawW * source.gco2PerKwh;
+			power.ownPowerGco2W += drawW * own.gco2PerKwh;
 		}
 	}
 	return power;

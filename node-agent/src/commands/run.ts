@@ -15,6 +15,7 @@ import { installSignalHandlers } from "../signals.js";
 import { writeStatusFile } from "../status-file.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
+import { createPowerReport } from "../telemetry/power-report.js";
 import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
 /** Runs the agent until shutdown; resolves with the process exit code. */
@@ -72,12 +73,16 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 			})),
 			tokensPerSecond: s.telemetry.tokensPerSecond,
 			queueDepth: s.telemetry.queueDepth,
+			...(s.telemetry.power ? { power: s.telemetry.power } : {}),
 		});
 	const loop = new WorkLoop({
 		edge,
 		backend,
 		logger: logger.child({ nodeId: identity.nodeId }),
 		gpu: gpu.source,
+		power: createPowerReport(config, (problem) =>
+			logger.warn("cannot read the site's power state; telemetry goes on without it", { problem }),
+		),
 		host: createHostSampler(),
 		slots: config.slots,
 		pollWaitMs: config.pollWaitMs,
