@@ -148,9 +148,9 @@ export const zoneStatus = sqliteTable("zone_status", {
 	freeSlots: integer("free_slots").notNull(),
 	queueDepth: integer("queue_depth").notNull(),
 	updatedAt: integer("updated_at").notNull(),
-	/** Total GPU power draw of live nodes (W). */
+	/** Total GPU power capacity of live nodes (W): power limits, draw where a GPU reports none. */
 	powerW: real("power_w").notNull().default(0),
-	/** Power draw of live nodes that report their own power source (W). */
+	/** Power capacity of live nodes with their own declared supply (W). */
 	ownPowerW: real("own_power_w").notNull().default(0),
 	/** Sum over those nodes of power x own intensity (W x gCO2eq/kWh); see docs/carbon-and-latency.md. */
 	ownPowerGco2W: real("own_power_gco2_w").notNull().default(0),
