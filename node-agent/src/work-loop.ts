@@ -15,6 +15,7 @@ import { type ConnectionState, EdgeStatus } from "./edge-status.js";
 import { type RunningJob, runJob } from "./job-runner.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { RunningJobs } from "./running-jobs.js";
+import type { EnergyMeter } from "./telemetry/energy-meter.js";
 import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
 import type { HostReading } from "./telemetry/host.js";
 import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
@@ -44,6 +45,8 @@ export interface WorkLoopOptions {
 	backend: Backend;
 	logger: Logger;
 	gpu: GpuSource;
+	/** Measures each job's GPU energy (nvidia-smi hosts); absent: jobs report none and the edge estimates. */
+	meter?: EnergyMeter;
 	/** The node's declared power for telemetry (telemetry/power-report.ts); none by default. */
 	power?: () => Promise<PowerSource | undefined>;
 	host: () => HostReading;
@@ -176,6 +179,7 @@ export class WorkLoop {
 			},
 			hardStop: this.hardStop.signal,
 			backendIdleTimeoutMs: this.o.backendIdleTimeoutMs,
+			meter: this.o.meter,
 		}).then((outcome) => {
 			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();
 			// A job stopped by the shutdown stays listed so drain() can release its lease.

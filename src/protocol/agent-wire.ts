@@ -137,6 +137,9 @@ export type JobErrorCode = z.infer<typeof jobErrorCodeSchema>;
 
 const seqSchema = z.int().check(z.minimum(0));
 
+/** Most energy one job may report (J): 8 GPUs at 1 kW for a day, far beyond any real job. */
+export const MAX_MEASURED_JOB_J = 8 * 1000 * 86_400;
+
 /** One piece of a job's output. `seq` starts at 0 and increases by 1 per event of the lease. */
 export const jobEventSchema = z.discriminatedUnion("type", [
 	z.object({ seq: seqSchema, type: z.literal("delta"), text: z.string().check(z.maxLength(1_000_000)) }),
@@ -145,6 +148,8 @@ export const jobEventSchema = z.discriminatedUnion("type", [
 		type: z.literal("done"),
 		finishReason: z.enum(["stop", "length", "content_filter"]),
 		usage: tokenUsageSchema,
+		/** The job's GPU energy (J) as the node measured it (nvidia-smi); absent: the edge estimates it. */
+		energyJ: z.optional(z.number().check(z.minimum(0), z.maximum(MAX_MEASURED_JOB_J))),
 	}),
 	z.object({
 		seq: seqSchema,

@@ -13,8 +13,10 @@ import { createTokenSource } from "../jwt.js";
 import type { Logger } from "../logger.js";
 import { installSignalHandlers } from "../signals.js";
 import { writeStatusFile } from "../status-file.js";
+import { EnergyMeter } from "../telemetry/energy-meter.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
+import { createNvidiaSmiPowerReader } from "../telemetry/nvidia-smi-power.js";
 import { createPowerReport } from "../telemetry/power-report.js";
 import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
@@ -80,6 +82,10 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		backend,
 		logger: logger.child({ nodeId: identity.nodeId }),
 		gpu: gpu.source,
+		// Only real GPUs are metered: a simulated node's jobs keep the edge's estimate.
+		...(gpu.source.hardware === "nvidia-smi"
+			? { meter: new EnergyMeter({ read: createNvidiaSmiPowerReader({ command: config.nvidiaSmi }) }) }
+			: {}),
 		power: createPowerReport(config, (problem) =>
 			logger.warn("cannot read the site's power state; telemetry goes on without it", { problem }),
 		),

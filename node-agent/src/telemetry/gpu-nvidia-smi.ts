@@ -16,6 +16,8 @@ export interface NvidiaSmiOptions {
 	command?: string;
 	/** Kill nvidia-smi after this many ms. Default 3000. */
 	timeoutMs?: number;
+	/** Arguments. Default NVIDIA_SMI_ARGS (the telemetry query). */
+	args?: readonly string[];
 }
 
 /** Runs nvidia-smi once; resolves with its stdout or rejects with a message naming the cause. */
@@ -25,7 +27,7 @@ export function runNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<string> {
 	return new Promise((resolve, reject) => {
 		execFile(
 			command,
-			[...NVIDIA_SMI_ARGS],
+			[...(options.args ?? NVIDIA_SMI_ARGS)],
 			{ timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024, windowsHide: true },
 			(err, stdout, stderr) => {
 				if (!err) return resolve(stdout);
