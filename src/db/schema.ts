@@ -207,10 +207,12 @@ export const jobs = sqliteTable(
 		/** The nearest eligible zone and its intensity: the baseline for "carbon avoided". */
 		nearestZoneId: text("nearest_zone_id"),
 		nearestGco2PerKwh: real("nearest_gco2_per_kwh"),
-		/** Estimated GPU energy of the job (joules): tokens x J/token of the node's GPU class. An estimate. */
+		/** GPU energy of the job (joules): measured on the node, or tokens x J/token of its GPU class (energy_source). */
 		estEnergyJ: real("est_energy_j"),
 		/** Estimated emissions (gCO2eq) = energy x zone intensity. An estimate. */
 		estGco2: real("est_gco2"),
+		/** `measured` (the node's nvidia-smi readings) or `estimated` (tokens x J/token); null without an energy figure. */
+		energySource: text("energy_source", { enum: ["measured", "estimated"] }),
 		/** JSON of the routing decision: candidates, scores, chosen zone. */
 		routing: text("routing").notNull().default(sql`'{}'`),
 		/** The API key the job was submitted with (api_keys.id); null for the dev key. */
