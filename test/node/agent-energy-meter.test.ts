@@ -20,7 +20,7 @@ import { fakeJob } from "./agent-fake-edge.js";
 /** A fake nvidia-smi printing the next of `readings` on each call (the last one again once they run out); "fail" exits 9. */
 function changingSmi(readings: string[]): string {
 	const dir = mkdtempSync(join(tmpdir(), "arcnet-fake-smi-power-"));
-	readings.forEach((r, i) => writeFileSync(join(dir, `r${i}`), r));
+	for (const [i, r] of readings.entries()) writeFileSync(join(dir, `r${i}`), r);
 	const path = join(dir, "nvidia-smi");
 	writeFileSync(
 		path,
