@@ -153,11 +153,11 @@ export interface ZoneSummary {
 	freeSlots: number;
 	queueDepth: number;
 	updatedAt: number;
-	/** Σ GPU power draw of live nodes from their last telemetry (W). */
+	/** Σ GPU power capacity of live nodes from their last telemetry (W): power limits, draw where none (nodes/zone-power.ts). */
 	powerW: number;
-	/** The part of powerW drawn by nodes on their own supply (telemetry `power`, source not "grid") (W). */
+	/** The part of powerW of nodes with their own intensity (telemetry `power`, src/protocol/power-source.ts) (W). */
 	ownPowerW: number;
-	/** Σ over those nodes of draw (W) × their gCO2eq/kWh; see src/carbon/node-power.ts. */
+	/** Σ over those nodes of capacity (W) × their gCO2eq/kWh; see src/carbon/node-power.ts. */
 	ownPowerGco2W: number;
 	/** Moving average (EWMA, α 0.2) of receipt-to-first-lease wait (ms); 0 before the first job. */
 	queueWaitMs: number;

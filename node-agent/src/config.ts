@@ -6,6 +6,7 @@
  */
 import { homedir, hostname } from "node:os";
 import { join } from "node:path";
+import { MAX_DECLARED_GCO2_PER_KWH, POWER_SOURCES } from "../../src/protocol/power-source.js";
 import * as z from "../../src/protocol/zod-mini.js";
 import { fs } from "./builtins.js";
 import { OPTIONS } from "./config-options.js";
@@ -56,6 +57,15 @@ function text(what: string, max: number, pattern?: RegExp) {
 	return option((raw, fail) => {
 		if (typeof raw === "string" && raw.length >= 1 && raw.length <= max && (!pattern || pattern.test(raw))) return raw;
 		return fail(`expected ${what}, got ${describe(raw)}`);
+	});
+}
+
+/** A decimal number option; strings from flags and env are parsed, other types refused. */
+function numberIn(min: number, max: number) {
+	return option((raw, fail) => {
+		const n = typeof raw === "string" && /^-?\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw.trim()) : raw;
+		if (typeof n === "number" && Number.isFinite(n) && n >= min && n <= max) return n;
+		return fail(`expected a number from ${min} to ${max}, got ${describe(raw)}`);
 	});
 }
 
@@ -114,6 +124,11 @@ export const agentConfigSchema = z.object({
 	drainGraceMs: intIn(0, 600_000),
 	gpu: oneOf(["auto", "nvidia-smi", "simulated"] as const),
 	nvidiaSmi: text("an executable name or path", 4096),
+	powerSource: z.optional(oneOf(POWER_SOURCES)),
+	powerGco2PerKwh: z.optional(numberIn(0, MAX_DECLARED_GCO2_PER_KWH)),
+	powerNote: z.optional(text("a note of 1 to 200 characters", 200)),
+	powerStateCommand: z.optional(text("a shell command", 4096)),
+	powerStateFile: z.optional(text("a file path", 4096)),
 	logFormat: oneOf(["text", "json"] as const),
 	logLevel: oneOf(["debug", "info", "warn", "error"] as const),
 	metricsListen: z.optional(listenAddress),
@@ -199,10 +214,35 @@ export function loadConfig(sources: ConfigSources): AgentConfig {
 		}
 	}
 	const result = agentConfigSchema.safeParse(merged);
-	if (result.success) return result.data;
-	const lines = result.error.issues.map((issue) => {
-		const key = String(issue.path[0] ?? "config");
-		return `${key}: ${issue.message}${origin[key] ? ` (from ${origin[key]})` : ""}`;
-	});
-	throw new ConfigError(lines.join("\n"));
+	const lines = result.success
+		? powerProblems(result.data)
+		: result.error.issues.map((issue) => ({ key: String(issue.path[0] ?? "config"), message: issue.message }));
+	if (result.success && lines.length === 0) return result.data;
+	throw new ConfigError(
+		lines.map(({ key, message }) => `${key}: ${message}${origin[key] ? ` (from ${origin[key]})` : ""}`).join("\n"),
+	);
+}
+
+/** Power options that are valid alone but not together: the figures describe a declared source. */
+function powerProblems(config: AgentConfig): { key: string; message: string }[] {
+	const problems: { key: string; message: string }[] = [];
+	const needsSource = (key: keyof AgentConfig, value: unknown) => {
+		if (value !== undefined && config.powerSource === undefined) {
+			problems.push({ key, message: `set powerSource too: got ${describe(value)} with no power source` });
+		}
+	};
+	needsSource("powerGco2PerKwh", config.powerGco2PerKwh);
+	needsSource("powerNote", config.powerNote);
+	needsSource("powerStateCommand", config.powerStateCommand);
+	needsSource("powerStateFile", config.powerStateFile);
+	if (config.powerSource === "grid" && config.powerGco2PerKwh !== undefined) {
+		problems.push({
+			key: "powerGco2PerKwh",
+			message: `a grid node counts at its zone's live signal; got ${describe(config.powerGco2PerKwh)} with powerSource grid`,
+		});
+	}
+	if (config.powerStateCommand !== undefined && config.powerStateFile !== undefined) {
+		problems.push({ key: "powerStateFile", message: "set powerStateCommand or powerStateFile, not both" });
+	}
+	return problems;
 }

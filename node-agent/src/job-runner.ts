@@ -10,6 +10,7 @@ import { type Backend, BackendError } from "./backends/index.js";
 import type { EdgeClient } from "./edge-client.js";
 import { EventBatcher, type StopReason } from "./event-batcher.js";
 import { errorMessage, type Logger } from "./logger.js";
+import type { EnergyMeter } from "./telemetry/energy-meter.js";
 
 /** Why a job was aborted from outside: the edge cancelled it, or the agent is shutting down. */
 export type AbortCause = "cancelled" | "shutdown";
@@ -41,6 +42,8 @@ export interface JobRunnerDeps {
 	hardStop?: AbortSignal;
 	/** The job fails retryably when the backend sends nothing for this long, in ms. Default BACKEND_IDLE_TIMEOUT_MS. */
 	backendIdleTimeoutMs?: number | undefined;
+	/** Measures the job's GPU energy (nvidia-smi hosts); without it the edge estimates the energy. */
+	meter?: Pick<EnergyMeter, "begin" | "addTokens" | "end"> | undefined;
 }
 
 /**
@@ -66,6 +69,9 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 		...(deps.hardStop ? { signal: deps.hardStop } : {}),
 	});
 	log.info("job started", { model: job.model });
+	const meter = deps.meter;
+	void meter?.begin(job.jobId);
+	let metered = meter !== undefined;
 	let deltas = 0;
 	let outcome: JobOutcome;
 	const idle = watchIdle(deps.backendIdleTimeoutMs ?? BACKEND_IDLE_TIMEOUT_MS);
@@ -79,6 +85,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 			if (part.type === "delta") {
 				deltas += 1;
 				deps.onTokens(1);
+				meter?.addTokens(job.jobId, 1);
 				batcher.push({ type: "delta", text: part.text });
 			} else {
 				usage = part.usage;
@@ -87,10 +94,14 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 		}
 		if (abort.signal.aborted) throw abort.signal.reason;
 		const promptTokens = usage?.prompt_tokens ?? 0;
+		// The job's last reading comes before its done event, which carries the measured joules.
+		const energyJ = meter ? await meter.end(job.jobId) : null;
+		metered = false;
 		batcher.push({
 			type: "done",
 			finishReason,
 			usage: usage ?? { prompt_tokens: promptTokens, completion_tokens: deltas },
+			...(energyJ !== null ? { energyJ: Math.round(energyJ * 1000) / 1000 } : {}),
 		});
 		outcome = { kind: "done" };
 	} catch (err) {
@@ -119,6 +130,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 		}
 	}
 	idle.stop();
+	if (metered) void meter?.end(job.jobId);
 	await batcher.drain();
 	const stop = batcher.stopReason;
 	if (stop && outcome.kind !== "stopped") outcome = { kind: "stopped", reason: stop };

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import { gpuReadingSchema, hardwareSourceSchema } from "../../src/protocol/agent-wire.js";
+import { powerSourceSchema } from "../../src/protocol/power-source.js";
 import * as z from "../../src/protocol/zod-mini.js";
 import { fs } from "./builtins.js";
 
@@ -45,6 +46,8 @@ export const statusSnapshotSchema = z.object({
 	),
 	tokensPerSecond: z.number(),
 	queueDepth: z.int(),
+	/** The node's declared power as last reported; absent when none is declared. */
+	power: z.optional(powerSourceSchema),
 });
 export type StatusSnapshot = z.infer<typeof statusSnapshotSchema>;
 

@@ -6,6 +6,7 @@
  */
 import type { GpuReading } from "../../src/protocol/agent-wire.js";
 import type { StatusSnapshot } from "./status-file.js";
+import { describePower } from "./telemetry/power-report.js";
 
 export interface RenderOptions {
 	/** Epoch ms "now", for ages and staleness. */
@@ -49,6 +50,7 @@ export function renderStatus(s: StatusSnapshot, options: RenderOptions): string 
 		`edge    ${s.edgeUrl}  ${paint(s.connection, stateColour)}${s.transport ? ` via ${s.transport}` : ""}${s.draining ? "  (draining)" : ""}`,
 		`updated ${age(options.now - s.updatedAt)} ago${stale ? `  ${paint("STALE: the agent has stopped writing status", RED)}` : ""}`,
 		`backend ${s.backend}  models ${s.models.join(", ") || "(none)"}`,
+		`power   ${describePower(s.power)}`,
 		`host    cpu ${s.host.cpuPct.toFixed(1)}%  mem ${(s.host.memUsedBytes / 2 ** 30).toFixed(1)}/${(s.host.memTotalBytes / 2 ** 30).toFixed(1)} GiB`,
 		"",
 		`GPUs (${s.hardware})${s.gpuProblem ? `  ${paint(`nvidia-smi: ${s.gpuProblem}`, YELLOW)}` : ""}`,

@@ -6,6 +6,7 @@
  * their leases to expire.
  */
 import type { LeasedJob, TelemetryRequest } from "../../src/protocol/agent-wire.js";
+import type { PowerSource } from "../../src/protocol/power-source.js";
 import { BackendWatch } from "./backend-watch.js";
 import type { Backend } from "./backends/index.js";
 import { Backoff, sleep } from "./backoff.js";
@@ -14,6 +15,7 @@ import { type ConnectionState, EdgeStatus } from "./edge-status.js";
 import { type JobOutcome, type RunningJob, runJob } from "./job-runner.js";
 import { errorMessage, type Logger } from "./logger.js";
 import { RunningJobs } from "./running-jobs.js";
+import type { EnergyMeter } from "./telemetry/energy-meter.js";
 import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
 import type { HostReading } from "./telemetry/host.js";
 import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
@@ -43,6 +45,10 @@ export interface WorkLoopOptions {
 	backend: Backend;
 	logger: Logger;
 	gpu: GpuSource;
+	/** Measures each job's GPU energy (nvidia-smi hosts); absent: jobs report none and the edge estimates. */
+	meter?: EnergyMeter;
+	/** The node's declared power for telemetry (telemetry/power-report.ts); none by default. */
+	power?: () => Promise<PowerSource | undefined>;
 	host: () => HostReading;
 	slots: number;
 	pollWaitMs: number;
@@ -177,6 +183,7 @@ export class WorkLoop {
 			},
 			hardStop: this.hardStop.signal,
 			backendIdleTimeoutMs: this.o.backendIdleTimeoutMs,
+			meter: this.o.meter,
 		}).then((outcome) => {
 			this.o.onJobEnded?.(outcome);
 			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();
@@ -235,6 +242,7 @@ export class WorkLoop {
 		const build = createTelemetryBuilder({
 			gpu: this.o.gpu,
 			host: this.o.host,
+			...(this.o.power ? { power: this.o.power } : {}),
 			models: () => this.backendWatch.models,
 			backendProblem: () => this.backendWatch.problem,
 			slots: this.o.slots,

@@ -1,20 +1,20 @@
 /**
  * A zone's effective carbon intensity when some of its nodes run on their own
- * power (on-site solar, battery, a grid contract) and report its gCO2eq/kWh.
- * Energy is what emits, so each node's intensity is weighted by its power
- * draw:
+ * power (on-site solar, battery, a grid contract) and declare its gCO2eq/kWh.
+ * Each node's intensity is weighted by its GPU power capacity, where new work
+ * would draw (docs/carbon-and-latency.md):
  *
  *   effective = Σ (Pᵢ × cᵢ) / Σ Pᵢ
  *
- * where Pᵢ is node i's draw in W and cᵢ its reported intensity, or the grid
- * zone's figure when it reports none. With no draw at all (no nodes, or all
- * idle at 0 W) the grid figure stands: there is nothing to weigh.
+ * where Pᵢ is node i's capacity in W and cᵢ its own intensity, or the grid
+ * zone's figure when it has none. With no capacity at all the grid figure
+ * stands: there is nothing to weigh.
  */
 import { z } from "zod";
 
 /** One node's contribution. */
 export const nodePowerReportSchema = z.object({
-	/** Current draw in W: from 0 to 100,000 (a full 8-GPU server is ~10 kW). */
+	/** Power capacity in W: from 0 to 100,000 (a full 8-GPU server is ~10 kW). */
 	powerW: z.number().min(0).max(100_000),
 	/** The node's own supply in gCO2eq/kWh (0 to 5,000); absent when it runs on the grid. */
 	ownGco2PerKwh: z.number().min(0).max(5_000).optional(),

@@ -148,9 +148,9 @@ export const zoneStatus = sqliteTable("zone_status", {
 	freeSlots: integer("free_slots").notNull(),
 	queueDepth: integer("queue_depth").notNull(),
 	updatedAt: integer("updated_at").notNull(),
-	/** Total GPU power draw of live nodes (W). */
+	/** Total GPU power capacity of live nodes (W): power limits, draw where a GPU reports none. */
 	powerW: real("power_w").notNull().default(0),
-	/** Power draw of live nodes that report their own power source (W). */
+	/** Power capacity of live nodes with their own declared supply (W). */
 	ownPowerW: real("own_power_w").notNull().default(0),
 	/** Sum over those nodes of power x own intensity (W x gCO2eq/kWh); see docs/carbon-and-latency.md. */
 	ownPowerGco2W: real("own_power_gco2_w").notNull().default(0),
@@ -207,10 +207,12 @@ export const jobs = sqliteTable(
 		/** The nearest eligible zone and its intensity: the baseline for "carbon avoided". */
 		nearestZoneId: text("nearest_zone_id"),
 		nearestGco2PerKwh: real("nearest_gco2_per_kwh"),
-		/** Estimated GPU energy of the job (joules): tokens x J/token of the node's GPU class. An estimate. */
+		/** GPU energy of the job (joules): measured on the node, or tokens x J/token of its GPU class (energy_source). */
 		estEnergyJ: real("est_energy_j"),
 		/** Estimated emissions (gCO2eq) = energy x zone intensity. An estimate. */
 		estGco2: real("est_gco2"),
+		/** `measured` (the node's nvidia-smi readings) or `estimated` (tokens x J/token); null without an energy figure. */
+		energySource: text("energy_source", { enum: ["measured", "estimated"] }),
 		/** JSON of the routing decision: candidates, scores, chosen zone. */
 		routing: text("routing").notNull().default(sql`'{}'`),
 		/** The API key the job was submitted with (api_keys.id); null for the dev key. */

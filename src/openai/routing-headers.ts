@@ -43,11 +43,13 @@ export function arcnetSummary(dispatched: Dispatched, estimate: JobStreamEstimat
 		est_latency_ms: chosen ? Math.round(chosen.estLatencyMs) : null,
 		gco2_per_kwh: chosen ? chosen.gco2PerKwh : null,
 		carbon_source: chosen ? chosen.carbonSource : null,
-		/** Estimated GPU energy (J) and emissions (gCO2eq) of this job. */
+		/** GPU energy (J) of this job, measured on its node or estimated (energy_source), and its emissions (gCO2eq). */
 		energy_j: estimate ? Number(formatFigure(estimate.energyJ)) : null,
 		gco2: estimate ? Number(formatFigure(estimate.gco2)) : null,
 		gpu_class: estimate?.gpuClass ?? null,
-		estimated: true,
+		energy_source: estimate ? (estimate.energySource ?? "estimated") : null,
+		/** False only when the energy was measured; gco2 always applies the zone's intensity to it. */
+		estimated: estimate?.energySource !== "measured",
 	};
 }
 

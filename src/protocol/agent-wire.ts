@@ -7,6 +7,7 @@
  * composes these schemas into its own classic-zod ones freely.
  */
 import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./chat-message.js";
+import { powerSourceSchema } from "./power-source.js";
 import * as z from "./zod-mini.js";
 
 /** Node ids are minted at enrollment: `node_` followed by 24 lowercase base32 characters. */
@@ -163,6 +164,9 @@ export type JobErrorCode = z.infer<typeof jobErrorCodeSchema>;
 
 const seqSchema = z.int().check(z.minimum(0));
 
+/** Most energy one job may report (J): 8 GPUs at 1 kW for a day, far beyond any real job. */
+export const MAX_MEASURED_JOB_J = 8 * 1000 * 86_400;
+
 /** One piece of a job's output. `seq` starts at 0 and increases by 1 per event of the lease. */
 export const jobEventSchema = z.discriminatedUnion("type", [
 	z.object({ seq: seqSchema, type: z.literal("delta"), text: z.string().check(z.maxLength(1_000_000)) }),
@@ -171,6 +175,8 @@ export const jobEventSchema = z.discriminatedUnion("type", [
 		type: z.literal("done"),
 		finishReason: z.enum(["stop", "length", "content_filter"]),
 		usage: tokenUsageSchema,
+		/** The job's GPU energy (J) as the node measured it (nvidia-smi); absent: the edge estimates it. */
+		energyJ: z.optional(z.number().check(z.minimum(0), z.maximum(MAX_MEASURED_JOB_J))),
 	}),
 	z.object({
 		seq: seqSchema,
@@ -220,13 +226,7 @@ export const gpuReadingSchema = z.object({
 });
 export type GpuReading = z.infer<typeof gpuReadingSchema>;
 
-/** A node's own power source and its carbon intensity, reported by the operator's config. */
-export const powerSourceSchema = z.strictObject({
-	source: z.enum(["grid", "solar", "wind", "hydro", "battery", "mixed"]),
-	/** gCO2eq/kWh of that source (lifecycle); for `grid` the zone's signal is used instead. */
-	gco2PerKwh: z.number().check(z.minimum(0), z.maximum(2000)),
-});
-export type PowerSource = z.infer<typeof powerSourceSchema>;
+export { type PowerSource, powerSourceSchema } from "./power-source.js";
 
 /** POST /agent/v1/telemetry: heartbeat, lease renewal and readings in one. */
 export const telemetryRequestSchema = z.strictObject({
@@ -245,7 +245,7 @@ export const telemetryRequestSchema = z.strictObject({
 	tokensPerSecond: z.number().check(z.minimum(0)),
 	/** Jobs accepted by the node but not yet started on the backend. */
 	queueDepth: z.int().check(z.minimum(0)),
-	/** The node's own power source, when it has one (on-site solar, battery); absent means the grid. */
+	/** The node's power as its operator declares it (./power-source.ts); absent means the grid. */
 	power: z.optional(powerSourceSchema),
 	/** Why the node's inference server stopped answering (its model list timed out or failed); absent while it answers. */
 	backendProblem: z.optional(z.string().check(z.maxLength(500))),

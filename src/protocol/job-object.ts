@@ -27,7 +27,8 @@ export interface AsyncJobView {
 	finishReason: string | null;
 	usage: { prompt_tokens: number; completion_tokens: number } | null;
 	error: { code: string; message: string } | null;
-	estimate: { energyJ: number; gco2: number; gpuClass: string } | null;
+	/** energySource: absent in records kept from before energy was measured (read as estimated). */
+	estimate: { energyJ: number; gco2: number; gpuClass: string; energySource?: "measured" | "estimated" } | null;
 	/** The stored routing decision JSON (for the result's `arcnet` summary). */
 	routing: string;
 }
@@ -118,7 +119,8 @@ function arcnet(view: AsyncJobView) {
 		energy_j: view.estimate?.energyJ ?? null,
 		gco2: view.estimate?.gco2 ?? null,
 		gpu_class: view.estimate?.gpuClass ?? null,
-		estimated: true,
+		energy_source: view.estimate ? (view.estimate.energySource ?? "estimated") : null,
+		estimated: view.estimate?.energySource !== "measured",
 	};
 }
 

@@ -12,7 +12,12 @@ export interface JobStreamEstimate {
 	energyJ: number;
 	gco2: number;
 	gpuClass: string;
+	/** `measured`: energyJ is what the node's GPUs used (nvidia-smi); absent or `estimated`: tokens × J/token. */
+	energySource?: EnergySource;
 }
+
+/** Whether a job's energy was measured on its node or estimated from its tokens. */
+export type EnergySource = "measured" | "estimated";
 
 /**
  * Error codes on a job's stream: a node's, plus the zone's own `no_capacity` (the zone lost every

@@ -15,6 +15,8 @@ export const routingCandidateSchema = z.object({
 	/** Effective carbon intensity of the zone (gCO2eq/kWh) and where it came from. */
 	gco2PerKwh: z.number().min(0),
 	carbonSource: z.string(),
+	/** The grid's figure when nodes' declared supply moved gco2PerKwh (carbonSource `+declared`); absent otherwise. */
+	gridGco2PerKwh: z.number().min(0).optional(),
 	/** Policy score; lower is better. */
 	score: z.number(),
 	freeSlots: z.number().int(),

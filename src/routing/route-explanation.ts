@@ -36,6 +36,9 @@ export function decisionRecord(
 			estLatencyMs: round(c.estLatencyMs, 1),
 			gco2PerKwh: round(c.gco2PerKwh, 1),
 			carbonSource: c.carbonSource,
+			...(c.gridGco2PerKwh !== undefined && c.gridGco2PerKwh !== c.gco2PerKwh
+				? { gridGco2PerKwh: round(c.gridGco2PerKwh, 1) }
+				: {}),
 			score: round(c.score, 4),
 			freeSlots: c.freeSlots,
 			queueDepth: c.queueDepth,

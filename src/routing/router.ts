@@ -27,6 +27,8 @@ export interface CandidateRecord {
 	estLatencyMs: number;
 	gco2PerKwh: number;
 	carbonSource: string;
+	/** The grid's figure before nodes' declared supply was weighed in; absent: gco2PerKwh. */
+	gridGco2PerKwh?: number;
 	/** Policy score; lower is better. */
 	score: number;
 	freeSlots: number;
@@ -74,6 +76,7 @@ export const policyRouter: Router = {
 				estLatencyMs: r.estLatencyMs,
 				gco2PerKwh: r.gco2PerKwh,
 				carbonSource: zone?.carbonSource ?? "static",
+				...(zone?.gridGco2PerKwh !== undefined ? { gridGco2PerKwh: zone.gridGco2PerKwh } : {}),
 				score: r.score,
 				freeSlots: r.freeSlots,
 				queueDepth: zone?.queueDepth ?? 0,

@@ -1,8 +1,11 @@
 /**
  * A zone's carbon figure for routing: the latest signal from the carbon cron
  * (D1 `carbon_signals`) while it is fresh, else the catalogue default, then
- * weighted by the power of nodes that report their own supply
- * (src/carbon/node-power.ts). Pure, so the directory and tests share it.
+ * weighted by the GPU power capacity of nodes that declare their own supply
+ * (src/carbon/node-power.ts). Declared figures are the operator's word, not a
+ * measurement, so the operator may cap how far they move the zone's figure
+ * from the grid's (DECLARED_POWER_MAX_SHIFT_PCT). Pure, so the directory and
+ * tests share it.
  */
 import { effectiveIntensity, type NodePowerReport } from "../carbon/node-power.js";
 
@@ -16,13 +19,20 @@ export interface ZoneCarbonInputs {
 	powerW: number;
 	ownPowerW: number;
 	ownPowerGco2W: number;
+	/** Most the declared supply may move the figure from the grid's, as a share of it (0 to 1; 1: uncapped). */
+	maxDeclaredShift?: number;
 }
 
 /** The figure the router uses, and where it came from. */
 export interface ZoneCarbon {
 	gco2PerKwh: number;
-	/** The grid figure's source (`electricitymaps`, ..., `static`), suffixed `+node-power` when nodes' own supply changed it. */
+	/**
+	 * The grid figure's source (`electricitymaps`, ..., `static`), suffixed `+declared` when nodes'
+	 * declared supply changed it, and `+declared-capped` when the cap held it back.
+	 */
 	source: string;
+	/** The grid's own figure (gCO2eq/kWh), before the declared supply's weighting. */
+	gridGco2PerKwh: number;
 }
 
 /**
@@ -38,11 +48,15 @@ export function zoneCarbon(inputs: ZoneCarbonInputs, now: number, maxAgeMs: numb
 	const grid = fresh && inputs.signalGco2PerKwh !== null ? inputs.signalGco2PerKwh : inputs.defaultGco2PerKwh;
 	const gridSource = fresh ? (inputs.signalSource ?? "static") : "static";
 	const ownPowerW = Math.min(Math.max(0, inputs.ownPowerW), Math.max(0, inputs.powerW));
-	if (ownPowerW <= 0) return { gco2PerKwh: grid, source: gridSource };
+	if (ownPowerW <= 0) return { gco2PerKwh: grid, source: gridSource, gridGco2PerKwh: grid };
 	// The zone row carries sums, so two synthetic "nodes" stand for the own-supply and grid shares.
 	const nodes: NodePowerReport[] = [
 		{ powerW: ownPowerW, ownGco2PerKwh: Math.max(0, inputs.ownPowerGco2W) / ownPowerW },
 		{ powerW: Math.max(0, inputs.powerW) - ownPowerW },
 	];
-	return { gco2PerKwh: effectiveIntensity(grid, nodes).gco2PerKwh, source: `${gridSource}+node-power` };
+	const weighted = effectiveIntensity(grid, nodes).gco2PerKwh;
+	const shift = Math.min(1, Math.max(0, inputs.maxDeclaredShift ?? 1));
+	const capped = Math.min(grid * (1 + shift), Math.max(grid * (1 - shift), weighted));
+	const label = capped === weighted ? "+declared" : "+declared-capped";
+	return { gco2PerKwh: capped, source: `${gridSource}${label}`, gridGco2PerKwh: grid };
 }

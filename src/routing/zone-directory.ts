@@ -28,6 +28,8 @@ export interface DirectoryZone extends ReportedFigures {
 	/** Effective carbon intensity (gCO2eq/kWh) and its source (see zone-carbon.ts). */
 	gco2PerKwh: number;
 	carbonSource: string;
+	/** The grid's figure before nodes' declared supply was weighed in (gCO2eq/kWh); absent: gco2PerKwh. */
+	gridGco2PerKwh?: number;
 }
 
 /** A directory snapshot and when it was read. */
@@ -52,7 +54,14 @@ function carbonMaxAgeMs(env: Env): number {
 	return Number.isFinite(value) && value > 0 ? value : 6 * 3_600_000;
 }
 
-function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number): DirectoryZone {
+/** How far declared node power may move a zone's figure, as a share of the grid's (DECLARED_POWER_MAX_SHIFT_PCT, default 100). */
+export function maxDeclaredShift(env: { DECLARED_POWER_MAX_SHIFT_PCT?: string }): number {
+	const raw = env.DECLARED_POWER_MAX_SHIFT_PCT ?? "";
+	const value = raw.trim() === "" ? Number.NaN : Number(raw);
+	return Number.isFinite(value) ? Math.min(100, Math.max(0, value)) / 100 : 1;
+}
+
+function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number, maxShift: number): DirectoryZone {
 	const carbon = zoneCarbon(
 		{
 			defaultGco2PerKwh: row.defaultGco2PerKwh,
@@ -62,6 +71,7 @@ function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number): Directory
 			powerW: row.powerW ?? 0,
 			ownPowerW: row.ownPowerW ?? 0,
 			ownPowerGco2W: row.ownPowerGco2W ?? 0,
+			maxDeclaredShift: maxShift,
 		},
 		now,
 		maxAgeMs,
@@ -83,6 +93,7 @@ function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number): Directory
 		ttftMs: Math.max(0, row.ttftMs ?? 0),
 		gco2PerKwh: carbon.gco2PerKwh,
 		carbonSource: carbon.source,
+		gridGco2PerKwh: carbon.gridGco2PerKwh,
 	};
 }
 
@@ -94,7 +105,11 @@ export async function zoneDirectory(env: Env, options: { fresh?: boolean; now?: 
 	if (!options.fresh && cached && now - cached.fetchedAt < DIRECTORY_TTL_MS) return cached;
 	const rows = await listZonesWithStatus(database(env));
 	const maxAgeMs = carbonMaxAgeMs(env);
-	cached = { zones: rows.filter((r) => r.enabled).map((r) => toDirectoryZone(r, now, maxAgeMs)), fetchedAt: now };
+	const maxShift = maxDeclaredShift(env);
+	cached = {
+		zones: rows.filter((r) => r.enabled).map((r) => toDirectoryZone(r, now, maxAgeMs, maxShift)),
+		fetchedAt: now,
+	};
 	return cached;
 }
 

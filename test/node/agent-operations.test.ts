@@ -171,12 +171,23 @@ describe("agent commands (bundle, child process)", () => {
 		expect(
 			await agent(["enroll", "--edge", edge.url, "--token", "enroll-token-0123456789", "--state-dir", state]).exited,
 		).toBe(0);
-		const doctor = agent(["doctor", "--state-dir", state, "--backend", "simulated", "--gpu", "simulated"]);
+		const doctor = agent([
+			"doctor",
+			"--state-dir",
+			state,
+			"--backend",
+			"simulated",
+			"--gpu",
+			"simulated",
+			"--power-source",
+			"wind",
+		]);
 		expect(await doctor.exited).toBe(0);
 		const out = doctor.output();
-		for (const check of ["config", "identity", "edge", "accepted", "backend", "gpu"]) {
+		for (const check of ["config", "identity", "edge", "accepted", "backend", "gpu", "power"]) {
 			expect(out).toMatch(new RegExp(`^ok +${check} `, "m"));
 		}
+		expect(out).toMatch(/^ok +power +wind, 11 gCO2\/kWh \(lifecycle default\)$/m);
 		expect(out).toContain(`the edge accepts ${FAKE_NODE_ID}`);
 	});
 
@@ -193,6 +204,10 @@ describe("agent commands (bundle, child process)", () => {
 			"http://127.0.0.1:9",
 			"--nvidia-smi",
 			"/nonexistent/nvidia-smi",
+			"--power-source",
+			"battery",
+			"--power-state-file",
+			"/nonexistent/soc.json",
 		]);
 		expect(await doctor.exited).toBe(1);
 		const out = doctor.output();
@@ -205,6 +220,10 @@ describe("agent commands (bundle, child process)", () => {
 		expect(out).toContain("fix: start the inference server");
 		expect(out).toMatch(/^warn +gpu .*not found on PATH; telemetry will be simulated/m);
 		expect(out).toContain("--gpu simulated silences this");
+		expect(out).toMatch(/^warn +power +battery, no intensity declared.*ENOENT/m);
+		expect(out).toContain(
+			'fix: make --power-state-command print, or --power-state-file hold, JSON such as {"stateOfChargePct":80}',
+		);
 		void edge;
 	});
 

@@ -33,6 +33,8 @@ export interface AgentSpec {
 	edgeChannel?: "websocket" | "http";
 	/** Receives each output line, e.g. to print it with a prefix. */
 	onLine?: (line: string) => void;
+	/** More `run` flags, e.g. `--power-source solar`. */
+	extraArgs?: readonly string[];
 }
 
 const storedIdentitySchema = z.object({ nodeId: z.string(), zoneId: z.string(), edgeUrl: z.string() });
@@ -90,6 +92,7 @@ export function runAgent(edge: EdgeEndpoint, spec: AgentSpec): ManagedProcess {
 	if (spec.slots !== undefined) args.push("--slots", String(spec.slots));
 	if (spec.telemetryIntervalMs !== undefined) args.push("--telemetry-interval-ms", String(spec.telemetryIntervalMs));
 	if (spec.edgeChannel !== undefined) args.push("--edge-channel", spec.edgeChannel);
+	if (spec.extraArgs) args.push(...spec.extraArgs);
 	return spawnManaged({
 		name: spec.name,
 		command: process.execPath,

@@ -68,6 +68,9 @@ beforeAll(async () => {
 	seededAt = Date.now();
 	await db.batch([
 		db.prepare(SEED_JOBS),
+		// j1 and j5 ran on nodes that measured their energy; the other jobs with energy were estimated.
+		db.prepare(`UPDATE jobs SET energy_source = CASE WHEN id IN ('j1', 'j5') THEN 'measured'
+			WHEN est_energy_j IS NOT NULL THEN 'estimated' END`),
 		db.prepare(`INSERT INTO nodes (id, zone_id, name, public_key_jwk, agent_version, enrolled_at) VALUES
 			('n-par-1', 'eu-paris', 'paris-gpu-1', '{}', '1.0.0', 0), ('n-fra-1', 'eu-frankfurt', 'frankfurt-gpu-1', '{}', '1.0.0', 0)`),
 		// Paris: 4 slots on 1 node; Frankfurt: 4 slots on 2 nodes.
@@ -180,6 +183,18 @@ const expected: Record<string, () => Record<string, unknown>[]> = {
 				],
 				[PAR, "electricitymaps", 40, 33, "live", 90, null, null],
 				[ORE, "static", 109, 109, "default", null, null, null],
+			],
+		),
+	// Day 1: Frankfurt j3 (3600 J / 100 tokens) estimated; Paris j2 + j8 (7200 J / 250) estimated, j1 (3600 / 100)
+	// measured; day 2: Paris j5 (36000 / 1000) measured. Oregon's jobs have no energy.
+	"Measured and estimated energy per zone per day": () =>
+		table(
+			["day", "zone_id", "energy_source", "jobs", "energy_wh", "j_per_token"],
+			[
+				["2026-11-20", FRA, "estimated", 1, 1, 36],
+				["2026-11-20", PAR, "estimated", 2, 2, 28.8],
+				["2026-11-20", PAR, "measured", 1, 1, 36],
+				["2026-11-21", PAR, "measured", 1, 10, 36],
 			],
 		),
 	// Day 1 t-acme: j1, j2, j8, j3, j4 = 45 / 450 tokens, 0.44 g; day 2 t-acme: j5, j6, j7.

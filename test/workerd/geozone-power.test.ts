@@ -28,7 +28,7 @@ function beat(zoneId: string, gpus: GpuReading[], power?: PowerSource) {
 }
 
 describe("GeozoneDO zone power", () => {
-	it("sums live nodes' GPU draw, and the draw and draw × intensity of nodes on their own supply", async () => {
+	it("sums live nodes' GPU capacity, and the capacity and capacity × intensity of nodes on their own supply", async () => {
 		const zoneId = newZoneId();
 		const stub = zoneStub(zoneId);
 		await stub.heartbeat(beat(zoneId, [gpu(0, 300), gpu(1, 100)], { source: "solar", gco2PerKwh: 40 }));
@@ -40,8 +40,8 @@ describe("GeozoneDO zone power", () => {
 			s.storage.sql.exec("UPDATE nodes SET last_seen_at = 0 WHERE node_id = ?", gone.nodeId);
 		});
 
-		// Live: 400 W solar at 40 g/kWh, 250 W grid (null reads 0), 200 W declared "grid" (counts as grid).
-		const expected = { powerW: 850, ownPowerW: 400, ownPowerGco2W: 16_000 };
+		// Live, by power limit (700 W a GPU): 1400 W solar at 40 g/kWh, 1400 W grid, 700 W declared "grid" (counts as grid).
+		const expected = { powerW: 3500, ownPowerW: 1400, ownPowerGco2W: 56_000 };
 		expect(await stub.summary(zoneId)).toMatchObject({ liveNodes: 3, ...expected });
 		expect(await runDurableObjectAlarm(stub)).toBe(true);
 		const status = await env.DB.prepare(
@@ -49,7 +49,7 @@ describe("GeozoneDO zone power", () => {
 		)
 			.bind(zoneId)
 			.first();
-		expect(status).toEqual({ live_nodes: 3, power_w: 850, own_power_w: 400, own_power_gco2_w: 16_000 });
+		expect(status).toEqual({ live_nodes: 3, power_w: 3500, own_power_w: 1400, own_power_gco2_w: 56_000 });
 	});
 
 	it("reports no draw for nodes without telemetry (simulated or poll-only)", async () => {

@@ -75,10 +75,12 @@ describe("routing latency and carbon figures", () => {
 		expect(zoneCarbon({ ...base, signalGco2PerKwh: 120, signalFetchedAt: now - 1_000 }, now, 60_000)).toEqual({
 			gco2PerKwh: 120,
 			source: "electricitymaps",
+			gridGco2PerKwh: 120,
 		});
 		expect(zoneCarbon({ ...base, signalGco2PerKwh: 120, signalFetchedAt: now - 120_000 }, now, 60_000)).toEqual({
 			gco2PerKwh: 300,
 			source: "static",
+			gridGco2PerKwh: 300,
 		});
 		// 300 W on own solar at 40 g/kWh + 100 W on a 400 g/kWh grid: (300 x 40 + 100 x 400) / 400 = 130.
 		const withOwn = {
@@ -89,7 +91,11 @@ describe("routing latency and carbon figures", () => {
 			ownPowerW: 300,
 			ownPowerGco2W: 12_000,
 		};
-		expect(zoneCarbon(withOwn, now, 60_000)).toEqual({ gco2PerKwh: 130, source: "electricitymaps+node-power" });
+		expect(zoneCarbon(withOwn, now, 60_000)).toEqual({
+			gco2PerKwh: 130,
+			source: "electricitymaps+declared",
+			gridGco2PerKwh: 400,
+		});
 	});
 });
 

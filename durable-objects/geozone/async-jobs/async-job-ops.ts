@@ -8,6 +8,7 @@ import type { AsyncJobConfig } from "../config.js";
 import type { AsyncJobView, CancelForTenantResult, SubmitAsyncResult, SubmitJobInput } from "../contract.js";
 import { dispatchQueued } from "../jobs/dispatch.js";
 import { jobDeadlines, noteDeadline } from "../jobs/job-deadlines.js";
+import { energySourceOf } from "../jobs/job-energy.js";
 import { NO_LIVE_NODE_RETRY_MS, QUEUE_FULL_RETRY_MS } from "../jobs/job-ops.js";
 import { outputText } from "../jobs/job-output-store.js";
 import { getJob, insertJob, isTerminal, type JobRow, queueDepth } from "../jobs/job-queue.js";
@@ -103,7 +104,12 @@ function toView(state: ZoneState, row: JobRow, zoneId: string, expiresAt: number
 				: null,
 		estimate:
 			row.est_energy_j !== null && row.est_gco2 !== null
-				? { energyJ: row.est_energy_j, gco2: row.est_gco2, gpuClass: row.est_gpu_class ?? "unknown" }
+				? {
+						energyJ: row.est_energy_j,
+						gco2: row.est_gco2,
+						gpuClass: row.est_gpu_class ?? "unknown",
+						energySource: energySourceOf(row),
+					}
 				: null,
 		routing: row.routing,
 	};

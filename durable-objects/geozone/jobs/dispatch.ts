@@ -1,6 +1,7 @@
 /**
  * Dispatch: hands queued jobs to the oldest open polls that serve their
- * models, the moment both exist (no polling interval on the server side).
+ * models, the moment both exist (no polling interval on the server side); a
+ * fresh job goes to the open poll on the cleanest power first.
  */
 import type { InferenceRequest, LeasedJob } from "../../../src/protocol/agent-wire.js";
 import type { SubmitJobInput } from "../contract.js";
@@ -10,6 +11,7 @@ import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { type FirstLease, hasQueued, markQueueEmpty, nextQueued, type QueuedJob, queuedModels } from "./job-queue.js";
 import { leaseJobs, newLeaseId } from "./leases.js";
 import { recordQueueWait } from "./moving-averages.js";
+import { routingFigures } from "./routing-record.js";
 
 /** Leases queued jobs to waiting polls, oldest job and oldest poll first; returns how many were leased. */
 export function dispatchQueued(state: ZoneState): number {
@@ -53,10 +55,12 @@ export interface FreshLease {
  */
 export function takeFresh(
 	state: Pick<ZoneState, "waiters" | "now" | "config">,
-	job: Pick<SubmitJobInput, "jobId" | "model" | "requestJson">,
+	job: Pick<SubmitJobInput, "jobId" | "model" | "requestJson"> & Partial<Pick<SubmitJobInput, "routingJson">>,
 ): FreshLease | null {
+	// Among open polls, a node on declared clean power goes first (waiters.ts, takeFor).
+	const grid = job.routingJson === undefined ? null : routingFigures(job.routingJson).zoneGridGco2PerKwh;
 	for (;;) {
-		const waiter = state.waiters.takeFor(job.model);
+		const waiter = state.waiters.takeFor(job.model, grid);
 		if (!waiter) return null;
 		const leasedAt = state.now();
 		const lease: FirstLease = {

@@ -17,7 +17,7 @@ type EventJobRow = Omit<JobRow, "request">;
 
 const EVENT_COLUMNS = `job_id, tenant_id, model, stream, status, attempts, lease_id, node_id, lease_expires_at, next_seq,
 	has_output, received_at, leased_at, first_token_at, finished_at, prompt_tokens, completion_tokens, finish_reason,
-	error_code, error_message, routing, history_pending, est_energy_j, est_gco2, est_gpu_class, kind, api_key_id,
+	error_code, error_message, routing, history_pending, est_energy_j, est_gco2, est_gpu_class, measured_energy_j, kind, api_key_id,
 	webhook_url, webhook_secret, webhook_status, webhook_attempts, webhook_next_at, expires_at`;
 
 /** How a batch of events left the job: still running, succeeded (its row fully written), or ended another way. */
@@ -123,10 +123,10 @@ class EventBatch {
 			}
 			case "done":
 				if (row.kind === "sync" && !state.streams.has(row.job_id)) {
-					holdForReader(state, row.job_id, event.finishReason, event.usage);
+					holdForReader(state, row.job_id, event.finishReason, event.usage, event.energyJ ?? null);
 					return "ended";
 				}
-				succeedJob(state, row, event.finishReason, event.usage, nextSeq);
+				succeedJob(state, row, event.finishReason, event.usage, nextSeq, event.energyJ ?? null);
 				return "succeeded";
 			case "error": {
 				const hasOutput = this.#running || getJob(state.sql, row.job_id)?.has_output === 1;

@@ -41,6 +41,8 @@ export type JobRow = {
 	est_energy_j: number | null;
 	est_gco2: number | null;
 	est_gpu_class: string | null;
+	/** The energy the node measured (J), set when it sent one with done (schema v5). */
+	measured_energy_j: number | null;
 	/** sync (a client waits on the stream) or async (POST /v1/jobs) (schema v3). */
 	kind: "sync" | "async";
 	/** The API key the job came with; null for the dev key (schema v3). */

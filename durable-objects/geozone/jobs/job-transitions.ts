@@ -25,12 +25,13 @@ export function succeedJob(
 	finishReason: FinishReason,
 	usage: TokenUsage,
 	nextSeq?: number,
+	measuredJ: number | null = null,
 ): void {
-	const estimate = estimateFinishedJob(state, row, usage.completion_tokens);
+	const estimate = estimateFinishedJob(state, row, usage.completion_tokens, measuredJ);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
 		   completion_tokens = ?, history_pending = 1, est_energy_j = ?, est_gco2 = ?, est_gpu_class = ?,
-		   next_seq = coalesce(?, next_seq) WHERE job_id = ?`,
+		   measured_energy_j = ?, next_seq = coalesce(?, next_seq) WHERE job_id = ?`,
 		state.now(),
 		finishReason,
 		usage.prompt_tokens,
@@ -38,6 +39,7 @@ export function succeedJob(
 		estimate.energyJ,
 		estimate.gco2,
 		estimate.gpuClass,
+		measuredJ,
 		nextSeq ?? null,
 		row.job_id,
 	);
@@ -59,13 +61,20 @@ export function succeedJob(
  * no lease: a `resume` within the grace delivers it and succeeds it
  * (resume.ts); otherwise the alarm cancels it (detached-jobs.ts).
  */
-export function holdForReader(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
+export function holdForReader(
+	state: ZoneState,
+	jobId: string,
+	finishReason: FinishReason,
+	usage: TokenUsage,
+	measuredJ: number | null = null,
+): void {
 	state.sql.exec(
-		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, lease_expires_at = NULL
-		 WHERE job_id = ?`,
+		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, measured_energy_j = ?,
+		   lease_expires_at = NULL WHERE job_id = ?`,
 		finishReason,
 		usage.prompt_tokens,
 		usage.completion_tokens,
+		measuredJ,
 		jobId,
 	);
 }

@@ -9,6 +9,7 @@ import type { JobStreamErrorCode, JobStreamEvent } from "../../../src/protocol/j
 import type { FinishReason } from "../../../src/protocol/openai.js";
 import type { ResumeJobInput, ResumeJobResult } from "../contract.js";
 import type { ZoneState } from "../zone-state.js";
+import { energySourceOf } from "./job-energy.js";
 import { readOutput } from "./job-output-store.js";
 import { getJob, isTerminal, type JobRow } from "./job-queue.js";
 import { awaitsReader, cancelJob, succeedJob } from "./job-transitions.js";
@@ -38,7 +39,7 @@ export function resumeJob(state: ZoneState, input: ResumeJobInput): ResumeJobRes
 	else if (awaitsReader(row)) {
 		// It finished while nobody read it: now somebody does, so it succeeds and the stream ends with done.
 		const usage = { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0 };
-		succeedJob(state, row, (row.finish_reason ?? "stop") as FinishReason, usage);
+		succeedJob(state, row, (row.finish_reason ?? "stop") as FinishReason, usage, undefined, row.measured_energy_j);
 	}
 	return { found: true, stream };
 }
@@ -49,7 +50,12 @@ export function terminalEvent(row: JobRow): JobStreamEvent {
 		const usage = { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0 };
 		const estimate =
 			row.est_gco2 !== null && row.est_energy_j !== null
-				? { energyJ: row.est_energy_j, gco2: row.est_gco2, gpuClass: row.est_gpu_class ?? "unknown" }
+				? {
+						energyJ: row.est_energy_j,
+						gco2: row.est_gco2,
+						gpuClass: row.est_gpu_class ?? "unknown",
+						energySource: energySourceOf(row),
+					}
 				: undefined;
 		return {
 			type: "done",

@@ -11,6 +11,8 @@ export interface RoutingFigures {
 	policy: string | null;
 	estLatencyMs: number | null;
 	zoneGco2PerKwh: number | null;
+	/** The chosen zone's grid figure before nodes' declared power was weighed in. */
+	zoneGridGco2PerKwh: number | null;
 	nearestZoneId: string | null;
 	nearestGco2PerKwh: number | null;
 }
@@ -19,6 +21,7 @@ const NONE: RoutingFigures = {
 	policy: null,
 	estLatencyMs: null,
 	zoneGco2PerKwh: null,
+	zoneGridGco2PerKwh: null,
 	nearestZoneId: null,
 	nearestGco2PerKwh: null,
 };
@@ -56,6 +59,7 @@ function parseRoutingFigures(routingJson: string): RoutingFigures {
 		policy: decision.policy,
 		estLatencyMs: chosen?.estLatencyMs ?? null,
 		zoneGco2PerKwh: chosen?.gco2PerKwh ?? null,
+		zoneGridGco2PerKwh: chosen?.gridGco2PerKwh ?? chosen?.gco2PerKwh ?? null,
 		nearestZoneId: decision.nearestZoneId,
 		nearestGco2PerKwh: decision.nearestGco2PerKwh,
 	};

@@ -10,6 +10,7 @@ import { getJob, holdsLease, nextQueued } from "../jobs/job-queue.js";
 import { failJob, requeueJob } from "../jobs/job-transitions.js";
 import { leaseJobs, renewLease } from "../jobs/leases.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
+import { nodeOwnIntensity } from "./node-intensity.js";
 import { markSeen, touchNode } from "./node-table.js";
 
 /**
@@ -28,6 +29,7 @@ export function pollJobs(
 	if (ready.length > 0) return Promise.resolve(leaseJobs(state, input.nodeId, ready));
 	const waitMs = Math.min(input.waitMs, state.config.pollMaxWaitMs);
 	if (waitMs === 0) return Promise.resolve([]);
+	const ownGco2PerKwh = nodeOwnIntensity(state, input.nodeId);
 	return new Promise<LeasedJob[]>((resolve) => {
 		state.waiters.add(
 			{
@@ -36,6 +38,7 @@ export function pollJobs(
 				maxJobs: input.maxJobs,
 				resolve,
 				...(sendNow ? { sendNow } : {}),
+				...(ownGco2PerKwh !== undefined ? { ownGco2PerKwh } : {}),
 			},
 			waitMs,
 			(nodeId) => {

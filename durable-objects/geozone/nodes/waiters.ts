@@ -20,6 +20,8 @@ export interface Waiter {
 	 * their answer is an RPC result, which leaves only after the turn's writes are committed anyway.
 	 */
 	sendNow?: (jobs: LeasedJob[]) => boolean;
+	/** The node's declared own gCO2eq/kWh (node-intensity.ts); absent: it runs on the zone's grid. */
+	ownGco2PerKwh?: number;
 }
 
 interface Entry extends Waiter {
@@ -59,14 +61,29 @@ export class Waiters {
 		entry.resolve([]);
 	}
 
-	/** Removes and returns the oldest waiter serving `model`, or undefined. */
-	takeFor(model: string): Waiter | undefined {
-		for (const [nodeId, entry] of this.#byNode) {
+	/**
+	 * Removes and returns a waiter serving `model`, or undefined. Given the
+	 * zone's grid figure, it is the one on the cleanest power (a node without
+	 * a declared figure counts at the grid's), the oldest among equals;
+	 * without one, the oldest.
+	 */
+	takeFor(model: string, gridGco2PerKwh?: number | null): Waiter | undefined {
+		let best: Entry | undefined;
+		let bestRank = Number.POSITIVE_INFINITY;
+		for (const entry of this.#byNode.values()) {
 			if (!entry.models.has(model)) continue;
-			this.#byNode.delete(nodeId);
-			return entry;
+			if (gridGco2PerKwh === undefined || gridGco2PerKwh === null) {
+				best = entry;
+				break;
+			}
+			const rank = entry.ownGco2PerKwh ?? gridGco2PerKwh;
+			if (best === undefined || rank < bestRank) {
+				best = entry;
+				bestRank = rank;
+			}
 		}
-		return undefined;
+		if (best) this.#byNode.delete(best.nodeId);
+		return best;
 	}
 
 	/** Whether any poll is open now. */

@@ -13,6 +13,7 @@ import { type Identity, loadIdentity } from "../identity.js";
 import { createTokenSource } from "../jwt.js";
 import { errorMessage } from "../logger.js";
 import { sampleNvidiaSmi } from "../telemetry/gpu-nvidia-smi.js";
+import { createPowerReport, describePower } from "../telemetry/power-report.js";
 
 /** One check's result: `ok`, `warn` (works, but not as configured) or `fail`; `fix` says what to do. */
 export interface Finding {
@@ -68,6 +69,7 @@ export async function diagnose(config: AgentConfig, fetchImpl?: HttpFetch): Prom
 	}
 	findings.push(await checkBackend(config, fetchImpl));
 	findings.push(await checkGpu(config));
+	findings.push(await checkPower(config));
 	return findings;
 }
 
@@ -135,6 +137,22 @@ export async function checkGpu(config: AgentConfig): Promise<Finding> {
 		detail: `${sample.problem ?? "nvidia-smi unavailable"}; telemetry will be simulated`,
 		fix: "install the NVIDIA driver (nvidia-smi), or set --nvidia-smi <path>; --gpu simulated silences this on hosts without a GPU",
 	};
+}
+
+async function checkPower(config: AgentConfig): Promise<Finding> {
+	let problem: string | null = null;
+	const power = await createPowerReport(config, (p) => {
+		problem = p;
+	})();
+	if (problem !== null) {
+		return {
+			check: "power",
+			status: "warn",
+			detail: `${describePower(power)}; ${problem}`,
+			fix: 'make --power-state-command print, or --power-state-file hold, JSON such as {"stateOfChargePct":80}',
+		};
+	}
+	return { check: "power", status: "ok", detail: describePower(power) };
 }
 
 /** Formats findings as aligned lines: `ok    edge      detail` plus an indented `fix:` line. */

@@ -15,8 +15,11 @@ import { AgentMetrics } from "../metrics/agent-metrics.js";
 import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
 import { installSignalHandlers } from "../signals.js";
 import { writeStatusFile } from "../status-file.js";
+import { EnergyMeter } from "../telemetry/energy-meter.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
+import { createNvidiaSmiPowerReader } from "../telemetry/nvidia-smi-power.js";
+import { createPowerReport } from "../telemetry/power-report.js";
 import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
 /** Runs the agent until shutdown; resolves with the process exit code. */
@@ -78,12 +81,20 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 			})),
 			tokensPerSecond: s.telemetry.tokensPerSecond,
 			queueDepth: s.telemetry.queueDepth,
+			...(s.telemetry.power ? { power: s.telemetry.power } : {}),
 		});
 	const loop = new WorkLoop({
 		edge,
 		backend,
 		logger: logger.child({ nodeId: identity.nodeId }),
 		gpu: gpu.source,
+		// Only real GPUs are metered: a simulated node's jobs keep the edge's estimate.
+		...(gpu.source.hardware === "nvidia-smi"
+			? { meter: new EnergyMeter({ read: createNvidiaSmiPowerReader({ command: config.nvidiaSmi }) }) }
+			: {}),
+		power: createPowerReport(config, (problem) =>
+			logger.warn("cannot read the site's power state; telemetry goes on without it", { problem }),
+		),
 		host: createHostSampler(),
 		slots: config.slots,
 		pollWaitMs: config.pollWaitMs,

@@ -18,6 +18,8 @@ export interface NvidiaSmiOptions {
 	command?: string;
 	/** Kill nvidia-smi after this many ms. Default 3000. */
 	timeoutMs?: number;
+	/** Arguments. Default NVIDIA_SMI_ARGS (the telemetry query). */
+	args?: readonly string[];
 }
 
 /** What one nvidia-smi run printed, and its exit code (0 when it succeeded). */
@@ -39,7 +41,7 @@ export function runNvidiaSmi(options: NvidiaSmiOptions = {}): Promise<NvidiaSmiR
 	return new Promise((resolve, reject) => {
 		execFile(
 			command,
-			[...NVIDIA_SMI_ARGS],
+			[...(options.args ?? NVIDIA_SMI_ARGS)],
 			{ timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 1024 * 1024, windowsHide: true },
 			(err, stdout, stderr) => {
 				if (!err) return resolve({ stdout, stderr, exitCode: 0 });

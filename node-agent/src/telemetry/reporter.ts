@@ -4,6 +4,7 @@
  * node should stop.
  */
 import type { TelemetryRequest, TelemetryResponse } from "../../../src/protocol/agent-wire.js";
+import type { PowerSource } from "../../../src/protocol/power-source.js";
 import type { RunningJob } from "../job-runner.js";
 import type { GpuSample, GpuSource } from "./gpu.js";
 import type { HostReading } from "./host.js";
@@ -18,6 +19,8 @@ export interface TelemetryInputs {
 	running: () => Iterable<RunningJob>;
 	/** Returns and resets the output tokens counted since the last call. */
 	takeTokens: () => number;
+	/** The node's declared power (./power-report.ts); absent or undefined: none declared. */
+	power?: () => Promise<PowerSource | undefined>;
 	/** Sees every GPU sample, e.g. to log a fallback from nvidia-smi once. */
 	onGpuSample?: (sample: GpuSample) => void;
 }
@@ -30,7 +33,10 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 		const elapsedS = Math.max(0.001, (t - last) / 1000);
 		last = t;
 		const running = [...inputs.running()];
-		const sample = await inputs.gpu.read(running.length / inputs.slots);
+		const [sample, power] = await Promise.all([
+			inputs.gpu.read(running.length / inputs.slots),
+			inputs.power?.() ?? Promise.resolve(undefined),
+		]);
 		inputs.onGpuSample?.(sample);
 		const backendProblem = inputs.backendProblem?.() ?? null;
 		return {
@@ -42,6 +48,7 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 			running: running.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })),
 			tokensPerSecond: Math.round((inputs.takeTokens() / elapsedS) * 10) / 10,
 			queueDepth: running.filter((r) => r.queued).length,
+			...(power ? { power } : {}),
 			...(backendProblem !== null ? { backendProblem } : {}),
 		};
 	};
