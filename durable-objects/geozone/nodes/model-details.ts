@@ -1,0 +1,34 @@
+/**
+ * What the zone's live nodes serve of each model, merged per model from
+ * their last telemetry: endpoints, extra inputs and context length. A node
+ * that reported nothing for a model (an older agent, or no telemetry yet)
+ * counts as serving chat completions, text only.
+ */
+import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
+import { LEGACY_MODEL_SERVING, type ModelServing, mergeServing } from "../../../src/protocol/model-serving.js";
+import type { NodeRow } from "./node-table.js";
+
+function reportedDetails(telemetry: string | null): Map<string, ModelServing> {
+	const details = new Map<string, ModelServing>();
+	if (!telemetry) return details;
+	// Stored by this object from validated telemetry; only the field read here matters.
+	const stored = JSON.parse(telemetry) as Pick<TelemetryRequest, "modelDetails">;
+	for (const { model, ...serving } of stored.modelDetails ?? []) details.set(model, serving);
+	return details;
+}
+
+/** Per model served by a live node: the union of its nodes' endpoints and inputs, the largest context length. */
+export function zoneModelDetails(
+	nodes: readonly Pick<NodeRow, "models" | "telemetry">[],
+): Record<string, ModelServing> {
+	const merged = new Map<string, ModelServing>();
+	for (const node of nodes) {
+		const reported = reportedDetails(node.telemetry);
+		for (const model of JSON.parse(node.models) as string[]) {
+			const serving = reported.get(model) ?? LEGACY_MODEL_SERVING;
+			const seen = merged.get(model);
+			merged.set(model, seen ? mergeServing(seen, serving) : serving);
+		}
+	}
+	return Object.fromEntries([...merged].sort(([a], [b]) => a.localeCompare(b)));
+}
