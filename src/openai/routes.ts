@@ -6,11 +6,12 @@ import type { AppEnv } from "../http/app-env.js";
 import { jobsRoutes } from "../jobs-api/routes.js";
 import { limitRequests } from "../limits/middleware.js";
 import { chatCompletionsHandler } from "./chat-completions.js";
-import { listModelsHandler } from "./models.js";
+import { getModelHandler, listModelsHandler } from "./models.js";
 
-/** Routes: POST /chat/completions, GET /models, and the async jobs API under /jobs. */
+/** Routes: POST /chat/completions, GET /models, GET /models/{id}, and the async jobs API under /jobs. */
 export const openaiRoutes = new Hono<AppEnv>();
 openaiRoutes.use("*", requireApiKey);
 openaiRoutes.post("/chat/completions", requireScope("inference"), limitRequests, chatCompletionsHandler);
 openaiRoutes.get("/models", requireScope("inference"), listModelsHandler);
+openaiRoutes.get("/models/:id{.+}", requireScope("inference"), getModelHandler);
 openaiRoutes.route("/jobs", jobsRoutes);
