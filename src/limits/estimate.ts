@@ -3,7 +3,9 @@
  * before its real usage is known: the prompt estimated at one token per 4
  * characters of the whole body (an over-estimate: JSON syntax counts too),
  * plus max_tokens, or DEFAULT_COMPLETION_RESERVATION when the body sets none.
+ * Embeddings generate nothing: they reserve their prompt estimate only.
  */
+import type { OpenAiEndpoint } from "../protocol/model-serving.js";
 
 /** Completion tokens reserved when the request sets no max_tokens. */
 export const DEFAULT_COMPLETION_RESERVATION = 1024;
@@ -29,7 +31,9 @@ function maxTokensOf(text: string): number | null {
 	return positiveInt(inner.max_tokens) ?? positiveInt(inner.max_completion_tokens);
 }
 
-/** Estimated prompt + completion tokens of a request body (text as received). */
-export function estimateRequestTokens(text: string): number {
-	return Math.ceil(text.length / 4) + (maxTokensOf(text) ?? DEFAULT_COMPLETION_RESERVATION);
+/** Estimated prompt + completion tokens of a request body (text as received) on `endpoint` (default: a generating one). */
+export function estimateRequestTokens(text: string, endpoint: OpenAiEndpoint | null = null): number {
+	const prompt = Math.ceil(text.length / 4);
+	if (endpoint === "embeddings") return prompt;
+	return prompt + (maxTokensOf(text) ?? DEFAULT_COMPLETION_RESERVATION);
 }
