@@ -5,31 +5,12 @@
  * context length). A model is known to a key when it appears here; other
  * endpoints that answer 404 `model_not_found` should ask `knownModel`.
  */
-
 import type { ClientIdentity } from "../auth/client-identity.js";
 import { modelAllowed, zoneAllowedForKey } from "../auth/key-restrictions.js";
-import { type InputModality, type ModelServing, mergeServing, type OpenAiEndpoint } from "../protocol/model-serving.js";
+import type { ModelObject } from "../protocol/model-object.js";
+import { type ModelServing, mergeServing } from "../protocol/model-serving.js";
 import { servingOf } from "../routing/model-details.js";
 import type { Directory } from "../routing/zone-directory.js";
-
-/** One model in OpenAI's shape, with ArcNet's additions under `arcnet`. */
-export interface ModelObject {
-	id: string;
-	object: "model";
-	/** When the earliest zone report still listing it was written (epoch s). */
-	created: number;
-	owned_by: string;
-	arcnet: {
-		/** Zones with a live node serving it that the key may use, sorted. */
-		zones: string[];
-		/** Endpoints some live node serves it on (the path after /v1/). */
-		endpoints: OpenAiEndpoint[];
-		/** Content part types beyond text some live node takes for it. */
-		inputs: InputModality[];
-		/** The largest context length (tokens) a serving node reports; null when none reports one. */
-		context_length: number | null;
-	};
-}
 
 /** Who owns the models ArcNet lists: the network serves them, whatever their publisher. */
 export const MODEL_OWNER = "arcnet";

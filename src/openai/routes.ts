@@ -7,9 +7,12 @@ import { jobsRoutes } from "../jobs-api/routes.js";
 import { limitRequests } from "../limits/middleware.js";
 import { chatCompletionsHandler } from "./chat-completions.js";
 import { getModelHandler, listModelsHandler } from "./models.js";
+import { openApiDocument } from "./openapi.js";
 
-/** Routes: POST /chat/completions, GET /models, GET /models/{id}, and the async jobs API under /jobs. */
+/** Routes: GET /openapi.json (no key), POST /chat/completions, GET /models, GET /models/{id}, and the async jobs API under /jobs. */
 export const openaiRoutes = new Hono<AppEnv>();
+// The document describes the API and holds nothing secret: it is served before the key check.
+openaiRoutes.get("/openapi.json", (c) => c.json(openApiDocument()));
 openaiRoutes.use("*", requireApiKey);
 openaiRoutes.post("/chat/completions", requireScope("inference"), limitRequests, chatCompletionsHandler);
 openaiRoutes.get("/models", requireScope("inference"), listModelsHandler);
