@@ -6,9 +6,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BackendWatch } from "../../node-agent/src/backend-watch.js";
 import { createModelDescriber } from "../../node-agent/src/backends/model-details.js";
+import type { Backend } from "../../node-agent/src/backends/types.js";
+import { createLogger } from "../../node-agent/src/logger.js";
 import { createTelemetryBuilder } from "../../node-agent/src/telemetry/reporter.js";
 import { telemetryRequestSchema } from "../../src/protocol/agent-wire.js";
+import { waitFor } from "./agent-fake-edge.js";
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 const servers: Server[] = [];
@@ -143,5 +147,39 @@ describe("agent model details", () => {
 		const body = await build();
 		expect(body.modelDetails).toEqual([{ model: "a", endpoints: ["embeddings"], contextLength: 512 }]);
 		expect(telemetryRequestSchema.safeParse(body).success).toBe(true);
+	});
+});
+
+describe("BackendWatch and model details", () => {
+	it("describes the models once discovered, and again only when the list changes", async () => {
+		let listed = ["a"];
+		const described: string[][] = [];
+		const backend: Backend = {
+			kind: "openai",
+			listModels: () => Promise.resolve(listed),
+			chat() {
+				throw new Error("not used");
+			},
+		};
+		const logger = createLogger({ format: "json", level: "error", write: () => {} });
+		const watch = new BackendWatch({
+			backend,
+			logger,
+			timeoutMs: 1_000,
+			describe: async (models) => {
+				described.push([...models]);
+				return models.map((model) => ({ model, endpoints: ["embeddings" as const] }));
+			},
+		});
+		await watch.discover(new AbortController().signal);
+		expect(watch.details).toEqual([{ model: "a", endpoints: ["embeddings"] }]);
+		// Refreshes with the same list describe nothing new; the one that sees "b" describes both.
+		for (let i = 0; i < 3; i++) watch.refresh();
+		listed = ["a", "b"];
+		await waitFor("details of both models", () => {
+			watch.refresh();
+			return watch.details.length === 2;
+		});
+		expect(described).toEqual([["a"], ["a", "b"]]);
 	});
 });
