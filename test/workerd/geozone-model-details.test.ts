@@ -82,6 +82,27 @@ describe("model details in the zone", () => {
 		});
 	});
 
+	it("publishes details that arrive after the node went live and the zone was written", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		await stub.heartbeat(beat(zoneId, [EMBED]));
+		const modelDetails = (): Promise<unknown> =>
+			env.DB.prepare("SELECT model_details FROM zone_status WHERE zone_id = ?")
+				.bind(zoneId)
+				.first<{ model_details: string }>()
+				.then((row) => JSON.parse(row?.model_details ?? "null"));
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await modelDetails()).toEqual({ [EMBED]: { endpoints: ["chat/completions"] } });
+		const nodeId = (
+			await runInDurableObject(stub, (_i, s) =>
+				s.storage.sql.exec<{ node_id: string }>("SELECT node_id FROM nodes").one(),
+			)
+		).node_id;
+		await stub.heartbeat({ ...beat(zoneId, [EMBED], [{ model: EMBED, endpoints: ["embeddings"] }]), nodeId });
+		expect(await runDurableObjectAlarm(stub)).toBe(true);
+		expect(await modelDetails()).toEqual({ [EMBED]: { endpoints: ["embeddings"] } });
+	});
+
 	it("refuses telemetry whose model details name an unknown endpoint, naming the field", async () => {
 		const node = await enrollNode("eu-stockholm");
 		const res = await agentCall(node, "/telemetry", {

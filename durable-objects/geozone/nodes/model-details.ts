@@ -4,7 +4,7 @@
  * that reported nothing for a model (an older agent, or no telemetry yet)
  * counts as serving chat completions, text only.
  */
-import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
+import type { ModelDetail, TelemetryRequest } from "../../../src/protocol/agent-wire.js";
 import { LEGACY_MODEL_SERVING, type ModelServing, mergeServing } from "../../../src/protocol/model-serving.js";
 import type { NodeRow } from "./node-table.js";
 
@@ -31,4 +31,29 @@ export function zoneModelDetails(
 		}
 	}
 	return Object.fromEntries([...merged].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Per zone SQLite handle, each node's model details as its last heartbeat sent them (JSON); lost on eviction. */
+const lastDetails = new WeakMap<SqlStorage, Map<string, string>>();
+
+/**
+ * True when a node's heartbeat carries other model details than its last one
+ * did (or none was seen since this object started): the zone's summary in D1
+ * must then be written again, or routers keep the old details until the next
+ * job event. After an eviction the first heartbeat of each node counts once.
+ */
+export function modelDetailsChanged(
+	sql: SqlStorage,
+	nodeId: string,
+	details: readonly ModelDetail[] | undefined,
+): boolean {
+	let byNode = lastDetails.get(sql);
+	if (!byNode) {
+		byNode = new Map();
+		lastDetails.set(sql, byNode);
+	}
+	const json = JSON.stringify(details ?? []);
+	if (byNode.get(nodeId) === json) return false;
+	byNode.set(nodeId, json);
+	return true;
 }
