@@ -16,6 +16,7 @@ import {
 	zoneIdSchema,
 } from "../../src/protocol/agent-wire.js";
 import type { AsyncJobView } from "../../src/protocol/job-object.js";
+import type { ModelServing } from "../../src/protocol/model-serving.js";
 
 /** Longest request JSON a job may carry: the Worker's 2 MiB body limit. */
 export const MAX_REQUEST_JSON_CHARS = 2 * 1024 * 1024;
@@ -149,6 +150,8 @@ export interface ZoneSummary {
 	zoneId: string;
 	liveNodes: number;
 	models: string[];
+	/** Per model in `models`: endpoints, extra inputs and context length its live nodes serve (merged). */
+	modelDetails: Record<string, ModelServing>;
 	slots: number;
 	freeSlots: number;
 	queueDepth: number;

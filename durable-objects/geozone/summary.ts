@@ -6,6 +6,7 @@
 import type { ZoneLoad, ZoneSummary } from "./contract.js";
 import { queueDepth } from "./jobs/job-queue.js";
 import { movingAverages } from "./jobs/moving-averages.js";
+import { zoneModelDetails } from "./nodes/model-details.js";
 import { liveNodes, type NodeRow } from "./nodes/node-table.js";
 import { zonePower } from "./nodes/zone-power.js";
 import type { ZoneState } from "./zone-state.js";
@@ -22,6 +23,7 @@ export function zoneSummary(state: ZoneState, zoneId: string): ZoneSummary {
 		zoneId,
 		liveNodes: nodes.length,
 		models: [...models].sort(),
+		modelDetails: zoneModelDetails(nodes),
 		...loadOf(state, nodes),
 		updatedAt: state.now(),
 		...zonePower(nodes),

@@ -4,8 +4,12 @@
  * backend whose /v1/models never answers once stopped every later heartbeat,
  * and with them lease renewal. A backend that stops answering is logged once
  * (and once when it answers again) and reported in telemetry while it lasts.
+ * When the model list changes, the watch asks the backend what it serves of
+ * each model (./backends/model-details.ts), off every other path too.
  */
+import type { ModelDetail } from "../../src/protocol/agent-wire.js";
 import type { Backend } from "./backends/index.js";
+import type { ModelDescriber } from "./backends/model-details.js";
 import { Backoff, sleep } from "./backoff.js";
 import { errorMessage, type Logger } from "./logger.js";
 
@@ -20,6 +24,8 @@ export interface BackendWatchOptions {
 	logger: Logger;
 	/** Longest one model listing may take, in ms. Default BACKEND_LIST_TIMEOUT_MS. */
 	timeoutMs?: number | undefined;
+	/** Learns each model's endpoints, inputs and context length; without it telemetry sends no details. */
+	describe?: ModelDescriber | undefined;
 }
 
 export class BackendWatch {
@@ -27,6 +33,10 @@ export class BackendWatch {
 	models: string[] = [];
 	/** Why the last listing failed, or null while the backend answers. */
 	problem: string | null = null;
+	/** What the backend serves of each model in `models`, as last described; empty until described. */
+	details: ModelDetail[] = [];
+	private describedFor = "";
+	private describing = false;
 	private refreshing = false;
 	private readonly timeoutMs: number;
 
@@ -44,6 +54,7 @@ export class BackendWatch {
 					this.models = models.slice(0, MAX_MODELS);
 					this.problem = null;
 					this.o.logger.info("backend ready", { backend: this.o.backend.kind, models: this.models.join(",") });
+					await this.describeIfChanged();
 					return;
 				}
 				this.o.logger.warn("backend serves no models yet; retrying", { backend: this.o.backend.kind });
@@ -63,6 +74,7 @@ export class BackendWatch {
 			.then(
 				(models) => {
 					if (models.length > 0) this.models = models.slice(0, MAX_MODELS);
+					void this.describeIfChanged();
 					if (this.problem !== null) this.o.logger.info("backend answers again", { backend: this.o.backend.kind });
 					this.problem = null;
 				},
@@ -80,6 +92,23 @@ export class BackendWatch {
 			.finally(() => {
 				this.refreshing = false;
 			});
+	}
+
+	/** Describes the models when the list differs from the one last described; one at a time, cut after timeoutMs. */
+	private async describeIfChanged(): Promise<void> {
+		const describe = this.o.describe;
+		const key = this.models.join("\n");
+		if (!describe || this.describing || key === this.describedFor) return;
+		this.describing = true;
+		try {
+			const models = [...this.models];
+			this.details = await describe(models, AbortSignal.timeout(this.timeoutMs));
+			this.describedFor = models.join("\n");
+		} catch (err) {
+			this.o.logger.warn("could not describe the backend's models; reporting none", { error: errorMessage(err) });
+		} finally {
+			this.describing = false;
+		}
 	}
 
 	/** One listing, cut after timeoutMs (or when `signal` aborts). */

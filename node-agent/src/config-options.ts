@@ -89,6 +89,13 @@ export const OPTIONS: OptionSpec[] = [
 		doc: "Comma-separated models (simulated backend)",
 		defaultDoc: "arcnet-sim-1",
 	},
+	{
+		key: "embeddingModels",
+		flag: "embedding-models",
+		env: "ARCNET_EMBEDDING_MODELS",
+		doc: "Comma-separated models served on /v1/embeddings only (openai and simulated backends)",
+		defaultDoc: "(none)",
+	},
 	{ key: "slots", flag: "slots", env: "ARCNET_SLOTS", doc: "Jobs run at once (1-1024)", defaultDoc: "4" },
 	{
 		key: "simTokensPerSecond",

@@ -79,24 +79,28 @@ const listenAddress = option((raw, fail) => {
 });
 
 const MODEL = /^[\w.:/@+-]{1,200}$/;
-const modelList = option((raw, fail) => {
-	const list =
-		typeof raw === "string"
-			? raw
-					.split(",")
-					.map((m) => m.trim())
-					.filter(Boolean)
-			: raw;
-	if (
-		Array.isArray(list) &&
-		list.length >= 1 &&
-		list.length <= 100 &&
-		list.every((m) => typeof m === "string" && MODEL.test(m))
-	) {
-		return list as string[];
-	}
-	return fail(`expected 1 to 100 model names (letters, digits and . : / @ + - _), got ${describe(raw)}`);
-});
+/** A comma-separated (or array) list of `min` to 100 model names. */
+function modelListOf(min: number) {
+	return option((raw, fail) => {
+		const list =
+			typeof raw === "string"
+				? raw
+						.split(",")
+						.map((m) => m.trim())
+						.filter(Boolean)
+				: raw;
+		if (
+			Array.isArray(list) &&
+			list.length >= min &&
+			list.length <= 100 &&
+			list.every((m) => typeof m === "string" && MODEL.test(m))
+		) {
+			return list as string[];
+		}
+		return fail(`expected ${min} to 100 model names (letters, digits and . : / @ + - _), got ${describe(raw)}`);
+	});
+}
+const modelList = modelListOf(1);
 
 const bool = option((raw, fail) => {
 	if (raw === true || raw === "true" || raw === "1") return true;
@@ -116,6 +120,7 @@ export const agentConfigSchema = z.object({
 	backendUrl: httpUrl,
 	backendApiKey: z.optional(text("an API key", 4096)),
 	models: modelList,
+	embeddingModels: modelListOf(0),
 	slots: intIn(1, 1024),
 	simTokensPerSecond: intIn(0, 100_000),
 	telemetryIntervalMs: intIn(1000, 60_000),
@@ -144,6 +149,7 @@ export function defaults(): Record<string, unknown> {
 		backend: "openai",
 		backendUrl: "http://127.0.0.1:8000",
 		models: ["arcnet-sim-1"],
+		embeddingModels: [],
 		slots: 4,
 		simTokensPerSecond: 50,
 		telemetryIntervalMs: 5000,

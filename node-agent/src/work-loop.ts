@@ -9,6 +9,7 @@ import type { LeasedJob, TelemetryRequest } from "../../src/protocol/agent-wire.
 import type { PowerSource } from "../../src/protocol/power-source.js";
 import { BackendWatch } from "./backend-watch.js";
 import type { Backend } from "./backends/index.js";
+import type { ModelDescriber } from "./backends/model-details.js";
 import { Backoff, sleep } from "./backoff.js";
 import { type EdgeClient, EdgeHttpError } from "./edge-client.js";
 import { type ConnectionState, EdgeStatus } from "./edge-status.js";
@@ -56,6 +57,8 @@ export interface WorkLoopOptions {
 	drainGraceMs: number;
 	/** Longest one model listing may take, in ms. Default BACKEND_LIST_TIMEOUT_MS (10 s). */
 	backendListTimeoutMs?: number;
+	/** Learns what the backend serves of each model, for telemetry; absent: no details are sent. */
+	describeModels?: ModelDescriber;
 	/** A job whose backend sends nothing for this long fails retryably, in ms. Default BACKEND_IDLE_TIMEOUT_MS. */
 	backendIdleTimeoutMs?: number;
 	backoff?: Backoff;
@@ -82,7 +85,12 @@ export class WorkLoop {
 	constructor(private readonly o: WorkLoopOptions) {
 		this.backoff = o.backoff ?? new Backoff({ baseMs: 250, capMs: 15_000 });
 		this.status = new EdgeStatus(o.logger);
-		this.backendWatch = new BackendWatch({ backend: o.backend, logger: o.logger, timeoutMs: o.backendListTimeoutMs });
+		this.backendWatch = new BackendWatch({
+			backend: o.backend,
+			logger: o.logger,
+			timeoutMs: o.backendListTimeoutMs,
+			describe: o.describeModels,
+		});
 	}
 
 	/** Starts a graceful drain (first signal); safe to call more than once. */
@@ -244,6 +252,7 @@ export class WorkLoop {
 			host: this.o.host,
 			...(this.o.power ? { power: this.o.power } : {}),
 			models: () => this.backendWatch.models,
+			modelDetails: () => this.backendWatch.details,
 			backendProblem: () => this.backendWatch.problem,
 			slots: this.o.slots,
 			running: () => this.running.current().values(),

@@ -144,6 +144,8 @@ export const zoneStatus = sqliteTable("zone_status", {
 	liveNodes: integer("live_nodes").notNull(),
 	/** JSON array of the models live nodes serve. */
 	models: text("models").notNull(),
+	/** JSON object, model to what live nodes serve of it (src/protocol/model-serving.ts); null before the zone first wrote it. */
+	modelDetails: text("model_details"),
 	slots: integer("slots").notNull(),
 	freeSlots: integer("free_slots").notNull(),
 	queueDepth: integer("queue_depth").notNull(),

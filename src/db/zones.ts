@@ -21,6 +21,8 @@ export interface ZoneRow {
 	enabled: boolean;
 	liveNodes: number | null;
 	models: string | null;
+	/** JSON object, model to what the zone serves of it; null for rows written before zones kept it. */
+	modelDetails: string | null;
 	slots: number | null;
 	freeSlots: number | null;
 	queueDepth: number | null;
@@ -54,6 +56,7 @@ export async function listZonesWithStatus(db: Database): Promise<ZoneRow[]> {
 			enabled: geozones.enabled,
 			liveNodes: zoneStatus.liveNodes,
 			models: zoneStatus.models,
+			modelDetails: zoneStatus.modelDetails,
 			slots: zoneStatus.slots,
 			freeSlots: zoneStatus.freeSlots,
 			queueDepth: zoneStatus.queueDepth,

@@ -2,7 +2,7 @@
 import type { ClientIdentity } from "../auth/client-identity.js";
 import type { AuthenticatedNode } from "../auth/node-identity.js";
 import type { Admission } from "../limits/middleware.js";
-import type { TokenUsage } from "../protocol/agent-wire.js";
+import type { CountedUsage } from "../limits/usage.js";
 
 export interface AppEnv {
 	Bindings: Env;
@@ -12,7 +12,7 @@ export interface AppEnv {
 		/** Set by the client API key check: the key, its scopes, restrictions and limits. */
 		client: ClientIdentity;
 		/** Set by an inference handler from the job's done event; the limits middleware settles the key's daily tokens with it. */
-		jobUsage: TokenUsage;
+		jobUsage: CountedUsage;
 		/** Set by an inference handler once its job consumes tokens (output started, or an async job accepted): a client leaving then keeps the reservation charged. */
 		jobStarted: boolean;
 		/** Set by the limits middleware: the key's admission, decided while the handler validates and routes. */

@@ -3,7 +3,9 @@
  * before its real usage is known: the prompt estimated at one token per 4
  * characters of the whole body (an over-estimate: JSON syntax counts too),
  * plus max_tokens, or DEFAULT_COMPLETION_RESERVATION when the body sets none.
+ * Embeddings generate nothing: they reserve their prompt estimate only.
  */
+import type { OpenAiEndpoint } from "../protocol/model-serving.js";
 
 /** Completion tokens reserved when the request sets no max_tokens. */
 export const DEFAULT_COMPLETION_RESERVATION = 1024;
@@ -38,9 +40,11 @@ export interface TokenEstimate {
 	total: number;
 }
 
-/** Estimated prompt + completion tokens of a request body (text as received). */
-export function estimateRequestTokens(text: string): TokenEstimate {
+/** Estimated prompt + completion tokens of a request body (text as received) on `endpoint` (default: a generating one). */
+export function estimateRequestTokens(text: string, endpoint: OpenAiEndpoint | null = null): TokenEstimate {
 	const promptTokens = Math.ceil(text.length / 4);
+	if (endpoint === "embeddings")
+		return { promptTokens, completionTokens: 0, defaultCompletion: false, total: promptTokens };
 	const cap = maxTokensOf(text);
 	const completionTokens = cap ?? DEFAULT_COMPLETION_RESERVATION;
 	return { promptTokens, completionTokens, defaultCompletion: cap === null, total: promptTokens + completionTokens };

@@ -17,6 +17,7 @@ import type { AppEnv } from "../http/app-env.js";
 import { estimateRequestTokens } from "./estimate.js";
 import { limitError, rateHeaders } from "./limit-errors.js";
 import { defaultLimits, limiterKeyId, resolveLimits } from "./resolve.js";
+import { chargedTokens, endpointOfPath } from "./usage.js";
 
 /** The KeyLimiterDO stub of a key ("dev" for the bootstrap dev key). */
 export function keyLimiterStub(env: Env, keyId: string) {
@@ -73,13 +74,14 @@ export async function requireAdmission(c: Context<AppEnv>): Promise<void> {
 /**
  * Asks for admission when the request arrives, lets the handler await it
  * (requireAdmission) and finishes after the response; export for any route
- * that runs inference (POST /v1/chat/completions, POST /v1/jobs).
+ * that runs inference (POST /v1/chat/completions, /v1/completions,
+ * /v1/embeddings, /v1/jobs); the path picks the reservation (estimate.ts).
  */
 export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const client = c.get("client");
 	const keyId = limiterKeyId(client.keyId);
 	const limits = resolveLimits(client.limits, defaultLimits(c.env));
-	const estimate = estimateRequestTokens(await c.req.text());
+	const estimate = estimateRequestTokens(await c.req.text(), endpointOfPath(c.req.path));
 	const stub = keyLimiterStub(c.env, keyId);
 	const decided: Promise<AdmissionResult> = stub
 		.admit({ keyId, limits, estimatedTokens: estimate.total })
@@ -99,7 +101,7 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	});
 	const usedTokens = () => {
 		const usage = c.get("jobUsage");
-		return usage ? usage.prompt_tokens + usage.completion_tokens : null;
+		return usage ? chargedTokens(usage) : null;
 	};
 	// Settled once: by the response, its stream's end, or the client leaving before either.
 	let settled = false;

@@ -21,6 +21,8 @@ import { requestPreferences } from "../routing/request-preferences.js";
 import { assertModelKnown } from "../routing/request-targets.js";
 import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
+import { zoneDirectory } from "../routing/zone-directory.js";
+import { contentInputs, refuseUnservedInputs } from "./content-inputs.js";
 import { jobErrorToApiError } from "./job-errors.js";
 import { arcnetSummary, estimateHeaders, routingHeaders } from "./routing-headers.js";
 import { chatCompletionSse, toUsage } from "./sse.js";
@@ -36,8 +38,12 @@ export async function chatCompletionsHandler(c: Context<AppEnv>): Promise<Respon
 	const preferences = await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model);
 	const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
 	const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
+	const inputs = contentInputs(body.messages);
+	if (inputs.length > 0) refuseUnservedInputs(await zoneDirectory(c.env), body.model, inputs);
 	const context = {
 		model: body.model,
+		endpoint: "chat/completions" as const,
+		inputs: inputs.map((i) => i.modality),
 		tenantId,
 		client: clientLocation(c.req.raw.cf, c.env),
 		...preferences,

@@ -1,22 +1,25 @@
 /**
- * GET /v1/models: OpenAI's model list, made of the models that live nodes
- * serve now, narrowed to what the caller's API key may use: its allowed
- * models, served in a zone of its allowed regions.
+ * GET /v1/models and GET /v1/models/{id}: OpenAI's model objects for the
+ * models live nodes serve now, narrowed to what the caller's API key may use
+ * (model-catalog.ts). An id the key does not know answers 404
+ * `model_not_found`, in OpenAI's error shape.
  */
 import type { Context } from "hono";
-import { modelAllowed, zoneAllowedForKey } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";
-import { servedModels, zoneDirectory } from "../routing/zone-directory.js";
+import { zoneDirectory } from "../routing/zone-directory.js";
+import { knownModel, modelCatalog } from "./model-catalog.js";
+import { ModelNotFoundError } from "./model-not-found.js";
 
-/** Lists served models the key may use, sorted by id; `created` is when a zone first reported serving it (epoch s). */
+/** Lists the models the key may use, sorted by id. */
 export async function listModelsHandler(c: Context<AppEnv>): Promise<Response> {
-	const client = c.get("client");
-	const directory = await zoneDirectory(c.env);
-	const zones = directory.zones.filter((zone) => zoneAllowedForKey(client, zone.regions));
-	const models = servedModels({ ...directory, zones });
-	const data = [...models.entries()]
-		.filter(([id]) => modelAllowed(client, id))
-		.sort(([a], [b]) => a.localeCompare(b))
-		.map(([id, since]) => ({ id, object: "model" as const, created: Math.floor(since / 1000), owned_by: "arcnet" }));
+	const data = modelCatalog(await zoneDirectory(c.env), c.get("client"));
 	return c.json({ object: "list", data });
+}
+
+/** One model the key may use, or 404 `model_not_found`. Ids may hold `/` (`meta-llama/Llama-3.1-8B-Instruct`). */
+export async function getModelHandler(c: Context<AppEnv>): Promise<Response> {
+	const id = c.req.param("id") ?? "";
+	const model = knownModel(await zoneDirectory(c.env), c.get("client"), id);
+	if (!model) throw new ModelNotFoundError(id);
+	return c.json(model);
 }

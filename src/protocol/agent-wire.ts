@@ -7,6 +7,7 @@
  * composes these schemas into its own classic-zod ones freely.
  */
 import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./chat-message.js";
+import { modelServingSchema } from "./model-serving.js";
 import { powerSourceSchema } from "./power-source.js";
 import * as z from "./zod-mini.js";
 
@@ -228,6 +229,10 @@ export type GpuReading = z.infer<typeof gpuReadingSchema>;
 
 export { type PowerSource, powerSourceSchema } from "./power-source.js";
 
+/** One model's serving details in telemetry (see ./model-serving.ts). */
+export const modelDetailSchema = z.extend(modelServingSchema, { model: modelNameSchema });
+export type ModelDetail = z.infer<typeof modelDetailSchema>;
+
 /** POST /agent/v1/telemetry: heartbeat, lease renewal and readings in one. */
 export const telemetryRequestSchema = z.strictObject({
 	hardware: hardwareSourceSchema,
@@ -238,6 +243,8 @@ export const telemetryRequestSchema = z.strictObject({
 		memTotalBytes: z.int().check(z.minimum(0)),
 	}),
 	models: z.array(modelNameSchema).check(z.maxLength(100)),
+	/** Per model: endpoints, extra inputs and context length. Absent (older agents) or a model left out: chat only. */
+	modelDetails: z.optional(z.array(modelDetailSchema).check(z.maxLength(100))),
 	slots: z.int().check(z.minimum(1), z.maximum(1024)),
 	/** Jobs the node is running, with the lease each one is held under. */
 	running: z.array(heldLeaseSchema).check(z.maxLength(1024)),

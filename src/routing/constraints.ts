@@ -1,21 +1,27 @@
 /**
  * Hard constraints: which zones may take a job at all, before any policy
- * ranks them. A zone qualifies when it has a live node serving the model,
- * capacity, one of the request's region tags and one of its API key's
+ * ranks them. A zone qualifies when it has a live node serving the model on
+ * the request's endpoint and with the content parts it carries, capacity, one of the request's region tags and one of its API key's
  * region tags (two separate checks, so a key limited to `eu` may still ask
  * for `de`), and an estimated latency within the request's bound. Each left-out zone is recorded with the first
  * constraint it failed, so the decision explains itself.
  */
 import { estimateRttMs } from "../geo/latency-model.js";
+import type { InputModality, OpenAiEndpoint } from "../protocol/model-serving.js";
 import type { ClientLocation } from "./client-location.js";
+import { servesRequest, servingOf } from "./model-details.js";
 import type { DirectoryZone } from "./zone-directory.js";
 
 /** Why a zone was left out: the first constraint, in this order, it failed. */
-export type ExclusionReason = "region" | "no_live_node" | "model" | "capacity" | "max_latency";
+export type ExclusionReason = "region" | "no_live_node" | "model" | "endpoint" | "input" | "capacity" | "max_latency";
 
 /** The request's hard constraints. */
 export interface HardConstraints {
 	model: string;
+	/** The client endpoint the job runs on (the path after /v1/); absent: chat/completions. */
+	endpoint?: OpenAiEndpoint;
+	/** Content part types beyond text the request carries (e.g. `image_url`); a zone's node must take them all. */
+	inputs?: readonly InputModality[];
 	/** Region tags (e.g. `eu`, `de`); a zone qualifies if it carries one of them. Absent or empty: every region qualifies. */
 	regions?: readonly string[];
 	/** The API key's allowed region tags: a zone must also carry one of them. Absent: no key restriction; empty: no zone qualifies. */
@@ -64,7 +70,11 @@ export function regionsQualify(
 function exclusion(zone: DirectoryZone, constraints: HardConstraints, estLatencyMs: number): ExclusionReason | null {
 	if (!regionsQualify(zone.regions, constraints)) return "region";
 	if (zone.liveNodes <= 0) return "no_live_node";
-	if (!zone.models.includes(constraints.model)) return "model";
+	const serving = servingOf(zone, constraints.model);
+	if (!serving) return "model";
+	const serves = servesRequest(serving, constraints.endpoint ?? "chat/completions", constraints.inputs);
+	if (!serves.endpoint) return "endpoint";
+	if (!serves.inputs) return "input";
 	if (!hasCapacity(zone)) return "capacity";
 	if (constraints.maxLatencyMs !== undefined && estLatencyMs > constraints.maxLatencyMs) return "max_latency";
 	return null;

@@ -7,6 +7,7 @@
 import type { ZoneSummary } from "../../durable-objects/geozone/contract.js";
 import { database } from "../db/client.js";
 import { listZonesWithStatus, type ZoneRow } from "../db/zones.js";
+import { parseModelDetails } from "./model-details.js";
 import { zoneCarbon } from "./zone-carbon.js";
 
 /** How long a directory read is reused (2 s). */
@@ -15,7 +16,16 @@ export const DIRECTORY_TTL_MS = 2_000;
 /** The figures of a zone's last status report, as its GeozoneDO's summary states them (0 where it never reported). */
 type ReportedFigures = Pick<
 	ZoneSummary,
-	"zoneId" | "liveNodes" | "models" | "slots" | "freeSlots" | "queueDepth" | "updatedAt" | "queueWaitMs" | "ttftMs"
+	| "zoneId"
+	| "liveNodes"
+	| "models"
+	| "modelDetails"
+	| "slots"
+	| "freeSlots"
+	| "queueDepth"
+	| "updatedAt"
+	| "queueWaitMs"
+	| "ttftMs"
 >;
 
 /** One enabled zone as routers see it: its catalogue entry, its last report and its carbon figure. */
@@ -76,6 +86,7 @@ function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number, maxShift: 
 		now,
 		maxAgeMs,
 	);
+	const models = parseStringArray(row.models);
 	return {
 		zoneId: row.id,
 		locationHint: row.locationHint,
@@ -84,7 +95,8 @@ function toDirectoryZone(row: ZoneRow, now: number, maxAgeMs: number, maxShift: 
 		regions: parseStringArray(row.regions),
 		defaultGco2PerKwh: row.defaultGco2PerKwh,
 		liveNodes: row.liveNodes ?? 0,
-		models: parseStringArray(row.models),
+		models,
+		modelDetails: parseModelDetails(row.modelDetails, models),
 		slots: row.slots ?? 0,
 		freeSlots: row.freeSlots ?? 0,
 		queueDepth: row.queueDepth ?? 0,

@@ -87,6 +87,7 @@ export function directoryZone(overrides: Partial<DirectoryZone> & { zoneId: stri
 		defaultGco2PerKwh: 300,
 		liveNodes: 1,
 		models: [MODEL],
+		modelDetails: {},
 		slots: 4,
 		freeSlots: 4,
 		queueDepth: 0,

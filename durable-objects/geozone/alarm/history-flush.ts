@@ -43,6 +43,7 @@ export async function flushHistory(
 		zoneId,
 		liveNodes: summary.liveNodes,
 		models: JSON.stringify(summary.models),
+		modelDetails: JSON.stringify(summary.modelDetails),
 		slots: summary.slots,
 		freeSlots: summary.freeSlots,
 		queueDepth: summary.queueDepth,

@@ -10,6 +10,7 @@ import { getJob, holdsLease, nextQueued } from "../jobs/job-queue.js";
 import { failJob, requeueJob } from "../jobs/job-transitions.js";
 import { leaseJobs, renewLease } from "../jobs/leases.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
+import { modelDetailsChanged } from "./model-details.js";
 import { nodeOwnIntensity } from "./node-intensity.js";
 import { markSeen, touchNode } from "./node-table.js";
 
@@ -53,7 +54,8 @@ export function pollJobs(
 /** Stores telemetry, renews the leases the node really holds and lists jobs it must stop. */
 export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatResult {
 	const { running, models, slots, zoneId: _zone, nodeId, ...readings } = input;
-	if (touchNode(state, nodeId, models, slots, { ...readings, at: state.now() })) markFlushDue(state);
+	const becameLive = touchNode(state, nodeId, models, slots, { ...readings, at: state.now() });
+	if (modelDetailsChanged(state.sql, nodeId, readings.modelDetails) || becameLive) markFlushDue(state);
 	const leases: Record<string, number> = {};
 	const cancel: string[] = [];
 	for (const { jobId, leaseId } of running) {

@@ -5,6 +5,7 @@
  * telemetry tick also refreshes `<stateDir>/status.json` for `status`.
  */
 import { createBackend } from "../backends/index.js";
+import { createModelDescriber } from "../backends/model-details.js";
 import type { AgentConfig } from "../config.js";
 import { EdgeChannel } from "../edge-channel.js";
 import { EdgeClient } from "../edge-client.js";
@@ -100,6 +101,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		pollWaitMs: config.pollWaitMs,
 		telemetryIntervalMs: config.telemetryIntervalMs,
 		drainGraceMs: config.drainGraceMs,
+		describeModels: createModelDescriber(config),
 		onStatus: (s) => {
 			writeStatus(s);
 			metrics?.status(s);

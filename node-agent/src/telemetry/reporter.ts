@@ -3,7 +3,7 @@
  * lease renewal: the edge answers with renewed lease expiries and the jobs this
  * node should stop.
  */
-import type { TelemetryRequest, TelemetryResponse } from "../../../src/protocol/agent-wire.js";
+import type { ModelDetail, TelemetryRequest, TelemetryResponse } from "../../../src/protocol/agent-wire.js";
 import type { PowerSource } from "../../../src/protocol/power-source.js";
 import type { RunningJob } from "../job-runner.js";
 import type { GpuSample, GpuSource } from "./gpu.js";
@@ -13,6 +13,8 @@ export interface TelemetryInputs {
 	gpu: GpuSource;
 	host: () => HostReading;
 	models: () => string[];
+	/** What the backend serves of each model; sent as `modelDetails` when not empty. */
+	modelDetails?: () => ModelDetail[];
 	/** Why the backend stopped answering, or null while it answers; sent as `backendProblem`. */
 	backendProblem?: () => string | null;
 	slots: number;
@@ -39,11 +41,14 @@ export function createTelemetryBuilder(inputs: TelemetryInputs, now: () => numbe
 		]);
 		inputs.onGpuSample?.(sample);
 		const backendProblem = inputs.backendProblem?.() ?? null;
+		const models = inputs.models().slice(0, 100);
+		const modelDetails = (inputs.modelDetails?.() ?? []).filter((d) => models.includes(d.model));
 		return {
 			hardware: sample.hardware,
 			gpus: sample.gpus,
 			host: inputs.host(),
-			models: inputs.models().slice(0, 100),
+			models,
+			...(modelDetails.length > 0 ? { modelDetails } : {}),
 			slots: inputs.slots,
 			running: running.map((r) => ({ jobId: r.job.jobId, leaseId: r.job.leaseId })),
 			tokensPerSecond: Math.round((inputs.takeTokens() / elapsedS) * 10) / 10,

@@ -1,0 +1,1 @@
+ALTER TABLE `zone_status` ADD `model_details` text;
