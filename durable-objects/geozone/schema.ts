@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
 type Step = string | ((sql: SqlStorage) => void);
@@ -88,6 +88,8 @@ const migrations: Record<number, Step[]> = {
 		addColumn("jobs", "first_token_deadline_at", "INTEGER"),
 		addColumn("jobs", "handoff_zone", "TEXT"),
 	],
+	// The backend's own chunks and response, relayed as they came (ADR 0016).
+	5: [addColumn("job_output", "chunk", "TEXT"), addColumn("jobs", "response", "TEXT")],
 };
 
 /** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */

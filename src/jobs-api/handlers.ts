@@ -10,7 +10,7 @@ import { database } from "../db/client.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, ConflictError, NotFoundError } from "../http/errors.js";
 import { requireAdmission } from "../limits/middleware.js";
-import { toInferenceRequest } from "../openai/chat-completions.js";
+import { toInferenceRequest } from "../openai/relay-request.js";
 import { parseAsyncJobConfig } from "../protocol/async-job-config.js";
 import { jobObject, queuedJobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
@@ -77,7 +77,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		jobId,
 		tenantId: client.tenantId,
 		model: body.request.model,
-		requestJson: JSON.stringify(toInferenceRequest(body.request)),
+		requestJson: JSON.stringify(toInferenceRequest("chat/completions", body.request)),
 		stream: false,
 		receivedAt,
 		kind: "async" as const,

@@ -58,7 +58,9 @@ export interface ExpectedCompletion {
 }
 
 function textOf(message: ChatMessage): string {
-	return typeof message.content === "string" ? message.content : message.content.map((p) => p.text).join("");
+	const content = message.content;
+	if (typeof content === "string") return content;
+	return (content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("");
 }
 
 function wordCount(text: string): number {

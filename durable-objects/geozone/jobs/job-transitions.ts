@@ -5,6 +5,7 @@
  */
 import type { TokenUsage } from "../../../src/protocol/agent-wire.js";
 import type { JobStreamErrorCode } from "../../../src/protocol/job-stream.js";
+import type { JsonObject } from "../../../src/protocol/json-value.js";
 import type { FinishReason } from "../../../src/protocol/openai.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { estimateFinishedJob } from "./job-energy.js";
@@ -17,6 +18,7 @@ export type SucceedingJob = Pick<JobRow, "job_id" | "model" | "node_id" | "routi
  * Finishes a job as succeeded with its energy estimate, in one statement, and
  * closes its stream with the usage and estimate. `nextSeq`, when given, is
  * stored with it (the events just applied: the post's own update is then not needed).
+ * `response` is an unstreamed job's backend response, kept for a reader that resumes.
  */
 export function succeedJob(
 	state: ZoneState,
@@ -24,12 +26,13 @@ export function succeedJob(
 	finishReason: FinishReason,
 	usage: TokenUsage,
 	nextSeq?: number,
+	response?: JsonObject,
 ): void {
 	const estimate = estimateFinishedJob(state, row, usage.completion_tokens);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
 		   completion_tokens = ?, history_pending = 1, est_energy_j = ?, est_gco2 = ?, est_gpu_class = ?,
-		   next_seq = coalesce(?, next_seq) WHERE job_id = ?`,
+		   next_seq = coalesce(?, next_seq), response = coalesce(?, response) WHERE job_id = ?`,
 		state.now(),
 		finishReason,
 		usage.prompt_tokens,
@@ -38,6 +41,7 @@ export function succeedJob(
 		estimate.gco2,
 		estimate.gpuClass,
 		nextSeq ?? null,
+		response ? JSON.stringify(response) : null,
 		row.job_id,
 	);
 	markFlushDue(state);
@@ -45,6 +49,7 @@ export function succeedJob(
 		type: "done",
 		finishReason,
 		usage,
+		...(response ? { response } : {}),
 		...(estimate.stream ? { estimate: estimate.stream } : {}),
 	});
 }
@@ -57,13 +62,20 @@ export function succeedJob(
  * no lease: a `resume` within the grace delivers it and succeeds it
  * (resume.ts); otherwise the alarm cancels it (detached-jobs.ts).
  */
-export function holdForReader(state: ZoneState, jobId: string, finishReason: FinishReason, usage: TokenUsage): void {
+export function holdForReader(
+	state: ZoneState,
+	jobId: string,
+	finishReason: FinishReason,
+	usage: TokenUsage,
+	response?: JsonObject,
+): void {
 	state.sql.exec(
-		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, lease_expires_at = NULL
-		 WHERE job_id = ?`,
+		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, lease_expires_at = NULL,
+		   response = ? WHERE job_id = ?`,
 		finishReason,
 		usage.prompt_tokens,
 		usage.completion_tokens,
+		response ? JSON.stringify(response) : null,
 		jobId,
 	);
 }

@@ -10,6 +10,7 @@ import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { readLines } from "./ndjson.js";
+import { chatBodyOf, contentText } from "./request-body.js";
 import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
 
 export interface OllamaBackendOptions {
@@ -33,14 +34,9 @@ export function finishReasonOfOllama(raw: string | null | undefined): FinishReas
 	return raw === "length" ? "length" : "stop";
 }
 
-type Message = InferenceRequest["messages"][number];
-
-function contentOf(m: Message): string {
-	return typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join("");
-}
-
 /** The /api/chat body for an OpenAI-shaped request: sampling options move under `options`. */
-export function ollamaChatBody(model: string, req: InferenceRequest): Record<string, unknown> {
+export function ollamaChatBody(model: string, request: InferenceRequest): Record<string, unknown> {
+	const req = chatBodyOf(request, "ollama");
 	const options: Record<string, unknown> = {};
 	if (req.max_tokens !== undefined) options.num_predict = req.max_tokens;
 	if (req.temperature !== undefined) options.temperature = req.temperature;
@@ -50,7 +46,7 @@ export function ollamaChatBody(model: string, req: InferenceRequest): Record<str
 	return {
 		model,
 		stream: true,
-		messages: req.messages.map((m) => ({ role: m.role, content: contentOf(m) })),
+		messages: req.messages.map((m) => ({ role: m.role, content: contentText(m.content) })),
 		...(Object.keys(options).length > 0 ? { options } : {}),
 	};
 }

@@ -1,0 +1,40 @@
+/**
+ * What a job carries to a node for one OpenAI endpoint: the client's body as
+ * it came, less `model` (the job's own field) and `arcnet` (ArcNet's routing
+ * preferences), with the endpoint beside it (ADR 0016).
+ */
+import type { InferenceRequest } from "../protocol/agent-wire.js";
+import type { Endpoint } from "../protocol/chat-request.js";
+import type { JsonObject, JsonValue } from "../protocol/json-value.js";
+
+/** Fields of the client's body that are ArcNet's or the job's own, never the backend's. */
+const EDGE_FIELDS = new Set(["model", "arcnet"]);
+
+/**
+ * The inference request of a validated body: every other field passed as-is.
+ * @example toInferenceRequest("embeddings", { model: "m", input: "hi" }) // { endpoint: "embeddings", input: "hi" }
+ */
+export function toInferenceRequest(endpoint: Endpoint, body: Record<string, unknown>): InferenceRequest {
+	const request: JsonObject = { endpoint };
+	for (const [field, value] of Object.entries(body)) {
+		// The body came from JSON.parse and zod only checked it, so every value is JSON.
+		if (!EDGE_FIELDS.has(field) && value !== undefined) request[field] = value as JsonValue;
+	}
+	return request as InferenceRequest;
+}
+
+/** The id prefix OpenAI gives each endpoint's responses. */
+export function responseIdPrefix(endpoint: Endpoint): string {
+	return endpoint === "chat/completions" ? "chatcmpl-" : endpoint === "completions" ? "cmpl-" : "emb-";
+}
+
+/**
+ * A backend's chunk or response with the edge's own `id` and `created` put in
+ * place of the backend's, where it has those fields; nothing else changes.
+ */
+export function withEdgeIdentity(body: JsonObject, id: string, created: number): JsonObject {
+	const out: JsonObject = { ...body };
+	if ("id" in out) out.id = id;
+	if ("created" in out) out.created = created;
+	return out;
+}
