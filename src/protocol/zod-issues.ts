@@ -82,6 +82,11 @@ function describeAllowed(issue: Issue): string {
 			return `a multiple of ${String(issue.divisor)}`;
 		case "unrecognized_keys":
 			return `no unknown fields (got ${issue.keys.map((k) => JSON.stringify(k)).join(", ")})`;
+		case "invalid_union": {
+			// A discriminated union (a message's role, a content part's type) lists the values it knows.
+			const options = "options" in issue && Array.isArray(issue.options) ? issue.options : [];
+			return options.length > 0 ? `one of ${options.map((v) => JSON.stringify(v)).join("|")}` : issue.message;
+		}
 		default:
 			return issue.message;
 	}
