@@ -28,13 +28,4 @@ export function responseIdPrefix(endpoint: Endpoint): string {
 	return endpoint === "chat/completions" ? "chatcmpl-" : endpoint === "completions" ? "cmpl-" : "emb-";
 }
 
-/**
- * A backend's chunk or response with the edge's own `id` and `created` put in
- * place of the backend's, where it has those fields; nothing else changes.
- */
-export function withEdgeIdentity(body: JsonObject, id: string, created: number): JsonObject {
-	const out: JsonObject = { ...body };
-	if ("id" in out) out.id = id;
-	if ("created" in out) out.created = created;
-	return out;
-}
+export { withEdgeIdentity } from "../protocol/json-value.js";

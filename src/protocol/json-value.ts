@@ -19,3 +19,14 @@ export function isJsonObject(value: unknown): value is JsonObject {
 
 /** A JSON object taken as it is: the value came from JSON.parse, so only its kind is checked. */
 export const jsonObjectSchema = z.custom<JsonObject>(isJsonObject, { error: "expected a JSON object" });
+
+/**
+ * A backend's chunk or response with the edge's own `id` and `created` in
+ * place of the backend's, where it has those fields; nothing else changes.
+ */
+export function withEdgeIdentity(body: JsonObject, id: string, created: number): JsonObject {
+	const out: JsonObject = { ...body };
+	if ("id" in out) out.id = id;
+	if ("created" in out) out.created = created;
+	return out;
+}

@@ -270,4 +270,35 @@ describe("OpenAI bodies relayed through a zone", () => {
 			expect(rest).toEqual(endpoint === "embeddings" ? response : { ...response, id: rest.id, created: rest.created });
 		}
 	});
+	it("runs the same bodies as async jobs and answers the same result shapes", async () => {
+		const accepted = await call("POST", "/v1/jobs", {
+			bearer: DEV_KEY,
+			body: { endpoint: "embeddings", request: { model: MODEL, input: "hello", dimensions: 2 } },
+		});
+		expect(accepted.status).toBe(202);
+		const { id } = (await accepted.json()) as { id: string };
+		const job = await pollOneJob(node);
+		expect(job.request).toEqual({ endpoint: "embeddings", input: "hello", dimensions: 2 });
+		const response = {
+			object: "list",
+			data: [{ object: "embedding", index: 0, embedding: [0.5, 0.25] }],
+			model: MODEL,
+			usage: { prompt_tokens: 1, total_tokens: 1 },
+		};
+		await post(node, job, [
+			{ seq: 0, type: "done", finishReason: "stop", usage: { prompt_tokens: 1, completion_tokens: 0 }, response },
+		]);
+		const got = await call("GET", `/v1/jobs/${id}`, { bearer: DEV_KEY });
+		const { result } = (await got.json()) as { result: Record<string, unknown> };
+		const { arcnet, ...rest } = result;
+		expect(rest).toEqual(response);
+		expect(arcnet).toMatchObject({ zone: ZONE });
+
+		const refused = await call("POST", "/v1/jobs", {
+			bearer: DEV_KEY,
+			body: { endpoint: "completions", request: { model: MODEL, prompt: "x", stream: true } },
+		});
+		expect(refused.status).toBe(400);
+		expect((await errorOf(refused)).param).toBe("request.stream");
+	});
 });
