@@ -10,6 +10,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { spawnAgent } from "../support/agent-process.js";
 import { waitForModel } from "../support/edge-client.js";
@@ -155,5 +156,57 @@ describe("conformance: the edge answers exactly as the backend", () => {
 
 	it("answers embeddings as the backend does", async () => {
 		await expectSameAnswer("embeddings", { model: MODEL, input: ["first text", "second"] });
+	});
+	it("works unchanged with the official openai client: tools, JSON mode, embeddings and legacy completions, streamed and not", async () => {
+		const { edge } = harness();
+		const client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: edge.devApiKey, maxRetries: 0 });
+		const user = (content: string) => [{ role: "user" as const, content }];
+		const weatherTools = [
+			{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object" } } },
+		];
+
+		const called = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:tool_call"),
+			tools: weatherTools,
+		});
+		expect(called.choices[0]?.finish_reason).toBe("tool_calls");
+		const call = called.choices[0]?.message.tool_calls?.[0];
+		expect(call?.type === "function" ? call.function : null).toEqual({
+			name: "get_weather",
+			arguments: '{"city":"Oslo"}',
+		});
+
+		const stream = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:parallel_tools"),
+			tools: weatherTools,
+			stream: true,
+		});
+		const args = ["", ""];
+		for await (const chunk of stream) {
+			for (const fragment of chunk.choices[0]?.delta.tool_calls ?? []) {
+				args[fragment.index] += fragment.function?.arguments ?? "";
+			}
+		}
+		expect(args).toEqual(['{"city":"Oslo"}', '{"city":"Lima"}']);
+
+		const json = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:json_schema"),
+			response_format: { type: "json_schema", json_schema: { name: "weather", schema: { type: "object" } } },
+		});
+		expect(JSON.parse(json.choices[0]?.message.content ?? "null")).toEqual({ city: "Oslo", temp_c: 21 });
+
+		const embedded = await client.embeddings.create({ model: MODEL, input: ["a b", "c"] });
+		expect(embedded.data.map((d) => d.index)).toEqual([0, 1]);
+		expect(embedded.usage.prompt_tokens).toBe(3);
+
+		const completed = await client.completions.create({ model: MODEL, prompt: "one two three", max_tokens: 2 });
+		expect(completed.choices[0]).toMatchObject({ text: "Echo: one", finish_reason: "length" });
+		const streamed = await client.completions.create({ model: MODEL, prompt: "one two", stream: true });
+		let text = "";
+		for await (const chunk of streamed) text += chunk.choices[0]?.text ?? "";
+		expect(text).toBe("Echo: one two");
 	});
 });
