@@ -34,7 +34,7 @@ export interface FakeOpenAIControls {
 	failEachConversationOnce: boolean;
 	/** Leave GET /v1/models unanswered with the connection open, as a wedged server would. */
 	hangModelList: boolean;
-	/** Delay between a streaming answer's headers and its first chunk, in ms. */
+	/** Delay before a streaming answer's first chunk (after its headers), or before an unstreamed answer, in ms. */
 	firstTokenDelayMs: number;
 }
 
@@ -216,6 +216,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 			return sendSse(res, chunks);
 		}
 		if (!body.stream) {
+			// An unstreamed answer waits for its first token too, then for the rest.
+			if (controls.firstTokenDelayMs > 0) await sleep(controls.firstTokenDelayMs);
 			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs * answer.tokens.length);
 			const message = { role: "assistant", content: answer.content };
 			const choice = { index: 0, message, logprobs: null, finish_reason: answer.finishReason };
