@@ -67,7 +67,7 @@ export class EventBatcher {
 	/** Queues an event; when no post is in flight it leaves after the current macrotask, with whatever joined it. */
 	push(event: PendingEvent): void {
 		if (this.stopped) return;
-		if (event.type === "delta" && event.text.length > MAX_DELTA_CHARS) {
+		if (event.type === "delta" && event.chunk === undefined && event.text.length > MAX_DELTA_CHARS) {
 			for (const text of splitText(event.text, MAX_DELTA_CHARS)) this.pending.push({ type: "delta", text });
 		} else {
 			this.pending.push(event);
@@ -103,12 +103,19 @@ export class EventBatcher {
 		let chars = 0;
 		while (this.pending.length > 0 && batch.length < MAX_EVENTS) {
 			const event = this.pending[0] as PendingEvent;
-			const size = event.type === "delta" ? event.text.length : 0;
+			const size = eventChars(event);
 			// A post stays under the byte cap; a single larger delta still goes alone.
 			if (batch.length > 0 && chars + size > MAX_BATCH_CHARS) break;
 			chars += size;
 			const last = batch[batch.length - 1];
-			if (event.type === "delta" && last?.type === "delta" && last.text.length + event.text.length <= MAX_DELTA_CHARS) {
+			// A backend's chunks are relayed one by one (ADR 0016); only plain text merges.
+			if (
+				event.type === "delta" &&
+				event.chunk === undefined &&
+				last?.type === "delta" &&
+				last.chunk === undefined &&
+				last.text.length + event.text.length <= MAX_DELTA_CHARS
+			) {
 				last.text += event.text;
 			} else {
 				batch.push({ ...event, seq: this.nextSeq++ } as JobEvent);
@@ -202,4 +209,11 @@ export function splitText(text: string, max: number): string[] {
 		start = end;
 	}
 	return pieces;
+}
+
+/** The characters an event adds to a post: its text, and the backend's chunk or response when it carries one. */
+function eventChars(event: PendingEvent): number {
+	if (event.type === "delta") return event.text.length + (event.chunk ? JSON.stringify(event.chunk).length : 0);
+	if (event.type === "done" && event.response) return JSON.stringify(event.response).length;
+	return 0;
 }

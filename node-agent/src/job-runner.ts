@@ -6,6 +6,7 @@
  * client waits for a lease expiry.
  */
 import type { LeasedJob, TokenUsage } from "../../src/protocol/agent-wire.js";
+import type { JsonObject } from "../../src/protocol/json-value.js";
 import { type Backend, BackendError } from "./backends/index.js";
 import type { EdgeClient } from "./edge-client.js";
 import { EventBatcher, type StopReason } from "./event-batcher.js";
@@ -77,7 +78,8 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 	const idle = watchIdle(deps.backendIdleTimeoutMs ?? BACKEND_IDLE_TIMEOUT_MS);
 	try {
 		let usage: TokenUsage | null = null;
-		let finishReason: "stop" | "length" | "content_filter" = "stop";
+		let finishReason = "stop";
+		let response: JsonObject | undefined;
 		const signal = AbortSignal.any([abort.signal, idle.signal]);
 		for await (const part of deps.backend.chat(job.model, job.request, signal)) {
 			idle.parts++;
@@ -86,10 +88,11 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 				deltas += 1;
 				deps.onTokens(1);
 				meter?.addTokens(job.jobId, 1);
-				batcher.push({ type: "delta", text: part.text });
+				batcher.push({ type: "delta", text: part.text, ...(part.chunk ? { chunk: part.chunk } : {}) });
 			} else {
 				usage = part.usage;
 				finishReason = part.finishReason;
+				response = part.response;
 			}
 		}
 		if (abort.signal.aborted) throw abort.signal.reason;
@@ -102,6 +105,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 			finishReason,
 			usage: usage ?? { prompt_tokens: promptTokens, completion_tokens: deltas },
 			...(energyJ !== null ? { energyJ: Math.round(energyJ * 1000) / 1000 } : {}),
+			...(response ? { response } : {}),
 		});
 		outcome = { kind: "done" };
 	} catch (err) {

@@ -91,7 +91,7 @@ export function parseBatchInput(text: string, endpoint: string): ParsedLine[] {
 			line,
 			customId: request.custom_id,
 			model: request.body.model,
-			requestJson: JSON.stringify(toInferenceRequest(request.body)),
+			requestJson: JSON.stringify(toInferenceRequest("chat/completions", request.body)),
 			errorJson: null,
 		});
 	});

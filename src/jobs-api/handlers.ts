@@ -68,7 +68,8 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		replay = true;
 	}
 
-	const expectedTokens = body.request.max_tokens ?? body.request.max_completion_tokens;
+	const tokens = (value: unknown) => (typeof value === "number" ? value : undefined);
+	const expectedTokens = tokens(body.request.max_tokens) ?? tokens(body.request.max_completion_tokens);
 	const context = {
 		model: body.request.model,
 		tenantId: client.tenantId,
@@ -80,7 +81,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		jobId,
 		tenantId: client.tenantId,
 		model: body.request.model,
-		requestJson: JSON.stringify(toInferenceRequest(body.request)),
+		requestJson: JSON.stringify(toInferenceRequest(body.endpoint, body.request)),
 		stream: false,
 		receivedAt,
 		kind: "async" as const,

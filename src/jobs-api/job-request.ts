@@ -1,6 +1,6 @@
 /**
- * The body and headers of POST /v1/jobs: the chat completion request to run
- * later (never streamed), an optional webhook, and the Idempotency-Key. The
+ * The body and headers of POST /v1/jobs: the request to run later for its
+ * endpoint (chat/completions by default, completions or embeddings; never streamed), an optional webhook, and the Idempotency-Key. The
  * webhook URL policy lives here: https only (http to loopback when the dev
  * var allows it), no credentials in the URL, and a public host
  * (src/protocol/webhook-address.ts).
@@ -8,23 +8,54 @@
 import { z } from "zod";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, validate } from "../http/validation.js";
-import { chatCompletionRequestSchema } from "../protocol/openai.js";
+import { type Endpoint, endpointSchema } from "../protocol/chat-request.js";
+import {
+	type ChatCompletionRequest,
+	type CompletionRequest,
+	chatCompletionRequestSchema,
+	completionRequestSchema,
+	type EmbeddingRequest,
+	embeddingRequestSchema,
+} from "../protocol/openai.js";
 import { refusedHostReason } from "../protocol/webhook-address.js";
 
-/** POST /v1/jobs body. */
-export const createJobBodySchema = z.strictObject({
-	request: chatCompletionRequestSchema.refine((r) => r.stream !== true, {
-		message: "false or absent (async jobs are never streamed)",
-		path: ["stream"],
+const webhookSchema = z
+	.strictObject({
+		url: z.string().min(1).max(2048),
+		secret: z.string().min(16).max(256).optional(),
+	})
+	.optional();
+
+const neverStreamed = { message: "false or absent (async jobs are never streamed)", path: ["stream"] };
+
+/** POST /v1/jobs body for each endpoint: `request` is the body that endpoint takes, never streamed. */
+const bodySchemas = {
+	"chat/completions": z.strictObject({
+		endpoint: z.literal("chat/completions").optional(),
+		request: chatCompletionRequestSchema.refine((r) => r.stream !== true, neverStreamed),
+		webhook: webhookSchema,
 	}),
-	webhook: z
-		.strictObject({
-			url: z.string().min(1).max(2048),
-			secret: z.string().min(16).max(256).optional(),
-		})
-		.optional(),
-});
-export type CreateJobBody = z.infer<typeof createJobBodySchema>;
+	completions: z.strictObject({
+		endpoint: z.literal("completions"),
+		request: completionRequestSchema.refine((r) => r.stream !== true, neverStreamed),
+		webhook: webhookSchema,
+	}),
+	embeddings: z.strictObject({
+		endpoint: z.literal("embeddings"),
+		request: embeddingRequestSchema,
+		webhook: webhookSchema,
+	}),
+} as const;
+
+/** POST /v1/jobs body: the endpoint (default chat/completions), its request, an optional webhook. */
+export interface CreateJobBody {
+	endpoint: Endpoint;
+	request: ChatCompletionRequest | CompletionRequest | EmbeddingRequest;
+	webhook?: { url: string; secret?: string | undefined } | undefined;
+}
+
+/** Kept for callers that validate a chat job's body alone. */
+export const createJobBodySchema = bodySchemas["chat/completions"];
 
 /** Idempotency-Key: 1..255 printable ASCII characters. */
 export const idempotencyKeySchema = z
@@ -35,7 +66,9 @@ export const idempotencyKeySchema = z
 
 /** Validates the body; `stream: true` is refused naming request.stream. */
 export function parseCreateJobBody(input: unknown, allowLoopbackHttp: boolean): CreateJobBody {
-	const body = validate(createJobBodySchema, input);
+	const { endpoint = "chat/completions" } = validate(z.looseObject({ endpoint: z.optional(endpointSchema) }), input);
+	const parsed = validate(bodySchemas[endpoint], input);
+	const body: CreateJobBody = { ...parsed, endpoint };
 	if (body.webhook) checkWebhookUrl(body.webhook.url, allowLoopbackHttp);
 	return body;
 }

@@ -6,7 +6,8 @@
  * (./zod-mini.ts) so that the agent bundles only the zod it uses; the Worker
  * composes these schemas into its own classic-zod ones freely.
  */
-import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./chat-message.js";
+import { chatBodyShape, completionBodyShape, type Endpoint, embeddingBodyShape } from "./chat-request.js";
+import { type JsonObject, jsonObjectSchema } from "./json-value.js";
 import { modelServingSchema } from "./model-serving.js";
 import { powerSourceSchema } from "./power-source.js";
 import * as z from "./zod-mini.js";
@@ -102,16 +103,22 @@ export const whoamiResponseSchema = z.object({
 });
 export type WhoamiResponse = z.infer<typeof whoamiResponseSchema>;
 
-/** The inference request a job carries to the node: the OpenAI chat body, minus routing extras. */
-export const inferenceRequestSchema = z.object({
-	messages: z.array(chatMessageSchema).check(z.minLength(1), z.maxLength(MAX_MESSAGES)),
-	max_tokens: z.optional(z.int().check(z.positive(), z.maximum(MAX_TOKENS_CEILING))),
-	temperature: z.optional(z.number().check(z.minimum(0), z.maximum(2))),
-	top_p: z.optional(z.number().check(z.gt(0), z.maximum(1))),
-	stop: z.optional(z.array(z.string().check(z.maxLength(1000))).check(z.maxLength(4))),
-	seed: z.optional(z.int()),
-});
-export type InferenceRequest = z.infer<typeof inferenceRequestSchema>;
+/**
+ * The inference request a job carries to the node: the client's body for its
+ * endpoint, less `model` and `arcnet`, with the endpoint beside it (absent
+ * means chat/completions). Fields the edge does not know pass as they came (ADR 0016).
+ */
+const inferenceRequestUnion = z.union([
+	z.looseObject({ endpoint: z.optional(z.literal("chat/completions")), ...chatBodyShape }),
+	z.looseObject({ endpoint: z.literal("completions"), ...completionBodyShape }),
+	z.looseObject({ endpoint: z.literal("embeddings"), ...embeddingBodyShape }),
+]);
+/** Typed as JSON (so it crosses RPC); the agent reads its fields with the schemas of ./chat-request.ts. */
+export type InferenceRequest = JsonObject & { endpoint?: Endpoint };
+export const inferenceRequestSchema = z.pipe(
+	inferenceRequestUnion,
+	z.transform((request): InferenceRequest => request as InferenceRequest),
+);
 
 /** One job handed to a node by a long-poll, under a lease. */
 export const leasedJobSchema = z.object({
@@ -167,17 +174,33 @@ const seqSchema = z.int().check(z.minimum(0));
 
 /** Most energy one job may report (J): 8 GPUs at 1 kW for a day, far beyond any real job. */
 export const MAX_MEASURED_JOB_J = 8 * 1000 * 86_400;
+/** A finish reason as a backend gives it. */
+export const finishReasonSchema = z.string().check(z.minLength(1), z.maxLength(64));
+
+/** A backend's JSON object (a chunk or a response), relayed without being read. */
+export const backendBodySchema = jsonObjectSchema;
+export type BackendBody = JsonObject;
 
 /** One piece of a job's output. `seq` starts at 0 and increases by 1 per event of the lease. */
 export const jobEventSchema = z.discriminatedUnion("type", [
-	z.object({ seq: seqSchema, type: z.literal("delta"), text: z.string().check(z.maxLength(1_000_000)) }),
+	z.object({
+		seq: seqSchema,
+		type: z.literal("delta"),
+		/** The chunk's content text (all choices'), for the zone's output text; may be empty when `chunk` is set. */
+		text: z.string().check(z.maxLength(1_000_000)),
+		/** The backend's stream chunk as it came, less `id` and `created`: the Worker relays it (ADR 0016). */
+		chunk: z.optional(backendBodySchema),
+	}),
 	z.object({
 		seq: seqSchema,
 		type: z.literal("done"),
-		finishReason: z.enum(["stop", "length", "content_filter"]),
+		/** The backend's finish reason as it gave it (`stop`, `length`, `tool_calls`, ...). */
+		finishReason: finishReasonSchema,
 		usage: tokenUsageSchema,
 		/** The job's GPU energy (J) as the node measured it (nvidia-smi); absent: the edge estimates it. */
 		energyJ: z.optional(z.number().check(z.minimum(0), z.maximum(MAX_MEASURED_JOB_J))),
+		/** An unstreamed job's whole backend response, less `id` and `created`: the Worker relays it. */
+		response: z.optional(backendBodySchema),
 	}),
 	z.object({
 		seq: seqSchema,

@@ -5,6 +5,7 @@
  * OpenAI's `{message,type,code}` shape. Pure, so the zone can build the same
  * JSON for its webhook.
  */
+import { type JsonObject, withEdgeIdentity } from "./json-value.js";
 import { chatCompletion, type FinishReason } from "./openai.js";
 import { routingDecisionSchema } from "./routing-decision.js";
 
@@ -22,6 +23,8 @@ export interface AsyncJobView {
 	finishedAt: number | null;
 	/** When the job is forgotten (epoch ms): finished + JOB_RETENTION_MS, or the queue deadline before that. */
 	expiresAt: number;
+	/** The backend's whole response, when succeeded on a backend that answers in OpenAI's shape (ADR 0016). */
+	response: JsonObject | null;
 	/** The output text, when succeeded. */
 	output: string | null;
 	finishReason: string | null;
@@ -48,7 +51,8 @@ export interface JobObject {
 	expires_at: number;
 	zone: string;
 	attempts: number;
-	result: ReturnType<typeof chatCompletion> | null;
+	/** The same answer a synchronous request gets: the backend's response (or one built from text), with `arcnet`. */
+	result: Record<string, unknown> | null;
 	error: { message: string; type: string; code: string } | null;
 }
 
@@ -91,12 +95,17 @@ export function queuedJobObject(args: {
 	};
 }
 
-function result(view: AsyncJobView) {
+function result(view: AsyncJobView): Record<string, unknown> {
+	const created = Math.floor((view.finishedAt ?? view.receivedAt) / 1000);
+	if (view.response) {
+		const prefix = view.response.object === "text_completion" ? "cmpl-" : "chatcmpl-";
+		return { ...withEdgeIdentity(view.response, `${prefix}${view.jobId.slice(4)}`, created), arcnet: arcnet(view) };
+	}
 	const usage = view.usage ?? { prompt_tokens: 0, completion_tokens: 0 };
 	const completion = chatCompletion({
 		id: `chatcmpl-${view.jobId.slice(4)}`,
 		model: view.model,
-		created: Math.floor((view.finishedAt ?? view.receivedAt) / 1000),
+		created,
 		content: view.output ?? "",
 		finishReason: (view.finishReason ?? "stop") as FinishReason,
 		usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },

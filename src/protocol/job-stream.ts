@@ -5,6 +5,7 @@
  */
 
 import type { JobErrorCode, TokenUsage } from "./agent-wire.js";
+import type { JsonObject } from "./json-value.js";
 import type { FinishReason } from "./openai.js";
 
 /** A finished job's estimate (durable-objects/energy/): GPU energy in J, gCO2eq at the routed zone's intensity, GPU class used. */
@@ -28,11 +29,14 @@ export type JobStreamErrorCode = JobErrorCode | "no_capacity" | "timeout";
 export type JobStreamEvent =
 	/** The job was leased to a node (sent once per attempt). */
 	| { type: "assigned"; nodeId: string; attempt: number }
-	| { type: "delta"; text: string }
+	/** Output: its text, and the backend's chunk as it came when the backend is OpenAI-shaped (ADR 0016). */
+	| { type: "delta"; text: string; chunk?: JsonObject }
 	| {
 			type: "done";
 			finishReason: FinishReason;
 			usage: TokenUsage;
+			/** An unstreamed job's backend response, relayed as it came. */
+			response?: JsonObject;
 			/** The job's estimated GPU energy and emissions; absent when the zone's intensity was not known. */
 			estimate?: JobStreamEstimate;
 	  }

@@ -5,7 +5,7 @@
  * `arcnet` body field or in `x-arcnet-*` headers, never elsewhere.
  */
 import { z } from "zod";
-import { chatMessageSchema, MAX_MESSAGES, MAX_TOKENS_CEILING } from "./chat-message.js";
+import { chatBodyShape, completionBodyShape, embeddingBodyShape } from "./chat-request.js";
 
 export {
 	type ChatMessage,
@@ -29,25 +29,34 @@ export const arcnetOptionsSchema = z
 	.strict();
 export type ArcnetOptions = z.infer<typeof arcnetOptionsSchema>;
 
-/** POST /v1/chat/completions body. Unknown OpenAI fields are accepted and ignored. */
+const modelSchema = z.string().min(1).max(200);
+
+/** POST /v1/chat/completions body: known fields checked, unknown fields passed to the backend (ADR 0016). */
 export const chatCompletionRequestSchema = z.looseObject({
-	model: z.string().min(1).max(200),
-	messages: z.array(chatMessageSchema).min(1).max(MAX_MESSAGES),
-	stream: z.boolean().optional(),
-	stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
-	max_tokens: z.number().int().positive().max(MAX_TOKENS_CEILING).optional(),
-	max_completion_tokens: z.number().int().positive().max(MAX_TOKENS_CEILING).optional(),
-	temperature: z.number().min(0).max(2).optional(),
-	top_p: z.number().gt(0).max(1).optional(),
-	n: z.literal(1, { error: "only n=1 is supported" }).optional(),
-	stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(4)]).nullish(),
-	seed: z.number().int().optional(),
-	user: z.string().max(256).optional(),
+	...chatBodyShape,
+	model: modelSchema,
 	arcnet: arcnetOptionsSchema.optional(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 
-export type FinishReason = "stop" | "length" | "content_filter";
+/** POST /v1/completions body (legacy text completions). */
+export const completionRequestSchema = z.looseObject({
+	...completionBodyShape,
+	model: modelSchema,
+	arcnet: arcnetOptionsSchema.optional(),
+});
+export type CompletionRequest = z.infer<typeof completionRequestSchema>;
+
+/** POST /v1/embeddings body. */
+export const embeddingRequestSchema = z.looseObject({
+	...embeddingBodyShape,
+	model: modelSchema,
+	arcnet: arcnetOptionsSchema.optional(),
+});
+export type EmbeddingRequest = z.infer<typeof embeddingRequestSchema>;
+
+/** A finish reason as the backend gave it: `stop`, `length`, `tool_calls`, `content_filter`, ... */
+export type FinishReason = string;
 
 export interface Usage {
 	prompt_tokens: number;

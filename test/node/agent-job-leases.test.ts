@@ -120,7 +120,8 @@ describe("agent leases", () => {
 		const url = `http://127.0.0.1:${(backendServer.address() as AddressInfo).port}`;
 		const logs: Record<string, unknown>[] = [];
 		const agent = loop(createOpenAiBackend({ url }), logs, { telemetryIntervalMs: 200, backendListTimeoutMs: 300 });
-		const j = fakeJob(22);
+		// Streamed, as the backend below answers with SSE.
+		const j = { ...fakeJob(22), request: { ...fakeJob(22).request, stream: true } };
 		edge.state.queue.push(j);
 		const exit = agent.run();
 		await waitFor("the job's backend request", () => answerChat !== null);

@@ -113,11 +113,18 @@ describe("ollama native backend", () => {
 	});
 
 	it("streams NDJSON deltas and maps done_reason and eval counts to finish reason and usage", async () => {
-		expect(await collect("llama3.1:8b")).toEqual([
+		const parts = await collect("llama3.1:8b");
+		expect(parts.slice(0, 2)).toEqual([
 			{ type: "delta", text: "Hel" },
 			{ type: "delta", text: "lo" },
-			{ type: "done", finishReason: "length", usage: { prompt_tokens: 26, completion_tokens: 2 } },
 		]);
+		// An unstreamed job ends with the whole answer in OpenAI's shape.
+		expect(parts[2]).toMatchObject({
+			type: "done",
+			finishReason: "length",
+			usage: { prompt_tokens: 26, completion_tokens: 2 },
+			response: { object: "chat.completion", choices: [{ message: { content: "Hello" }, finish_reason: "length" }] },
+		});
 		expect(bodies.at(-1)).toMatchObject({ model: "llama3.1:8b", stream: true, options: { num_predict: 2 } });
 	});
 
@@ -186,7 +193,7 @@ describe("openai-compatible backend cancellation", () => {
 		const run = (async () => {
 			for await (const _ of createOpenAiBackend({ url }).chat(
 				"openai-slow",
-				{ messages: [{ role: "user", content: "hi" }] },
+				{ messages: [{ role: "user", content: "hi" }], stream: true },
 				abort.signal,
 			)) {
 				seen += 1;

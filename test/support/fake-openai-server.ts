@@ -9,7 +9,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
-import { type ChatMessage, chatCompletionRequestSchema } from "../../src/protocol/openai.js";
+import {
+	type ChatMessage,
+	chatCompletionRequestSchema,
+	completionRequestSchema,
+	embeddingRequestSchema,
+} from "../../src/protocol/openai.js";
+import { scenarioChunks, scenarioFor, scenarioResponse } from "./fake-openai-scenarios.js";
 
 /** Options of the fake server, validated on start. */
 export const fakeOpenAIOptionsSchema = z.object({
@@ -28,7 +34,7 @@ export interface FakeOpenAIControls {
 	failEachConversationOnce: boolean;
 	/** Leave GET /v1/models unanswered with the connection open, as a wedged server would. */
 	hangModelList: boolean;
-	/** Delay between a streaming answer's headers and its first chunk, in ms. */
+	/** Delay before a streaming answer's first chunk (after its headers), or before an unstreamed answer, in ms. */
 	firstTokenDelayMs: number;
 }
 
@@ -58,7 +64,9 @@ export interface ExpectedCompletion {
 }
 
 function textOf(message: ChatMessage): string {
-	return typeof message.content === "string" ? message.content : message.content.map((p) => p.text).join("");
+	const content = message.content;
+	if (typeof content === "string") return content;
+	return (content ?? []).map((p) => (p.type === "text" ? p.text : "")).join("");
 }
 
 function wordCount(text: string): number {
@@ -100,6 +108,66 @@ async function readBody(req: IncomingMessage): Promise<string> {
 	return Buffer.concat(chunks).toString("utf8");
 }
 
+function sendSse(res: ServerResponse, chunks: readonly object[]): void {
+	res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+	for (const chunk of chunks) res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+	res.end("data: [DONE]\n\n");
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+	try {
+		return JSON.parse(await readBody(req));
+	} catch {
+		return null;
+	}
+}
+
+/** POST /v1/completions: "Echo: " + the prompt, one token per word, as a text completion. */
+async function legacyCompletion(req: IncomingMessage, res: ServerResponse, models: readonly string[], id: string) {
+	const parsed = completionRequestSchema.safeParse(await readJson(req));
+	if (!parsed.success) return sendError(res, 400, parsed.error.message, null, null);
+	const body = parsed.data;
+	if (!models.includes(body.model)) return sendError(res, 404, `model: ${body.model}`, "model_not_found", "model");
+	const prompt = typeof body.prompt === "string" ? body.prompt : JSON.stringify(body.prompt);
+	const answer = expectedCompletion([{ role: "user", content: prompt }], body.max_tokens);
+	const base = {
+		id,
+		object: "text_completion",
+		created: Math.floor(Date.now() / 1000),
+		model: body.model,
+		system_fingerprint: "fp_fake",
+	};
+	const choice = (text: string, finish: string | null) => ({ index: 0, text, logprobs: null, finish_reason: finish });
+	if (!body.stream) {
+		return sendJson(res, 200, { ...base, choices: [choice(answer.content, answer.finishReason)], usage: answer.usage });
+	}
+	const chunks: object[] = answer.tokens.map((t) => ({ ...base, choices: [choice(t, null)] }));
+	chunks.push({ ...base, choices: [choice("", answer.finishReason)] });
+	if (body.stream_options?.include_usage) chunks.push({ ...base, choices: [], usage: answer.usage });
+	sendSse(res, chunks);
+}
+
+/** POST /v1/embeddings: a small vector per input, derived from its length and position. */
+async function embeddings(req: IncomingMessage, res: ServerResponse, models: readonly string[]) {
+	const parsed = embeddingRequestSchema.safeParse(await readJson(req));
+	if (!parsed.success) return sendError(res, 400, parsed.error.message, null, null);
+	const body = parsed.data;
+	if (!models.includes(body.model)) return sendError(res, 404, `model: ${body.model}`, "model_not_found", "model");
+	const inputs = Array.isArray(body.input) ? body.input : [body.input];
+	const data = inputs.map((input, index) => ({
+		object: "embedding",
+		index,
+		embedding: [String(input).length / 100, index / 10, 0.5],
+	}));
+	const tokens = inputs.reduce<number>((n, input) => n + wordCount(String(input)), 0);
+	sendJson(res, 200, {
+		object: "list",
+		data,
+		model: body.model,
+		usage: { prompt_tokens: tokens, total_tokens: tokens },
+	});
+}
+
 /** Starts the fake server on 127.0.0.1. */
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAIServer> {
 	const config = fakeOpenAIOptionsSchema.parse(options);
@@ -139,7 +207,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		const id = `chatcmpl-fake${nextId++}`;
 		const created = Math.floor(Date.now() / 1000);
 		const base = { id, created, model: body.model };
+		const lastUser = [...body.messages].reverse().find((m) => m.role === "user");
+		const scenario = lastUser ? scenarioFor(textOf(lastUser)) : null;
+		if (scenario) {
+			const scripted = { ...base, system_fingerprint: "fp_fake" };
+			if (!body.stream) return sendJson(res, 200, scenarioResponse(scenario, scripted));
+			const chunks = scenarioChunks(scenario, scripted, body.stream_options?.include_usage === true);
+			return sendSse(res, chunks);
+		}
 		if (!body.stream) {
+			// An unstreamed answer waits for its first token too, then for the rest.
+			if (controls.firstTokenDelayMs > 0) await sleep(controls.firstTokenDelayMs);
 			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs * answer.tokens.length);
 			const message = { role: "assistant", content: answer.content };
 			const choice = { index: 0, message, logprobs: null, finish_reason: answer.finishReason };
@@ -191,6 +269,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 				if (!res.headersSent) sendError(res, 500, err instanceof Error ? err.message : String(err), null, null);
 				else res.destroy();
 			});
+			return;
+		}
+		if (req.method === "POST" && (path === "/v1/completions" || path === "/v1/embeddings")) {
+			requestCount += 1;
+			const answer =
+				path === "/v1/completions"
+					? legacyCompletion(req, res, config.models, `cmpl-fake${nextId++}`)
+					: embeddings(req, res, config.models);
+			answer.catch((err: unknown) => sendError(res, 500, err instanceof Error ? err.message : String(err), null, null));
 			return;
 		}
 		sendError(res, 404, `${req.method} ${path}: no such route`, "not_found", null);

@@ -85,7 +85,7 @@ describe("chat completions through a zone", () => {
 		});
 		const job = await pollOneJob(node);
 		expect(job.model).toBe(MODEL);
-		expect(job.request).toMatchObject({ max_tokens: 32, stop: ["\n"] });
+		expect(job.request).toMatchObject({ endpoint: "chat/completions", max_tokens: 32, stop: "\n" });
 		await answer(node, job);
 
 		const res = await pending;

@@ -28,7 +28,7 @@ describe("request validation", () => {
 		expect(error.param).toBe("messages[0].role");
 		expect(error.type).toBe("invalid_request_error");
 		expect(error.message).toContain(
-			'messages[0].role: expected one of "system"|"user"|"assistant"|"tool"|"developer", got "bot" (string)',
+			'messages[0].role: expected one of "system"|"developer"|"user"|"assistant"|"tool", got "bot" (string)',
 		);
 	});
 

@@ -4,6 +4,7 @@
  * idempotently by job id so the Worker may retry a submit after a crash;
  * read it back for its tenant; cancel it for its tenant.
  */
+import type { JsonObject } from "../../../src/protocol/json-value.js";
 import type { AsyncJobConfig } from "../config.js";
 import type { AsyncJobView, CancelForTenantResult, SubmitAsyncResult, SubmitJobInput } from "../contract.js";
 import { dispatchQueued } from "../jobs/dispatch.js";
@@ -93,6 +94,7 @@ function toView(state: ZoneState, row: JobRow, zoneId: string, expiresAt: number
 		finishedAt: row.finished_at,
 		expiresAt,
 		output: succeeded ? outputText(state.sql, row.job_id) : null,
+		response: succeeded && row.response !== null ? (JSON.parse(row.response) as JsonObject) : null,
 		finishReason: row.finish_reason,
 		usage:
 			succeeded && row.prompt_tokens !== null && row.completion_tokens !== null

@@ -105,7 +105,7 @@ class EventBatch {
 		const { state, row } = this;
 		switch (event.type) {
 			case "delta": {
-				if (event.text.length === 0) return "running";
+				if (event.text.length === 0 && event.chunk === undefined) return "running";
 				if (!this.#running) {
 					const now = state.now();
 					state.sql.exec(
@@ -117,16 +117,20 @@ class EventBatch {
 					this.#running = true;
 					this.#hasFirstToken = true;
 				}
-				appendOutput(state.sql, row.job_id, event.seq, event.text);
-				state.streams.send(row.job_id, { type: "delta", text: event.text });
+				appendOutput(state.sql, row.job_id, event.seq, event.text, event.chunk);
+				state.streams.send(row.job_id, {
+					type: "delta",
+					text: event.text,
+					...(event.chunk ? { chunk: event.chunk } : {}),
+				});
 				return "running";
 			}
 			case "done":
 				if (row.kind === "sync" && !state.streams.has(row.job_id)) {
-					holdForReader(state, row.job_id, event.finishReason, event.usage, event.energyJ ?? null);
+					holdForReader(state, row.job_id, event.finishReason, event.usage, event.energyJ ?? null, event.response);
 					return "ended";
 				}
-				succeedJob(state, row, event.finishReason, event.usage, nextSeq, event.energyJ ?? null);
+				succeedJob(state, row, event.finishReason, event.usage, nextSeq, event.energyJ ?? null, event.response);
 				return "succeeded";
 			case "error": {
 				const hasOutput = this.#running || getJob(state.sql, row.job_id)?.has_output === 1;

@@ -62,6 +62,8 @@ export type JobRow = {
 	first_token_deadline_at: number | null;
 	/** Async jobs: the zone this queued job is being handed to; no poll takes it meanwhile (schema v4, async-handoff.ts). */
 	handoff_zone: string | null;
+	/** An unstreamed job's backend response as JSON text, relayed as it came (schema v5, ADR 0016). */
+	response: string | null;
 };
 
 /** A new job's deadlines (epoch ms), null where it has none. */

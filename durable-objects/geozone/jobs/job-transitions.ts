@@ -5,6 +5,7 @@
  */
 import type { TokenUsage } from "../../../src/protocol/agent-wire.js";
 import type { JobStreamErrorCode } from "../../../src/protocol/job-stream.js";
+import type { JsonObject } from "../../../src/protocol/json-value.js";
 import type { FinishReason } from "../../../src/protocol/openai.js";
 import { countEndedJob } from "../metrics/job-metrics.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
@@ -18,6 +19,7 @@ export type SucceedingJob = Pick<JobRow, "job_id" | "model" | "node_id" | "routi
  * Finishes a job as succeeded with its energy estimate, in one statement, and
  * closes its stream with the usage and estimate. `nextSeq`, when given, is
  * stored with it (the events just applied: the post's own update is then not needed).
+ * `response` is an unstreamed job's backend response, kept for a reader that resumes.
  */
 export function succeedJob(
 	state: ZoneState,
@@ -26,12 +28,13 @@ export function succeedJob(
 	usage: TokenUsage,
 	nextSeq?: number,
 	measuredJ: number | null = null,
+	response?: JsonObject,
 ): void {
 	const estimate = estimateFinishedJob(state, row, usage.completion_tokens, measuredJ);
 	state.sql.exec(
 		`UPDATE jobs SET status = 'succeeded', finished_at = ?, finish_reason = ?, prompt_tokens = ?,
 		   completion_tokens = ?, history_pending = 1, est_energy_j = ?, est_gco2 = ?, est_gpu_class = ?,
-		   measured_energy_j = ?, next_seq = coalesce(?, next_seq) WHERE job_id = ?`,
+		   measured_energy_j = ?, next_seq = coalesce(?, next_seq), response = coalesce(?, response) WHERE job_id = ?`,
 		state.now(),
 		finishReason,
 		usage.prompt_tokens,
@@ -41,6 +44,7 @@ export function succeedJob(
 		estimate.gpuClass,
 		measuredJ,
 		nextSeq ?? null,
+		response ? JSON.stringify(response) : null,
 		row.job_id,
 	);
 	countEndedJob(state.sql, row.job_id);
@@ -49,6 +53,7 @@ export function succeedJob(
 		type: "done",
 		finishReason,
 		usage,
+		...(response ? { response } : {}),
 		...(estimate.stream ? { estimate: estimate.stream } : {}),
 	});
 }
@@ -67,14 +72,16 @@ export function holdForReader(
 	finishReason: FinishReason,
 	usage: TokenUsage,
 	measuredJ: number | null = null,
+	response?: JsonObject,
 ): void {
 	state.sql.exec(
 		`UPDATE jobs SET finish_reason = ?, prompt_tokens = ?, completion_tokens = ?, measured_energy_j = ?,
-		   lease_expires_at = NULL WHERE job_id = ?`,
+		   lease_expires_at = NULL, response = ? WHERE job_id = ?`,
 		finishReason,
 		usage.prompt_tokens,
 		usage.completion_tokens,
 		measuredJ,
+		response ? JSON.stringify(response) : null,
 		jobId,
 	);
 }

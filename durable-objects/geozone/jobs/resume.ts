@@ -6,7 +6,7 @@
  * carries the live output, or the terminal event when the job already ended.
  */
 import type { JobStreamErrorCode, JobStreamEvent } from "../../../src/protocol/job-stream.js";
-import type { FinishReason } from "../../../src/protocol/openai.js";
+import type { JsonObject } from "../../../src/protocol/json-value.js";
 import type { ResumeJobInput, ResumeJobResult } from "../contract.js";
 import type { ZoneState } from "../zone-state.js";
 import { energySourceOf } from "./job-energy.js";
@@ -32,14 +32,14 @@ export function resumeJob(state: ZoneState, input: ResumeJobInput): ResumeJobRes
 	if (!isTerminal(row.status) && row.node_id !== null) {
 		state.streams.send(input.jobId, { type: "assigned", nodeId: row.node_id, attempt: row.attempts });
 	}
-	for (const text of readOutput(state.sql, input.jobId, input.skipDeltas)) {
-		state.streams.send(input.jobId, { type: "delta", text });
+	for (const delta of readOutput(state.sql, input.jobId, input.skipDeltas)) {
+		state.streams.send(input.jobId, { type: "delta", ...delta });
 	}
 	if (isTerminal(row.status)) state.streams.close(input.jobId, terminalEvent(row));
 	else if (awaitsReader(row)) {
 		// It finished while nobody read it: now somebody does, so it succeeds and the stream ends with done.
 		const usage = { prompt_tokens: row.prompt_tokens ?? 0, completion_tokens: row.completion_tokens ?? 0 };
-		succeedJob(state, row, (row.finish_reason ?? "stop") as FinishReason, usage, undefined, row.measured_energy_j);
+		succeedJob(state, row, row.finish_reason ?? "stop", usage, undefined, row.measured_energy_j, storedResponse(row));
 	}
 	return { found: true, stream };
 }
@@ -57,10 +57,12 @@ export function terminalEvent(row: JobRow): JobStreamEvent {
 						energySource: energySourceOf(row),
 					}
 				: undefined;
+		const response = storedResponse(row);
 		return {
 			type: "done",
-			finishReason: (row.finish_reason ?? "stop") as FinishReason,
+			finishReason: row.finish_reason ?? "stop",
 			usage,
+			...(response ? { response } : {}),
 			...(estimate ? { estimate } : {}),
 		};
 	}
@@ -69,4 +71,9 @@ export function terminalEvent(row: JobRow): JobStreamEvent {
 		code: (row.error_code ?? "backend_error") as JobStreamErrorCode,
 		message: row.error_message ?? `the job ended ${row.status}`,
 	};
+}
+
+/** The backend response stored with an unstreamed job, if it has one. */
+function storedResponse(row: Pick<JobRow, "response">): JsonObject | undefined {
+	return row.response === null ? undefined : (JSON.parse(row.response) as JsonObject);
 }

@@ -6,10 +6,17 @@
  * (`done_reason`), and is what older Ollama versions offer.
  */
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import { isJsonObject } from "../../../src/protocol/json-value.js";
 import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, type HttpRequestInit, type HttpResponse, httpFetch } from "../http-fetch.js";
 import { classifyHttpFailure, classifyNetworkFailure } from "./errors.js";
 import { readLines } from "./ndjson.js";
+import { ollamaChatBody } from "./ollama-request.js";
+
+export { ollamaChatBody } from "./ollama-request.js";
+
+import { OllamaAnswer } from "./ollama-answer.js";
+import { splitRequest } from "./request-body.js";
 import { type Backend, BackendError, type ChatPart, type FinishReason } from "./types.js";
 
 export interface OllamaBackendOptions {
@@ -20,7 +27,15 @@ export interface OllamaBackendOptions {
 
 const tagsSchema = z.object({ models: z.array(z.object({ name: z.string(), model: z.optional(z.string()) })) });
 const chunkSchema = z.object({
-	message: z.nullish(z.object({ content: z.optional(z.string()) })),
+	message: z.nullish(
+		z.object({
+			content: z.optional(z.string()),
+			thinking: z.optional(z.string()),
+			tool_calls: z.optional(
+				z.array(z.object({ function: z.object({ name: z.string(), arguments: z.optional(z.unknown()) }) })),
+			),
+		}),
+	),
 	done: z.optional(z.boolean()),
 	done_reason: z.nullish(z.string()),
 	prompt_eval_count: z.nullish(z.int().check(z.minimum(0))),
@@ -31,28 +46,6 @@ const chunkSchema = z.object({
 /** Ollama's done_reason to the protocol's finish reason ("length" when num_predict cut it short). */
 export function finishReasonOfOllama(raw: string | null | undefined): FinishReason {
 	return raw === "length" ? "length" : "stop";
-}
-
-type Message = InferenceRequest["messages"][number];
-
-function contentOf(m: Message): string {
-	return typeof m.content === "string" ? m.content : m.content.map((p) => p.text).join("");
-}
-
-/** The /api/chat body for an OpenAI-shaped request: sampling options move under `options`. */
-export function ollamaChatBody(model: string, req: InferenceRequest): Record<string, unknown> {
-	const options: Record<string, unknown> = {};
-	if (req.max_tokens !== undefined) options.num_predict = req.max_tokens;
-	if (req.temperature !== undefined) options.temperature = req.temperature;
-	if (req.top_p !== undefined) options.top_p = req.top_p;
-	if (req.stop !== undefined) options.stop = req.stop;
-	if (req.seed !== undefined) options.seed = req.seed;
-	return {
-		model,
-		stream: true,
-		messages: req.messages.map((m) => ({ role: m.role, content: contentOf(m) })),
-		...(Object.keys(options).length > 0 ? { options } : {}),
-	};
 }
 
 /** Creates the Ollama native backend. */
@@ -82,6 +75,9 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 		},
 		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
 			const body = JSON.stringify(ollamaChatBody(model, req));
+			const { body: client } = splitRequest(req);
+			const options = isJsonObject(client.stream_options) ? client.stream_options : {};
+			const answer = new OllamaAnswer(model, client.stream === true, options.include_usage === true);
 			const res = await request("/api/chat", { method: "POST", body, signal });
 			try {
 				for await (const line of readLines(res.body)) {
@@ -100,15 +96,12 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 					// A failure after the headers arrives as {"error": "..."}; classify its text as a refused
 					// request (400), so context-length and missing-model messages keep their codes.
 					if (chunk.data.error !== undefined) throw classifyHttpFailure(400, chunk.data.error);
-					const text = chunk.data.message?.content;
-					if (text) yield { type: "delta", text };
+					const part = answer.message(chunk.data.message);
+					if (part) yield part;
 					if (chunk.data.done) {
 						const { prompt_eval_count: p, eval_count: e } = chunk.data;
-						yield {
-							type: "done",
-							finishReason: finishReasonOfOllama(chunk.data.done_reason),
-							usage: typeof e === "number" ? { prompt_tokens: p ?? 0, completion_tokens: e } : null,
-						};
+						const usage = typeof e === "number" ? { prompt_tokens: p ?? 0, completion_tokens: e } : null;
+						yield* answer.end(chunk.data.done_reason, usage);
 						return;
 					}
 				}

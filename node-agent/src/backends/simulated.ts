@@ -4,9 +4,12 @@
  * tokens (seeded from a hash of the last user message), at a steady rate, and
  * honour `max_tokens`, so end-to-end tests can assert exact output.
  */
+
 import { createHash } from "node:crypto";
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import type { ChatBody } from "../../../src/protocol/chat-request.js";
 import { sleep } from "../backoff.js";
+import { chatBodyOf, contentText } from "./request-body.js";
 import { type Backend, BackendError, type ChatPart } from "./types.js";
 
 export interface SimulatedBackendOptions {
@@ -21,10 +24,10 @@ const WORDS = (
 	"fast clean green light data answer query shard cache queue lease river mountain north south"
 ).split(" ");
 
-type Message = InferenceRequest["messages"][number];
+type Message = ChatBody["messages"][number];
 
 function textOf(message: Message): string {
-	return typeof message.content === "string" ? message.content : message.content.map((p) => p.text).join(" ");
+	return contentText(message.content, " ");
 }
 
 function countWords(text: string): number {
@@ -33,7 +36,7 @@ function countWords(text: string): number {
 
 /** The simulator's deterministic completion for a request, before max_tokens is applied. */
 export function simulatedTokens(model: string, request: InferenceRequest): string[] {
-	const lastUser = [...request.messages].reverse().find((m) => m.role === "user");
+	const lastUser = [...chatBodyOf(request, "simulated").messages].reverse().find((m) => m.role === "user");
 	const digest = createHash("sha256")
 		.update(`${model}\n${lastUser ? textOf(lastUser) : ""}`)
 		.digest();
@@ -64,10 +67,11 @@ export function createSimulatedBackend(options: SimulatedBackendOptions): Backen
 					false,
 				);
 			}
+			const body = chatBodyOf(request, "simulated");
 			const all = simulatedTokens(model, request);
-			const limit = request.max_tokens ?? Number.POSITIVE_INFINITY;
+			const limit = body.max_tokens ?? body.max_completion_tokens ?? Number.POSITIVE_INFINITY;
 			const tokens = all.slice(0, limit);
-			const promptTokens = request.messages.reduce((n, m) => n + countWords(textOf(m)), 0);
+			const promptTokens = body.messages.reduce((n, m) => n + countWords(textOf(m)), 0);
 			for (const text of tokens) {
 				if (delayMs > 0) await sleep(delayMs, signal);
 				if (signal.aborted) throw new BackendError("cancelled", "request aborted", false);

@@ -4,21 +4,27 @@
  * the built-in simulator.
  */
 import type { InferenceRequest, JobErrorCode, TokenUsage } from "../../../src/protocol/agent-wire.js";
+import type { JsonObject } from "../../../src/protocol/json-value.js";
 
-export type FinishReason = "stop" | "length" | "content_filter";
+/** A finish reason as the backend gave it (`stop`, `length`, `tool_calls`, ...). */
+export type FinishReason = string;
 
-/** One piece of a streamed completion: output text, or the end with its usage. */
+/**
+ * One piece of a job's output: text with, from an OpenAI-shaped backend, the
+ * chunk it came in; or the end with its usage and, for an unstreamed job,
+ * the backend's whole response. Chunks and responses are relayed as they are (ADR 0016).
+ */
 export type ChatPart =
-	| { type: "delta"; text: string }
+	| { type: "delta"; text: string; chunk?: JsonObject }
 	/** `usage` is null when the backend reported none; the runner then counts deltas. */
-	| { type: "done"; finishReason: FinishReason; usage: TokenUsage | null };
+	| { type: "done"; finishReason: FinishReason; usage: TokenUsage | null; response?: JsonObject };
 
 export interface Backend {
 	/** `openai` or `simulated`, for logs. */
 	readonly kind: string;
 	/** Models the backend can serve right now. */
 	listModels(signal?: AbortSignal): Promise<string[]>;
-	/** Streams one chat completion; aborting `signal` stops the backend request. Throws BackendError. */
+	/** Runs one request of the endpoint it names; aborting `signal` stops the backend request. Throws BackendError. */
 	chat(model: string, request: InferenceRequest, signal: AbortSignal): AsyncIterable<ChatPart>;
 }
 

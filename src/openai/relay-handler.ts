@@ -1,0 +1,167 @@
+/**
+ * One handler for every relayed OpenAI endpoint (chat/completions,
+ * completions, embeddings): validate, route, submit the job to a zone, and
+ * relay its output as the backend gave it, as JSON or as SSE (ADR 0016). The
+ * x-arcnet-* headers and the `arcnet` object (routing-headers.ts) say where
+ * the job ran, why, and its estimated energy and carbon.
+ */
+import type { Context } from "hono";
+import type { z } from "zod";
+import { randomId } from "../auth/crypto.js";
+import { recordEvent } from "../db/events.js";
+import type { AppEnv } from "../http/app-env.js";
+import { jsonBody } from "../http/validation.js";
+import { requireAdmission } from "../limits/middleware.js";
+import type { Endpoint } from "../protocol/chat-request.js";
+import { type OutputEvent, outputEvents } from "../protocol/job-stream-reader.js";
+import type { ArcnetOptions } from "../protocol/openai.js";
+import { clientLocation } from "../routing/client-location.js";
+import { dispatchJob } from "../routing/dispatch.js";
+import { failoverEvent } from "../routing/failover-event.js";
+import { geozoneStub } from "../routing/geozone-stub.js";
+import { requestPreferences } from "../routing/request-preferences.js";
+import { assertModelKnown } from "../routing/request-targets.js";
+import { requestTimeoutMs } from "../routing/request-timeout.js";
+import { policyRouter } from "../routing/router.js";
+import { zoneDirectory } from "../routing/zone-directory.js";
+import { contentInputs, refuseUnservedInputs } from "./content-inputs.js";
+import { endpointPolicy } from "./endpoint-policy.js";
+import { jobErrorToApiError } from "./job-errors.js";
+import { relayedJson } from "./relay-json.js";
+import { responseIdPrefix, toInferenceRequest } from "./relay-request.js";
+import { relayedChunkSse } from "./relay-sse.js";
+import { arcnetSummary, routingHeaders } from "./routing-headers.js";
+import { chatCompletionSse } from "./sse.js";
+
+type DoneEvent = Extract<OutputEvent, { type: "done" }>;
+
+/** The fields of a relayed body the edge itself reads. */
+type RelayedBody = Record<string, unknown> & {
+	model: string;
+	arcnet?: ArcnetOptions | undefined;
+	stream?: boolean | null | undefined;
+	stream_options?: { include_usage?: boolean | undefined } | null | undefined;
+	max_tokens?: number | undefined;
+	max_completion_tokens?: number | undefined;
+};
+
+/** A Hono handler relaying `POST /v1/{endpoint}` bodies valid under `schema`. */
+export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoint, schema: S) {
+	return async (c: Context<AppEnv>): Promise<Response> => {
+		const body: RelayedBody = await jsonBody(c, schema);
+		const receivedAt = Date.now();
+		const jobId = randomId("job_");
+		// Embeddings have no stream; a `stream` field there is the backend's to judge.
+		const stream = body.stream === true && endpoint !== "embeddings";
+		const tenantId = c.get("tenantId");
+
+		const preferences = endpointPolicy(
+			endpoint,
+			await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model),
+		);
+		const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
+		const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
+		// Image and audio parts go only where a node takes them; none anywhere is a 400 naming the part.
+		const inputs = Array.isArray(body.messages) ? contentInputs(body.messages as { content?: unknown }[]) : [];
+		if (inputs.length > 0) refuseUnservedInputs(await zoneDirectory(c.env), body.model, inputs);
+		const context = {
+			model: body.model,
+			endpoint,
+			inputs: inputs.map((i) => i.modality),
+			tenantId,
+			client: clientLocation(c.req.raw.cf, c.env),
+			...preferences,
+			...(expectedTokens !== undefined ? { expectedTokens } : {}),
+		};
+
+		// The attempt the client is waiting on; a retry in another zone replaces it.
+		let current: { zoneId: string; jobId: string } | null = null;
+		let settled = false;
+		const cancelJob = () => {
+			if (settled || !current) return;
+			settled = true;
+			const { zoneId, jobId: attemptId } = current;
+			const cancel = geozoneStub(c.env, zoneId)
+				.cancel(zoneId, attemptId)
+				.catch((err: unknown) => console.error(`cancel of ${attemptId} failed`, err));
+			c.executionCtx.waitUntil(cancel);
+		};
+		// A client that disconnects while the job is queued should free its slot.
+		c.req.raw.signal.addEventListener("abort", cancelJob, { once: true });
+
+		// The key's limits were asked when the request arrived; nothing is submitted before they admit it.
+		await requireAdmission(c);
+		await assertModelKnown(c.env, body.model);
+
+		const dispatched = await dispatchJob(
+			c.env,
+			policyRouter,
+			context,
+			{
+				jobId,
+				tenantId,
+				model: body.model,
+				requestJson: JSON.stringify(toInferenceRequest(endpoint, body)),
+				stream,
+				receivedAt,
+				...(timeoutMs !== undefined ? { timeoutMs } : {}),
+			},
+			{
+				nextJobId: () => randomId("job_"),
+				onAccepted: (zoneId, attemptId) => {
+					current = { zoneId, jobId: attemptId };
+					if (c.req.raw.signal.aborted) cancelJob();
+				},
+				signal: c.req.raw.signal,
+			},
+		);
+		const failover = failoverEvent(dispatched);
+		if (failover) c.executionCtx.waitUntil(recordEvent(c.env, failover));
+		const started = dispatched.started;
+		const headers = routingHeaders(dispatched);
+		c.set("jobStarted", started.first.type !== "error");
+		if (started.first.type === "error") {
+			settled = true;
+			const error = jobErrorToApiError(started.first);
+			return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
+		}
+		const created = Math.floor(receivedAt / 1000);
+		const id = `${responseIdPrefix(endpoint)}${dispatched.jobId.slice(4)}`;
+		if (!stream) {
+			const onSettled = () => {
+				settled = true;
+			};
+			return relayedJson(c, outputEvents(started), {
+				endpoint,
+				id,
+				created,
+				model: body.model,
+				dispatched,
+				headers,
+				onSettled,
+			});
+		}
+		const sseOptions = {
+			id,
+			model: body.model,
+			created,
+			includeUsage: body.stream_options?.include_usage === true,
+			onCancel: cancelJob,
+			onSettled: () => {
+				settled = true;
+			},
+			finalFields: (done: DoneEvent) => {
+				c.set("jobUsage", done.usage); // the limits middleware settles the daily tokens with it
+				return { arcnet: arcnetSummary(dispatched, done.estimate) };
+			},
+		};
+		// A backend that speaks OpenAI sends chunks, relayed as they came; the simulated one sends text.
+		const relayed = started.first.type === "delta" && started.first.chunk !== undefined;
+		const sse = relayed
+			? relayedChunkSse(outputEvents(started), sseOptions)
+			: chatCompletionSse(outputEvents(started), sseOptions);
+		return new Response(sse, {
+			headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+		});
+	};
+}

@@ -1,0 +1,212 @@
+/**
+ * The conformance suite: the same OpenAI requests go straight to a fake
+ * backend and through the edge (wrangler dev, a real agent with the
+ * openai-compatible backend). The JSON answers and the sequences of stream
+ * chunks must be equal apart from `id`, `created` and ArcNet's `arcnet`
+ * (ADR 0016): tool calls, parallel tool calls streamed in fragments, a
+ * JSON-schema answer, logprobs, a refusal, reasoning content, a length finish,
+ * plus legacy completions and embeddings.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { spawnAgent } from "../support/agent-process.js";
+import { waitForModel } from "../support/edge-client.js";
+import { SCENARIO_NAMES } from "../support/fake-openai-scenarios.js";
+import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { type LocalEdge, startLocalEdge } from "../support/local-edge.js";
+import type { ManagedProcess } from "../support/managed-process.js";
+import { parseSseData } from "../support/sse.js";
+
+const MODEL = "llama-3.1-8b-instruct";
+const ZONE = "eu-stockholm";
+
+let workDir = "";
+let fake: FakeOpenAIServer | undefined;
+let edge: LocalEdge | undefined;
+const agents: ManagedProcess[] = [];
+
+function harness(): { edge: LocalEdge; fake: FakeOpenAIServer } {
+	if (!edge || !fake) throw new Error("harness did not start (see beforeAll error)");
+	return { edge, fake };
+}
+
+function printLogs(): void {
+	const tail = (name: string, lines: string[]) => `--- ${name} (last 40 lines)\n${lines.slice(-40).join("\n")}`;
+	console.error([edge ? tail("wrangler", edge.logs()) : "", ...agents.map((a) => tail(a.name, a.logs))].join("\n"));
+}
+
+/** A JSON answer or chunk without what may differ: `id`, `created` and ArcNet's `arcnet`. */
+function comparable(value: unknown): unknown {
+	if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+	const { id: _id, created: _created, arcnet: _arcnet, ...rest } = value as Record<string, unknown>;
+	return rest;
+}
+
+interface Answer {
+	status: number;
+	json: unknown;
+	chunks: unknown[];
+	arcnet: unknown;
+}
+
+/** POSTs `body` to `base` + /v1/`endpoint`; a streamed answer becomes its chunks (`[DONE]` kept). */
+async function ask(base: string, key: string | null, endpoint: string, body: Record<string, unknown>): Promise<Answer> {
+	const res = await fetch(`${base}/v1/${endpoint}`, {
+		method: "POST",
+		headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
+		body: JSON.stringify(body),
+		signal: AbortSignal.timeout(30_000),
+	});
+	const text = await res.text();
+	if (body.stream === true) {
+		const chunks = parseSseData(text);
+		const last = chunks.at(-2) as Record<string, unknown> | undefined;
+		return { status: res.status, json: null, chunks: chunks.map(comparable), arcnet: last?.arcnet };
+	}
+	const json = JSON.parse(text) as Record<string, unknown>;
+	return { status: res.status, json: comparable(json), chunks: [], arcnet: json.arcnet };
+}
+
+/** Asks the fake backend and the edge the same thing; both answers must match. */
+async function expectSameAnswer(endpoint: string, body: Record<string, unknown>): Promise<Answer> {
+	const { edge, fake } = harness();
+	const direct = await ask(fake.url, null, endpoint, body);
+	const relayed = await ask(edge.url, edge.devApiKey, endpoint, body);
+	expect(direct.status).toBe(200);
+	expect(relayed.status, JSON.stringify(relayed.json)).toBe(200);
+	expect(relayed.json).toEqual(direct.json);
+	expect(relayed.chunks).toEqual(direct.chunks);
+	expect(relayed.arcnet).toMatchObject({ zone: ZONE });
+	return relayed;
+}
+
+const tools = [
+	{
+		type: "function",
+		function: {
+			name: "get_weather",
+			parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+		},
+	},
+];
+
+describe("conformance: the edge answers exactly as the backend", () => {
+	beforeAll(async () => {
+		workDir = await mkdtemp(join(tmpdir(), "arcnet-conformance-"));
+		fake = await startFakeOpenAI({ models: [MODEL] });
+		edge = await startLocalEdge({ persistDir: join(workDir, "state") });
+		try {
+			const spec = {
+				name: "conformance-openai",
+				zoneId: ZONE,
+				stateDir: join(workDir, "agents", "openai"),
+				backend: { kind: "openai", url: fake.url } as const,
+				slots: 4,
+			};
+			agents.push(await spawnAgent(edge, spec));
+			await waitForModel(edge, MODEL, 45_000);
+		} catch (err) {
+			printLogs();
+			throw err;
+		}
+	});
+
+	beforeEach(({ onTestFailed }) => {
+		onTestFailed(printLogs);
+	});
+
+	afterAll(async () => {
+		await Promise.all(agents.map((a) => a.stop(15_000)));
+		await edge?.stop();
+		await fake?.close();
+		if (workDir) await rm(workDir, { recursive: true, force: true });
+	});
+
+	for (const scenario of SCENARIO_NAMES) {
+		const body = {
+			model: MODEL,
+			messages: [{ role: "user", content: `scenario:${scenario}` }],
+			tools,
+			logprobs: scenario === "logprobs",
+			...(scenario === "json_schema"
+				? { response_format: { type: "json_schema", json_schema: { name: "weather", schema: { type: "object" } } } }
+				: {}),
+			top_k: 20,
+		};
+		it(`answers ${scenario} as the backend does, unstreamed`, async () => {
+			await expectSameAnswer("chat/completions", body);
+		});
+		it(`streams ${scenario} chunk for chunk as the backend does`, async () => {
+			const relayed = await expectSameAnswer("chat/completions", { ...body, stream: true });
+			expect(relayed.chunks.at(-1)).toBe("[DONE]");
+		});
+		it(`streams ${scenario} with the usage chunk when the client asks for it`, async () => {
+			await expectSameAnswer("chat/completions", { ...body, stream: true, stream_options: { include_usage: true } });
+		});
+	}
+
+	it("answers a legacy completion as the backend does, streamed and not", async () => {
+		const body = { model: MODEL, prompt: "once upon a time", max_tokens: 3 };
+		await expectSameAnswer("completions", body);
+		await expectSameAnswer("completions", { ...body, stream: true });
+	});
+
+	it("answers embeddings as the backend does", async () => {
+		await expectSameAnswer("embeddings", { model: MODEL, input: ["first text", "second"] });
+	});
+	it("works unchanged with the official openai client: tools, JSON mode, embeddings and legacy completions, streamed and not", async () => {
+		const { edge } = harness();
+		const client = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: edge.devApiKey, maxRetries: 0 });
+		const user = (content: string) => [{ role: "user" as const, content }];
+		const weatherTools = [
+			{ type: "function" as const, function: { name: "get_weather", parameters: { type: "object" } } },
+		];
+
+		const called = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:tool_call"),
+			tools: weatherTools,
+		});
+		expect(called.choices[0]?.finish_reason).toBe("tool_calls");
+		const call = called.choices[0]?.message.tool_calls?.[0];
+		expect(call?.type === "function" ? call.function : null).toEqual({
+			name: "get_weather",
+			arguments: '{"city":"Oslo"}',
+		});
+
+		const stream = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:parallel_tools"),
+			tools: weatherTools,
+			stream: true,
+		});
+		const args = ["", ""];
+		for await (const chunk of stream) {
+			for (const fragment of chunk.choices[0]?.delta.tool_calls ?? []) {
+				args[fragment.index] += fragment.function?.arguments ?? "";
+			}
+		}
+		expect(args).toEqual(['{"city":"Oslo"}', '{"city":"Lima"}']);
+
+		const json = await client.chat.completions.create({
+			model: MODEL,
+			messages: user("scenario:json_schema"),
+			response_format: { type: "json_schema", json_schema: { name: "weather", schema: { type: "object" } } },
+		});
+		expect(JSON.parse(json.choices[0]?.message.content ?? "null")).toEqual({ city: "Oslo", temp_c: 21 });
+
+		const embedded = await client.embeddings.create({ model: MODEL, input: ["a b", "c"] });
+		expect(embedded.data.map((d) => d.index)).toEqual([0, 1]);
+		expect(embedded.usage.prompt_tokens).toBe(3);
+
+		const completed = await client.completions.create({ model: MODEL, prompt: "one two three", max_tokens: 2 });
+		expect(completed.choices[0]).toMatchObject({ text: "Echo: one", finish_reason: "length" });
+		const streamed = await client.completions.create({ model: MODEL, prompt: "one two", stream: true });
+		let text = "";
+		for await (const chunk of streamed) text += chunk.choices[0]?.text ?? "";
+		expect(text).toBe("Echo: one two");
+	});
+});
