@@ -26,7 +26,8 @@ const UNSERVED_ENDPOINTS = new Set(["/v1/completions", "/v1/embeddings", "/v1/re
 /** Most lines an input file may hold (OpenAI's limit). */
 export const MAX_BATCH_LINES = 50_000;
 
-const createSchema = z.strictObject({
+/** POST /v1/batches body. */
+export const createBatchBodySchema = z.strictObject({
 	input_file_id: z.string().min(1).max(100),
 	endpoint: z.string().min(1).max(100),
 	completion_window: z.string().min(1).max(16),
@@ -58,7 +59,7 @@ function batchNotFound(id: string): ApiError {
 
 /** POST /v1/batches. */
 export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> {
-	const body = await jsonBody(c, createSchema);
+	const body = await jsonBody(c, createBatchBodySchema);
 	const tenantId = c.get("client").tenantId;
 	if (!(BATCH_ENDPOINTS as readonly string[]).includes(body.endpoint)) {
 		const why = UNSERVED_ENDPOINTS.has(body.endpoint) ? " (not served by this edge yet)" : "";

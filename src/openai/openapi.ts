@@ -6,9 +6,10 @@
  * with the routes (docs/adr/0017).
  */
 import { z } from "zod";
+import { createBatchBodySchema } from "../batches/batches-api.js";
 import { createJobBodySchema } from "../jobs-api/job-request.js";
 import { modelListSchema, modelObjectSchema, openAiErrorBodySchema } from "../protocol/model-object.js";
-import { chatCompletionRequestSchema } from "../protocol/openai.js";
+import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from "../protocol/openai.js";
 
 /** One operation of the client API: its route, its schemas and what it answers. */
 interface Operation {
@@ -40,6 +41,22 @@ export const CLIENT_API_OPERATIONS: readonly Operation[] = [
 			description: "A chat.completion, or chat.completion.chunk events",
 			stream: true,
 		},
+		errors: ["400", "401", "403", "404", "413", "429", "503"],
+	},
+	{
+		method: "post",
+		path: "/v1/completions",
+		summary: "Create a legacy text completion (JSON, or SSE chunks with stream: true)",
+		body: completionRequestSchema,
+		ok: { status: "200", schema: opaqueObject, description: "A text_completion, or its chunks", stream: true },
+		errors: ["400", "401", "403", "404", "413", "429", "503"],
+	},
+	{
+		method: "post",
+		path: "/v1/embeddings",
+		summary: "Create embeddings (routed with the carbon policy unless the request names one)",
+		body: embeddingRequestSchema,
+		ok: { status: "200", schema: opaqueObject, description: "A list of embeddings" },
 		errors: ["400", "401", "403", "404", "413", "429", "503"],
 	},
 	{
@@ -84,6 +101,56 @@ export const CLIENT_API_OPERATIONS: readonly Operation[] = [
 		path: "/v1/jobs/{id}",
 		summary: "Cancel an async job",
 		ok: { status: "200", schema: opaqueObject, description: "The job object, cancelled" },
+		errors: ["401", "403", "404", "409"],
+	},
+	{
+		method: "post",
+		path: "/v1/files",
+		summary: "Upload a JSONL batch input file (multipart/form-data, purpose batch)",
+		ok: { status: "200", schema: opaqueObject, description: "The file object" },
+		errors: ["400", "401", "403", "413"],
+	},
+	{
+		method: "get",
+		path: "/v1/files/{id}",
+		summary: "A file object",
+		ok: { status: "200", schema: opaqueObject, description: "The file object" },
+		errors: ["401", "403", "404"],
+	},
+	{
+		method: "get",
+		path: "/v1/files/{id}/content",
+		summary: "A file's content (JSONL)",
+		ok: { status: "200", description: "The file's bytes" },
+		errors: ["401", "403", "404"],
+	},
+	{
+		method: "post",
+		path: "/v1/batches",
+		summary: "Create a batch from an uploaded input file; it runs within its completion window, in the cleanest hours",
+		body: createBatchBodySchema,
+		ok: { status: "200", schema: opaqueObject, description: "The batch object" },
+		errors: ["400", "401", "403", "404"],
+	},
+	{
+		method: "get",
+		path: "/v1/batches",
+		summary: "List the tenant's batches, newest first",
+		ok: { status: "200", schema: opaqueObject, description: "A list of batch objects" },
+		errors: ["400", "401", "403"],
+	},
+	{
+		method: "get",
+		path: "/v1/batches/{id}",
+		summary: "A batch object with its request counts",
+		ok: { status: "200", schema: opaqueObject, description: "The batch object" },
+		errors: ["401", "403", "404"],
+	},
+	{
+		method: "post",
+		path: "/v1/batches/{id}/cancel",
+		summary: "Cancel a batch: requests not yet sent are cancelled",
+		ok: { status: "200", schema: opaqueObject, description: "The batch object, cancelling or cancelled" },
 		errors: ["401", "403", "404", "409"],
 	},
 ];
