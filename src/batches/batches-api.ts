@@ -12,6 +12,7 @@ import { modelAllowed } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, jsonBody, validate } from "../http/validation.js";
+import { createBatchBodySchema } from "../protocol/batch-request.js";
 import { errorLine, parseBatchInput } from "./batch-input.js";
 import { batchObject } from "./batch-object.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
@@ -25,15 +26,6 @@ export const BATCH_ENDPOINTS = ["/v1/chat/completions"] as const;
 const UNSERVED_ENDPOINTS = new Set(["/v1/completions", "/v1/embeddings", "/v1/responses"]);
 /** Most lines an input file may hold (OpenAI's limit). */
 export const MAX_BATCH_LINES = 50_000;
-
-/** POST /v1/batches body. */
-export const createBatchBodySchema = z.strictObject({
-	input_file_id: z.string().min(1).max(100),
-	endpoint: z.string().min(1).max(100),
-	completion_window: z.string().min(1).max(16),
-	metadata: z.record(z.string().max(64), z.string().max(512)).nullable().optional(),
-	arcnet: z.strictObject({ defer: z.boolean().optional() }).optional(),
-});
 
 const listSchema = z.object({
 	after: z.string().max(100).optional(),

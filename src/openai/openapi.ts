@@ -6,8 +6,8 @@
  * with the routes (docs/adr/0017).
  */
 import { z } from "zod";
-import { createBatchBodySchema } from "../batches/batches-api.js";
 import { createJobBodySchema } from "../jobs-api/job-request.js";
+import { createBatchBodySchema } from "../protocol/batch-request.js";
 import { modelListSchema, modelObjectSchema, openAiErrorBodySchema } from "../protocol/model-object.js";
 import { chatCompletionRequestSchema, completionRequestSchema, embeddingRequestSchema } from "../protocol/openai.js";
 
