@@ -126,6 +126,17 @@ class EventBatch {
 				return "running";
 			}
 			case "done":
+				// An unstreamed answer arrives whole: the response is the job's first output.
+				if (!this.#hasFirstToken && event.response !== undefined) {
+					const now = state.now();
+					state.sql.exec(
+						"UPDATE jobs SET first_token_at = coalesce(first_token_at, ?) WHERE job_id = ?",
+						now,
+						row.job_id,
+					);
+					if (row.leased_at !== null) recordTtft(state, now - row.leased_at);
+					this.#hasFirstToken = true;
+				}
 				if (row.kind === "sync" && !state.streams.has(row.job_id)) {
 					holdForReader(state, row.job_id, event.finishReason, event.usage, event.energyJ ?? null, event.response);
 					return "ended";
