@@ -71,6 +71,19 @@ function lastUserPrompt(request: string): string {
 	}
 }
 
+/** The text of a stored chat or text completion response, or null without one. */
+function responseContent(response: string | number | null | undefined): string | null {
+	if (typeof response !== "string") return null;
+	try {
+		const parsed = JSON.parse(response) as { choices?: { message?: { content?: unknown }; text?: unknown }[] };
+		const choice = parsed.choices?.[0];
+		const content = choice?.message?.content ?? choice?.text;
+		return typeof content === "string" ? content : null;
+	} catch {
+		return null;
+	}
+}
+
 function readZone(db: DatabaseSync, source: string): ZoneJob[] {
 	const outputs = new Map<string, { seq: number; text: string }[]>();
 	for (const row of db.prepare("SELECT job_id, seq, text FROM job_output ORDER BY job_id, seq").all() as {
@@ -82,12 +95,19 @@ function readZone(db: DatabaseSync, source: string): ZoneJob[] {
 		list.push({ seq: Number(row.seq), text: row.text });
 		outputs.set(row.job_id, list);
 	}
+	// An unstreamed job's answer is its relayed backend response (schema step 6), not output rows.
+	const hasResponse = (db.prepare("SELECT name FROM pragma_table_info('jobs')").all() as { name: string }[]).some(
+		(c) => c.name === "response",
+	);
 	const rows = db
-		.prepare("SELECT job_id, kind, status, attempts, node_id, error_code, history_pending, request FROM jobs")
+		.prepare(
+			`SELECT job_id, kind, status, attempts, node_id, error_code, history_pending, request${hasResponse ? ", response" : ""} FROM jobs`,
+		)
 		.all() as Record<string, string | number | null>[];
 	return rows.map((r) => {
 		const jobId = String(r.job_id);
-		const out = outputs.get(jobId) ?? [];
+		const answered = responseContent(r.response);
+		const out = outputs.get(jobId) ?? (answered !== null ? [{ seq: 0, text: answered }] : []);
 		return {
 			source,
 			jobId,
