@@ -88,6 +88,19 @@ describe("OpenAI bodies relayed through a zone", () => {
 	beforeAll(async () => {
 		node = await enrollNode(ZONE);
 		expect((await agentCall(node, "/poll", pollBody())).status).toBe(200);
+		// The node serves every relayed endpoint; routing follows what a node advertises.
+		const telemetry = {
+			hardware: "simulated",
+			gpus: [],
+			host: { cpuPct: 1, memUsedBytes: 1, memTotalBytes: 2 },
+			models: [MODEL],
+			modelDetails: [{ model: MODEL, endpoints: ["chat/completions", "completions", "embeddings"] }],
+			slots: 4,
+			running: [],
+			tokensPerSecond: 0,
+			queueDepth: 0,
+		};
+		expect((await agentCall(node, "/telemetry", telemetry)).status).toBe(200);
 		expect(await runDurableObjectAlarm(env.GEOZONE.getByName(ZONE))).toBe(true);
 	});
 
