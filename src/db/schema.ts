@@ -228,7 +228,7 @@ export const jobs = sqliteTable(
 		index("jobs_zone_received_idx").on(t.zoneId, t.receivedAt),
 		index("jobs_tenant_received_idx").on(t.tenantId, t.receivedAt),
 		index("jobs_node_idx").on(t.nodeId),
-		// "Has any node ever served this model?" (404 model_not_found vs 503) is one index probe.
+		// "Has a node ever served this model?" (404 model_not_found vs 503) is one index probe.
 		index("jobs_model_idx").on(t.model),
 	],
 );

@@ -6,7 +6,7 @@
  */
 import type { OpenAiEndpoint } from "../protocol/model-serving.js";
 
-/** A usage object as any endpoint reports it; every field is optional so that none is assumed. */
+/** A usage object as each endpoint reports it; every field is optional so that none is assumed. */
 export interface CountedUsage {
 	prompt_tokens?: number | undefined;
 	completion_tokens?: number | undefined;
