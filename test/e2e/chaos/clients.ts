@@ -79,7 +79,13 @@ async function send(
 		}
 		const capacity = (res.status === 503 || res.status === 429) && res.headers.has("retry-after");
 		if (capacity && capacityRetries < limits.maxCapacityRetries && Date.now() < deadline) {
-			const text = await res.text();
+			let text: string;
+			try {
+				text = await res.text();
+			} catch (err) {
+				if (resendOnAnyTransportError && Date.now() < deadline) continue;
+				return { kind: "broken", code: transportCode(err), message: err instanceof Error ? err.message : String(err) };
+			}
 			if (errorOf(text).code === "no_capacity" || res.status === 429) {
 				capacityRetries++;
 				outcome.resends++;
@@ -167,20 +173,46 @@ async function runStream(edge: EdgeEndpoint, job: PlannedJob, limits: ClientLimi
 	return o;
 }
 
+/**
+ * Submits an async job until its id is read. The Idempotency-Key makes a re-send safe, so an
+ * answer whose body broke mid-read (a cut link, a Worker restart) is sent again, not given up.
+ */
+async function submitAsync(
+	edge: EdgeEndpoint,
+	init: () => RequestInit,
+	limits: ClientLimits,
+	o: ClientOutcome,
+): Promise<{ id: string } | ClientOutcome> {
+	const deadline = Date.now() + limits.deadlineMs;
+	for (;;) {
+		const attempt = await send(`${edge.url}/v1/jobs`, init, limits, o, true);
+		if (attempt.kind !== "response") return transportEnd(o, attempt);
+		let text: string;
+		try {
+			text = await attempt.res.text();
+		} catch (err) {
+			if (Date.now() >= deadline) return { ...o, result: "broken", errorCode: transportCode(err) };
+			o.resends++;
+			await sleep(250);
+			continue;
+		}
+		// A re-sent request whose first copy was accepted (its answer lost to a cut link or a restart)
+		// is answered 200 with Idempotent-Replayed: the same job, not a second one.
+		const replayed = attempt.res.status === 200 && attempt.res.headers.get("idempotent-replayed") === "true";
+		if (attempt.res.status !== 202 && !replayed) return fail(o, attempt.res.status, text);
+		return { id: String((JSON.parse(text) as { id?: unknown }).id) };
+	}
+}
+
 async function runAsync(edge: EdgeEndpoint, job: PlannedJob, limits: ClientLimits, o: ClientOutcome) {
 	const init = chatInit(
 		edge,
 		{ request: { model: job.model, messages: job.messages } },
 		{ "idempotency-key": job.tag },
 	);
-	const attempt = await send(`${edge.url}/v1/jobs`, init, limits, o, true);
-	if (attempt.kind !== "response") return transportEnd(o, attempt);
-	const text = await attempt.res.text();
-	// A re-sent request whose first copy was accepted (its answer lost to a cut link or a restart)
-	// is answered 200 with Idempotent-Replayed: the same job, not a second one.
-	const replayed = attempt.res.status === 200 && attempt.res.headers.get("idempotent-replayed") === "true";
-	if (attempt.res.status !== 202 && !replayed) return fail(o, attempt.res.status, text);
-	const id = String((JSON.parse(text) as { id?: unknown }).id);
+	const submitted = await submitAsync(edge, init, limits, o);
+	if ("result" in submitted) return submitted;
+	const { id } = submitted;
 	o.jobId = id;
 	const deadline = Date.now() + limits.deadlineMs;
 	while (Date.now() < deadline) {

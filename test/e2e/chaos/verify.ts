@@ -47,7 +47,7 @@ export function chaosSpans(log: readonly ChaosLogEntry[], workloadStartedAt: num
 function describeClient(o: ClientOutcome | undefined, spans: readonly ChaosSpan[]): string {
 	if (!o) return "no client outcome";
 	const during = spans.filter((s) => s.from <= o.endedAt && s.to >= o.startedAt).map((s) => s.name);
-	return `client ${o.kind} ${o.result}${o.status !== undefined ? ` HTTP ${o.status}` : ""}${o.errorCode ? ` ${o.errorCode}` : ""}${o.jobId ? ` id ${o.jobId}` : ""}; during: ${during.join(", ") || "no chaos event"}`;
+	return `client ${o.kind} ${o.result}${o.status !== undefined ? ` HTTP ${o.status}` : ""}${o.errorCode ? ` ${o.errorCode}` : ""}${o.errorCode === "client_exception" ? ` (${o.errorMessage ?? ""})` : ""}${o.jobId ? ` id ${o.jobId}` : ""}; during: ${during.join(", ") || "no chaos event"}`;
 }
 
 /** How long after a Worker restart ends a client may still see its connection break because of it (ms). */
