@@ -6,7 +6,14 @@
  */
 import { z } from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
-import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
+import {
+	baseUrlSchema,
+	buildUrl,
+	type CallContext,
+	getJson,
+	parseProviderResponse,
+	timeoutMsSchema,
+} from "./provider-http.js";
 import { type CarbonProvider, gridZoneSchema, type ProviderRuntime, providerTimestampSchema } from "./signal.js";
 import { zoneProvider } from "./zone-provider.js";
 
@@ -28,6 +35,34 @@ const latestResponseSchema = z.object({
 	datetime: providerTimestampSchema,
 });
 
+type ElectricityMapsSettings = z.output<typeof electricityMapsConfigSchema>;
+
+/** GETs one of the v3 carbon-intensity resources for `ctx.zone`; the signal and forecast adapters share it. */
+export function getElectricityMaps(
+	cfg: ElectricityMapsSettings,
+	runtime: ProviderRuntime,
+	ctx: CallContext,
+	resource: "latest" | "forecast",
+	signal: AbortSignal | undefined,
+): Promise<unknown> {
+	const query: Record<string, string> = { zone: ctx.zone };
+	if (cfg.emissionFactorType) query.emissionFactorType = cfg.emissionFactorType;
+	return getJson(ctx, {
+		url: buildUrl(cfg.baseUrl, `/v3/carbon-intensity/${resource}`, query),
+		headers: { "auth-token": cfg.apiKey },
+		timeoutMs: cfg.timeoutMs,
+		signal,
+		fetch: runtime.fetch ?? fetch,
+	});
+}
+
+/** Refuses an answer about another zone than the one asked for. */
+export function checkZone(ctx: CallContext, answered: string): void {
+	if (answered !== ctx.zone) {
+		throw new CarbonProviderError(ctx.source, ctx.zone, "malformed", `zone: expected "${ctx.zone}", got "${answered}"`);
+	}
+}
+
 /** Creates the Electricity Maps adapter; throws `CarbonConfigError` on a bad config. */
 export function createElectricityMapsProvider(
 	config: ElectricityMapsConfig,
@@ -41,19 +76,9 @@ export function createElectricityMapsProvider(
 		target: (zone) => (gridZoneSchema.safeParse(zone).success ? zone : undefined),
 		unsupported: (zone) => `"${zone}" is not an Electricity Maps zone code`,
 		async fetch(zone, _target, options, ctx) {
-			const query: Record<string, string> = { zone };
-			if (cfg.emissionFactorType) query.emissionFactorType = cfg.emissionFactorType;
-			const body = await getJson(ctx, {
-				url: buildUrl(cfg.baseUrl, "/v3/carbon-intensity/latest", query),
-				headers: { "auth-token": cfg.apiKey },
-				timeoutMs: cfg.timeoutMs,
-				signal: options.signal,
-				fetch: runtime.fetch ?? fetch,
-			});
+			const body = await getElectricityMaps(cfg, runtime, ctx, "latest", options.signal);
 			const latest = parseProviderResponse(ctx, latestResponseSchema, body, "carbon-intensity/latest");
-			if (latest.zone !== zone) {
-				throw new CarbonProviderError(ctx.source, zone, "malformed", `zone: expected "${zone}", got "${latest.zone}"`);
-			}
+			checkZone(ctx, latest.zone);
 			return {
 				zone,
 				gco2PerKwh: latest.carbonIntensity,

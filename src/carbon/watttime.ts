@@ -1,6 +1,5 @@
 /**
- * WattTime v3 adapter. Login: GET {authBaseUrl}/login with HTTP Basic gives a
- * bearer token, cached until shortly before it expires (WattTime tokens last
+ * WattTime v3 adapter over the shared session (watttime-client.ts; tokens last
  * 30 minutes). Data: GET {baseUrl}/v3/forecast?region=R&signal_type=co2_moer,
  * whose MOER is in lbs/MWh (x 0.453592 = g/kWh); the point covering "now" is
  * the current value. `/v3/signal-index` is not used: it answers a 0-100
@@ -8,15 +7,8 @@
  * balancing-authority regions, so the config maps grid zones to regions.
  */
 import { z } from "zod";
-import { CarbonProviderError, parseConfig } from "./provider-error.js";
-import {
-	baseUrlSchema,
-	buildUrl,
-	type CallContext,
-	getJson,
-	parseProviderResponse,
-	timeoutMsSchema,
-} from "./provider-http.js";
+import { parseConfig } from "./provider-error.js";
+import { baseUrlSchema, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
 import {
 	type CarbonProvider,
 	gridZoneSchema,
@@ -24,6 +16,7 @@ import {
 	type ProviderRuntime,
 	providerTimestampSchema,
 } from "./signal.js";
+import { createWattTimeSession } from "./watttime-client.js";
 import { zoneProvider } from "./zone-provider.js";
 
 export const wattTimeConfigSchema = z.object({
@@ -45,69 +38,16 @@ export const wattTimeConfigSchema = z.object({
 });
 export type WattTimeConfig = z.input<typeof wattTimeConfigSchema>;
 
-const loginResponseSchema = z.object({ token: z.string().min(1) });
-
 const forecastResponseSchema = z.object({
 	data: z.array(z.object({ point_time: providerTimestampSchema, value: z.number().min(0) })).min(1),
 	meta: z.object({ signal_type: z.literal("co2_moer"), units: z.literal("lbs_co2_per_mwh") }),
 });
 
-/** UTF-8 safe base64 for the Basic credentials (btoa alone only takes Latin-1). */
-function basicCredentials(username: string, password: string): string {
-	const bytes = new TextEncoder().encode(`${username}:${password}`);
-	let binary = "";
-	for (const b of bytes) binary += String.fromCharCode(b);
-	return `Basic ${btoa(binary)}`;
-}
-
 /** Creates the WattTime adapter; throws `CarbonConfigError` on a bad config. */
 export function createWattTimeProvider(config: WattTimeConfig, runtime: ProviderRuntime = {}): CarbonProvider {
 	const cfg = parseConfig(wattTimeConfigSchema, config, "watttime");
 	const now = runtime.now ?? Date.now;
-	const doFetch = runtime.fetch ?? fetch;
-	let token: { value: string; expiresAt: number } | undefined;
-	// Concurrent zone refreshes share one login instead of racing several.
-	let pendingLogin: Promise<string> | undefined;
-
-	async function login(ctx: CallContext, signal: AbortSignal | undefined): Promise<string> {
-		const body = await getJson(ctx, {
-			url: buildUrl(cfg.authBaseUrl ?? cfg.baseUrl, "/login"),
-			headers: { authorization: basicCredentials(cfg.username, cfg.password) },
-			timeoutMs: cfg.timeoutMs,
-			signal,
-			fetch: doFetch,
-		});
-		const { token: value } = parseProviderResponse(ctx, loginResponseSchema, body, "login");
-		token = { value, expiresAt: now() + cfg.tokenTtlMs };
-		return value;
-	}
-
-	function bearer(ctx: CallContext, signal: AbortSignal | undefined): Promise<string> {
-		if (token && now() < token.expiresAt - cfg.tokenRefreshMarginMs) return Promise.resolve(token.value);
-		pendingLogin ??= login(ctx, signal).finally(() => {
-			pendingLogin = undefined;
-		});
-		return pendingLogin;
-	}
-
-	async function forecast(ctx: CallContext, region: string, signal: AbortSignal | undefined): Promise<unknown> {
-		const request = async () =>
-			getJson(ctx, {
-				url: buildUrl(cfg.baseUrl, "/v3/forecast", { region, signal_type: "co2_moer", horizon_hours: "1" }),
-				headers: { authorization: `Bearer ${await bearer(ctx, signal)}` },
-				timeoutMs: cfg.timeoutMs,
-				signal,
-				fetch: doFetch,
-			});
-		try {
-			return await request();
-		} catch (err) {
-			// A token revoked or expired early: log in again once, then give up.
-			if (!(err instanceof CarbonProviderError) || err.reason !== "auth") throw err;
-			token = undefined;
-			return request();
-		}
-	}
+	const session = createWattTimeSession(cfg, runtime);
 
 	return zoneProvider({
 		source: "watttime",
@@ -115,7 +55,7 @@ export function createWattTimeProvider(config: WattTimeConfig, runtime: Provider
 		target: (zone) => cfg.regions[zone],
 		unsupported: () => "no WattTime region is configured for this zone",
 		async fetch(zone, region, options, ctx) {
-			const body = await forecast(ctx, region, options.signal);
+			const body = await session.forecast(ctx, region, 1, options.signal);
 			const { data } = parseProviderResponse(ctx, forecastResponseSchema, body, "forecast");
 			const t = now();
 			// The latest point not in the future is the current 5-minute MOER; if all are ahead, the earliest.

@@ -4,9 +4,14 @@
  * conversion needed.
  */
 import { z } from "zod";
-import { type ElectricityMapsConfig, electricityMapsConfigSchema } from "../electricitymaps.js";
-import { CarbonProviderError, parseConfig } from "../provider-error.js";
-import { buildUrl, getJson, parseProviderResponse } from "../provider-http.js";
+import {
+	checkZone,
+	type ElectricityMapsConfig,
+	electricityMapsConfigSchema,
+	getElectricityMaps,
+} from "../electricitymaps.js";
+import { parseConfig } from "../provider-error.js";
+import { parseProviderResponse } from "../provider-http.js";
 import { type ProviderRuntime, providerTimestampSchema } from "../signal.js";
 import { type ForecastProvider, toPoints } from "./forecast.js";
 
@@ -28,19 +33,9 @@ export function createElectricityMapsForecast(
 		source: "electricitymaps",
 		async fetchForecast(zone, options = {}) {
 			const ctx = { source: "electricitymaps" as const, zone };
-			const query: Record<string, string> = { zone };
-			if (cfg.emissionFactorType) query.emissionFactorType = cfg.emissionFactorType;
-			const body = await getJson(ctx, {
-				url: buildUrl(cfg.baseUrl, "/v3/carbon-intensity/forecast", query),
-				headers: { "auth-token": cfg.apiKey },
-				timeoutMs: cfg.timeoutMs,
-				signal: options.signal,
-				fetch: runtime.fetch ?? fetch,
-			});
+			const body = await getElectricityMaps(cfg, runtime, ctx, "forecast", options.signal);
 			const parsed = parseProviderResponse(ctx, forecastResponseSchema, body, "carbon-intensity/forecast");
-			if (parsed.zone !== zone) {
-				throw new CarbonProviderError(ctx.source, zone, "malformed", `zone: expected "${zone}", got "${parsed.zone}"`);
-			}
+			checkZone(ctx, parsed.zone);
 			const raw = parsed.forecast.map((p) => ({ startMs: Date.parse(p.datetime), gco2PerKwh: p.carbonIntensity }));
 			return {
 				zone,
