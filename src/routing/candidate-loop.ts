@@ -63,12 +63,14 @@ export async function tryCandidates<T>(
 	let fallback: { value: T } | undefined;
 	const startedAt = Date.now();
 	let firstReadAt: number | undefined;
+	let excluded: RoutePlan["excluded"] = [];
 	loop: for (const fresh of [false, true]) {
 		// A directory read during this request is as fresh as a second read would be.
 		if (fresh && firstReadAt !== undefined && firstReadAt >= startedAt) break;
 		const directory = await zoneDirectory(env, { fresh });
 		firstReadAt ??= directory.fetchedAt;
 		const plan = router.route(context, directory);
+		excluded = plan.excluded;
 		const updatedAt = new Map(directory.zones.map((z) => [z.zoneId, z.updatedAt]));
 		const loaded = plan.candidates.map((candidate) => ({
 			candidate,
@@ -86,11 +88,15 @@ export async function tryCandidates<T>(
 		}
 	}
 	if (fallback) return fallback.value;
-	throw noZoneTookTheJob(context.model, refusals);
+	throw noZoneTookTheJob(context.model, refusals, excluded);
 }
 
 /** The error for a job no zone took: 429 when every refusal was a full queue, else 503; both with Retry-After. */
-export function noZoneTookTheJob(model: string, refusals: readonly Refusal[]): QueuesFullError | NoCapacityError {
+export function noZoneTookTheJob(
+	model: string,
+	refusals: readonly Refusal[],
+	excluded: RoutePlan["excluded"] = [],
+): QueuesFullError | NoCapacityError {
 	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
 	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
 	if (refusals.length > 0 && refusals.every((r) => r.reason === "queue_full")) {
@@ -104,6 +110,19 @@ export function noZoneTookTheJob(model: string, refusals: readonly Refusal[]): Q
 	const why =
 		refusals.length > 0
 			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
-			: "no zone has a live node serving it within the request's constraints";
+			: `no zone has a live node serving it within the request's constraints${exclusions(excluded)}`;
 	return new NoCapacityError(`No capacity for model ${JSON.stringify(model)}: ${why}. Retry later.`, retryAfterS);
+}
+
+/** What kept the zones that know the model out, grouped by reason, e.g. ` (endpoint: eu-oslo, us-west)`. */
+function exclusions(excluded: RoutePlan["excluded"]): string {
+	const byReason = new Map<string, string[]>();
+	for (const { zoneId, reason } of excluded) {
+		if (reason === "model" || reason === "no_live_node") continue;
+		byReason.set(reason, [...(byReason.get(reason) ?? []), zoneId]);
+	}
+	if (byReason.size === 0) return "";
+	const parts = [...byReason].map(([reason, zones]) => `${reason}: ${zones.join(", ")}`);
+	const hint = byReason.has("endpoint") ? "; endpoint means its nodes there do not serve it on this endpoint" : "";
+	return ` (excluded by ${parts.join("; ")}${hint})`;
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/http/errors.js";
 import { contentInputs, refuseUnservedInputs } from "../../src/openai/content-inputs.js";
+import { noZoneTookTheJob } from "../../src/routing/candidate-loop.js";
 import type { ClientLocation } from "../../src/routing/client-location.js";
 import { applyConstraints } from "../../src/routing/constraints.js";
 import { MODEL } from "./edge-fixtures.js";
@@ -43,6 +44,18 @@ describe("routing by endpoint", () => {
 		expect(result.excluded).toEqual([{ zoneId: "chat-only", reason: "input" }]);
 		const audio = applyConstraints([vision], { model: MODEL, inputs: ["image_url", "input_audio"] }, FRANKFURT);
 		expect(audio.excluded).toEqual([{ zoneId: "vision", reason: "input" }]);
+	});
+});
+
+describe("the refusal when no zone serves the endpoint", () => {
+	it("names the zones left out and why, so a chat-only model asked for embeddings says so", () => {
+		const { excluded } = applyConstraints([chatOnly, vision], { model: MODEL, endpoint: "embeddings" }, FRANKFURT);
+		const error = noZoneTookTheJob(MODEL, [], [...excluded, { zoneId: "far", reason: "model" }]);
+		expect(error.status).toBe(503);
+		expect(error.message).toContain("(excluded by endpoint: chat-only, vision;");
+		expect(error.message).toContain("do not serve it on this endpoint");
+		expect(error.message).not.toContain("far");
+		expect(noZoneTookTheJob(MODEL, []).message).not.toContain("excluded");
 	});
 });
 
