@@ -6,7 +6,9 @@
  * state and times: Miniflare's start until workerd serves (process start,
  * config, the script's parse and top-level evaluation), the first GET
  * /healthz (the first request compiles the functions it runs), and a second
- * one (warm). Variants are interleaved, so drift on the machine hits each
+ * one (warm); and, in a fresh Node process, V8's compile and top-level
+ * evaluation of the same file (bench/v8-module-cost.ts): the script's own
+ * share, which workerd's start hides on a busy machine. Variants are interleaved, so drift on the machine hits each
  * alike. Reports bundle sizes, raw and gzipped. Writes
  * bench/results/cold-start.json.
  *
@@ -24,6 +26,7 @@ import { REPO_ROOT } from "../test/support/local-edge.js";
 import { buildWorkerBundle, edgeWorkerOptions } from "../test/support/miniflare-edge.js";
 import { readWranglerConfig } from "../test/support/wrangler-toml.js";
 import { type Summary, summarize } from "./stats.js";
+import { v8ModuleCost } from "./v8-module-cost.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
 const args = parseFlagsOrExit(z.object({ runs: intFlag("runs", 1, 100) }), { runs: values.runs });
@@ -48,6 +51,8 @@ interface Variant {
 	firstRequestMs: number[];
 	secondRequestMs: number[];
 	statuses: number[];
+	compileMs: number[];
+	evaluateMs: number[];
 }
 
 function variant(label: string, scriptPath: string, bundleDir: string): Variant {
@@ -62,6 +67,8 @@ function variant(label: string, scriptPath: string, bundleDir: string): Variant 
 		firstRequestMs: [],
 		secondRequestMs: [],
 		statuses: [],
+		compileMs: [],
+		evaluateMs: [],
 	};
 }
 
@@ -74,6 +81,9 @@ const timedGet = async (url: string): Promise<{ ms: number; status: number }> =>
 
 /** One cold start of `v` on fresh state. */
 async function coldStart(v: Variant, workDir: string): Promise<void> {
+	const cost = await v8ModuleCost(v.scriptPath);
+	v.compileMs.push(cost.compileMs);
+	v.evaluateMs.push(cost.evaluateMs);
 	const persistDir = mkdtempSync(join(workDir, "state-"));
 	const options = edgeWorkerOptions(wrangler, {
 		scriptPath: v.scriptPath,
@@ -109,7 +119,7 @@ async function main(): Promise<void> {
 		mkdirSync(emptyDir);
 		writeFileSync(join(emptyDir, "index.js"), EMPTY_WORKER);
 		const variants = [
-			variant("empty Worker (workerd's own start)", join(emptyDir, "index.js"), emptyDir),
+			variant("empty Worker (the floor)", join(emptyDir, "index.js"), emptyDir),
 			variant("bundle, unminified", await buildWorkerBundle(plainDir, false), plainDir),
 			variant("bundle, minified", await buildWorkerBundle(minDir, true), minDir),
 		];
@@ -122,20 +132,25 @@ async function main(): Promise<void> {
 			start: summarize(v.startMs),
 			firstRequest: summarize(v.firstRequestMs),
 			secondRequest: summarize(v.secondRequestMs),
+			v8Compile: summarize(v.compileMs),
+			v8Evaluate: summarize(v.evaluateMs),
 			statuses: [...new Set(v.statuses)],
 		}));
 		const cell = (s: Summary) => `${s.p50.toFixed(1)} / ${s.max.toFixed(1)}`.padStart(17);
+		const heads = ["start", "1st req", "2nd req", "V8 compile", "V8 evaluate"];
 		console.log(
-			`\n${"".padEnd(38)}${"raw KiB".padStart(8)}${"gzip KiB".padStart(9)}${"start p50/max".padStart(17)}${"1st req".padStart(17)}${"2nd req".padStart(17)}`,
+			`\n${"p50 / max, ms".padEnd(36)}${"raw KiB".padStart(8)}${"gzip KiB".padStart(9)}${heads.map((h) => h.padStart(17)).join("")}`,
 		);
 		for (const r of rows) {
 			const sizes = `${String(r.rawKiB).padStart(8)}${String(r.gzipKiB).padStart(9)}`;
-			console.log(`${r.label.padEnd(38)}${sizes}${cell(r.start)}${cell(r.firstRequest)}${cell(r.secondRequest)}`);
+			const cells = [r.start, r.firstRequest, r.secondRequest, r.v8Compile, r.v8Evaluate].map(cell).join("");
+			console.log(`${r.label.padEnd(36)}${sizes}${cells}`);
 		}
 		const host = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg1m: loadavg()[0] ?? 0 };
 		console.log(
-			"\nms; start: new Miniflare() until workerd serves (process, config, parse and top-level evaluation);",
-			"\n1st req: the first GET /healthz of the fresh isolate; 2nd req: the next one (warm).",
+			"\nstart: new Miniflare() until workerd serves (process, config, parse and top-level evaluation);",
+			"\n1st req: the first GET /healthz of the fresh isolate; 2nd req: the next one (warm);",
+			"\nV8 compile / evaluate: the bundle as a module in a fresh Node process, compiled, then its top level run.",
 			`\nhost: ${host.cpu}, ${host.cores} cores, load average ${host.loadavg1m.toFixed(2)}`,
 		);
 		const outDir = join(REPO_ROOT, "bench", "results");
