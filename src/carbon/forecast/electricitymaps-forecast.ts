@@ -3,7 +3,7 @@
  * with the `auth-token` header; hourly gCO2eq/kWh points (`forecast[]`), no
  * conversion needed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type ElectricityMapsConfig, electricityMapsConfigSchema } from "../electricitymaps.js";
 import { CarbonProviderError, parseConfig } from "../provider-error.js";
 import { buildUrl, getJson, parseProviderResponse } from "../provider-http.js";
