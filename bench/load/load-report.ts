@@ -17,6 +17,14 @@ const ZONE_MESSAGES_PER_JOB_BESIDES_POSTS = 2;
 /** Whether a step kept up: no failed job and the p99 added gap under the limit. */
 export const stepPasses = (s: StepFigures) => s.errors === 0 && s.ok > 0 && s.addedGap.p99 < KNEE_GAP_P99_MS;
 
+/** Longest p99 queue wait, in ms, and drain after the window, in s, of a step that still keeps up. */
+const SATURATED_QUEUE_P99_MS = 5_000;
+const SATURATED_DRAIN_S = 30;
+
+/** Whether a step shows the system past its limit: failed jobs, or jobs piling up in the queue. */
+export const saturated = (s: StepFigures) =>
+	s.errors > 0 || s.queueWait.p99 > SATURATED_QUEUE_P99_MS || s.drainSeconds > SATURATED_DRAIN_S;
+
 /** The last step that passed, in rate order (undefined when none did). */
 export function knee(steps: readonly StepFigures[]): StepFigures | undefined {
 	return steps.filter(stepPasses).at(-1);

@@ -4,8 +4,9 @@
  * real agents (openai backend) on the fake OpenAI server in load mode: each
  * job's answer is a drawn number of tokens (log-normal, median 250) streamed
  * at a fixed rate. Jobs arrive as a Poisson process, one step per rate, each
- * a fixed window then a drain; the run stops after the first step that fails
- * the knee's test or when its time budget would be exceeded. Writes
+ * a fixed window then a drain; the run stops after the first step where jobs
+ * fail or pile up in the queue (p99 wait over 5 s), or when its time budget would
+ * be exceeded. Writes
  * bench/results/load.json.
  *
  * Options: --agents N (2), --slots N per agent (16), --rates list of jobs/s (0.5,1,2,4,8),
@@ -27,7 +28,7 @@ import { REPO_ROOT } from "../../test/support/local-edge.js";
 import { startMiniflareEdge } from "../../test/support/miniflare-edge.js";
 import { ownWorkerdPids } from "../process-cpu.js";
 import { mulberry32 } from "../routing/prng.js";
-import { knee, project, renderSteps, renderVerdict, stepPasses } from "./load-report.js";
+import { knee, project, renderSteps, renderVerdict, saturated } from "./load-report.js";
 import { type CpuRates, type LoadPids, readCpu, runStep, type StepContext, type StepFigures } from "./load-step.js";
 import { meanTokenCount, type TokenCountShape } from "./workload.js";
 
@@ -180,7 +181,10 @@ async function main(): Promise<void> {
 		console.log(`step: ${rate} jobs/s for ${args.stepSeconds} s`);
 		const step = await runStep(ctx, rate, args.stepSeconds);
 		steps.push(step);
-		if (!stepPasses(step)) break;
+		if (saturated(step)) {
+			console.log(`stopping after ${rate}/s: failed jobs, or jobs piling up in the queue`);
+			break;
+		}
 	}
 	const lines = renderSteps(steps);
 	const k = knee(steps);
