@@ -38,7 +38,7 @@ export interface Projection {
 	workerdMsPerJob: number;
 	/** Jobs/s one thread sustains if every such ms were the zone object's. */
 	cpuCeilingJobsPerSecond: number;
-	/** Messages the zone object receives per job: event posts (content chunks seen by the client) plus the submission and lease. */
+	/** Messages the zone object receives per job: event posts (bursts of tokens seen by the client) plus the submission and lease. */
 	zoneMessagesPerJob: number;
 	messageCeilingJobsPerSecond: number;
 	binding: "cpu" | "messages";
@@ -53,7 +53,7 @@ export function project(basis: StepFigures, meanJobSeconds: number): Projection 
 	const meanTokensPerJob = basis.ok ? basis.tokens / basis.ok : Number.NaN;
 	const workerdMsPerJob = basis.cpu.workerd.perJobMs;
 	const cpuCeiling = 1000 / workerdMsPerJob;
-	const zoneMessagesPerJob = basis.contentChunksPerJob + ZONE_MESSAGES_PER_JOB_BESIDES_POSTS;
+	const zoneMessagesPerJob = basis.burstsPerJob + ZONE_MESSAGES_PER_JOB_BESIDES_POSTS;
 	const messageCeiling = OBJECT_SOFT_LIMIT_PER_SECOND / zoneMessagesPerJob;
 	const binding = cpuCeiling <= messageCeiling ? "cpu" : "messages";
 	const ceiling = Math.min(cpuCeiling, messageCeiling);
@@ -86,6 +86,7 @@ export function renderSteps(steps: readonly StepFigures[]): string[] {
 		["TTFT p50/p99", 14],
 		["+gap p50/p99", 14],
 		["tok delay p99", 14],
+		["bursts/job", 11],
 		["workerd %/job/ktok", 20],
 		["agents %/job/ktok", 19],
 		["gen %", 6],
@@ -106,6 +107,7 @@ export function renderSteps(steps: readonly StepFigures[]): string[] {
 			pair(s.firstToken.p50, s.firstToken.p99),
 			pair(s.addedGap.p50, s.addedGap.p99),
 			s.tokenDelay.p99.toFixed(1),
+			s.burstsPerJob,
 			`${w.corePct}/${w.perJobMs}/${w.perKiloTokenMs}`,
 			`${a.corePct}/${a.perJobMs}/${a.perKiloTokenMs}`,
 			s.cpu.generatorCorePct,
@@ -139,6 +141,7 @@ export function renderVerdict(steps: readonly StepFigures[], projection: Project
 	lines.push(
 		"streams: mean/max in flight; queue: D1 leased_at - received_at; TTFT: send to first token at the client;",
 		"+gap: per token, (arrival gap at the client) - (send gap at the fake server); tok delay: arrival - server send;",
+		"bursts/job: distinct arrival times of a job's tokens (about the agent's event posts that carried them);",
 		"CPU: % of one core over the step (idle included) / ms per job / ms per 1,000 tokens (idle CPU subtracted);",
 		"workerd runs the Worker, both Durable Object classes and D1 in one process, so its CPU is not split by object here;",
 		"gen: this process (load generator and fake server).",

@@ -70,7 +70,8 @@ export interface StepFigures {
 	firstToken: Summary;
 	addedGap: Summary;
 	tokenDelay: Summary;
-	contentChunksPerJob: number;
+	/** Tokens arriving together (bursts), per job: about the event posts that carried output. */
+	burstsPerJob: number;
 	cpu: { workerd: CpuCost; agents: CpuCost; generatorCorePct: number };
 }
 
@@ -146,9 +147,7 @@ export async function runStep(ctx: StepContext, ratePerSecond: number, windowSec
 		firstToken: summarize(ok.map((s) => s.firstTokenMs)),
 		addedGap: summarize(ok.flatMap((s) => s.addedGapsMs)),
 		tokenDelay: summarize(ok.flatMap((s) => s.tokenDelaysMs)),
-		contentChunksPerJob: ok.length
-			? Math.round((ok.reduce((n, s) => n + s.contentChunks, 0) / ok.length) * 10) / 10
-			: 0,
+		burstsPerJob: ok.length ? Math.round((ok.reduce((n, s) => n + s.bursts, 0) / ok.length) * 10) / 10 : 0,
 		cpu: {
 			workerd: cost("workerd"),
 			agents: cost("agents"),

@@ -11,7 +11,8 @@
  *
  * Options: --agents N (2), --slots N per agent (16), --rates list of jobs/s (0.5,1,2,4,8),
  * --step-seconds N (15), --median-tokens N (250), --token-sigma X (0.6),
- * --tokens-per-second N per stream (100), --seed N (1), --max-seconds N (170).
+ * --tokens-per-second N per stream (100), --seed N (1), --max-seconds N (170),
+ * --tmpfs (the edge's state in /dev/shm: what the disk's flush of every commit costs).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -26,6 +27,7 @@ import { waitForModel } from "../../test/support/edge-client.js";
 import { startFakeOpenAI } from "../../test/support/fake-openai-server.js";
 import { REPO_ROOT } from "../../test/support/local-edge.js";
 import { startMiniflareEdge } from "../../test/support/miniflare-edge.js";
+import { TMPFS_DIR } from "../edges-under-test.js";
 import { ownWorkerdPids } from "../process-cpu.js";
 import { mulberry32 } from "../routing/prng.js";
 import { knee, project, renderSteps, renderVerdict, saturated } from "./load-report.js";
@@ -62,6 +64,7 @@ const argsSchema = z.object({
 	tokensPerSecond: intFlag("tokens-per-second", 1, 1000),
 	seed: intFlag("seed", 0, 2 ** 31),
 	maxSeconds: intFlag("max-seconds", 10, 3600),
+	tmpfs: z.boolean(),
 });
 const { values } = parseArgs({
 	options: {
@@ -74,6 +77,7 @@ const { values } = parseArgs({
 		"tokens-per-second": { type: "string", default: "100" },
 		seed: { type: "string", default: "1" },
 		"max-seconds": { type: "string", default: "170" },
+		tmpfs: { type: "boolean", default: false },
 	},
 });
 const args = parseFlagsOrExit(argsSchema, {
@@ -86,6 +90,7 @@ const args = parseFlagsOrExit(argsSchema, {
 	tokensPerSecond: values["tokens-per-second"],
 	seed: values.seed,
 	maxSeconds: values["max-seconds"],
+	tmpfs: values.tmpfs,
 });
 
 const startedAt = performance.now();
@@ -130,7 +135,9 @@ async function main(): Promise<void> {
 	cleanups.push(() => fake.close());
 	console.log("starting the edge (workerd direct, production bundle)");
 	const before = new Set(ownWorkerdPids());
-	const edge = await startMiniflareEdge({ persistDir: join(workDir, "state"), directSocket: true });
+	const stateRoot = args.tmpfs ? mkdtempSync(join(TMPFS_DIR, "arcnet-load-")) : workDir;
+	if (args.tmpfs) cleanups.push(async () => rmSync(stateRoot, { recursive: true, force: true }));
+	const edge = await startMiniflareEdge({ persistDir: join(stateRoot, "state"), directSocket: true });
 	cleanups.push(() => edge.stop());
 	const pids: LoadPids = { workerd: ownWorkerdPids().filter((p) => !before.has(p)), agents: [] };
 	for (let i = 0; i < args.agents; i++) {
@@ -203,7 +210,7 @@ async function main(): Promise<void> {
 		setup: {
 			model: MODEL,
 			zone: ZONE,
-			edge: "workerd direct (Miniflare), production bundle, state on disk",
+			edge: `workerd direct (Miniflare), production bundle, state ${args.tmpfs ? "on tmpfs" : "on disk"}`,
 			backend: `fake OpenAI server, load mode, ${args.tokensPerSecond} tokens/s per stream`,
 			tokenCounts: shape,
 			...args,

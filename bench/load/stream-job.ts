@@ -24,8 +24,11 @@ export interface JobSample {
 	addedGapsMs: number[];
 	/** Per token: arrival − server send, in ms. */
 	tokenDelaysMs: number[];
-	/** SSE events that carried content: the posts that reached the client. */
-	contentChunks: number;
+	/**
+	 * Distinct arrival times of the job's tokens: each backend chunk travels as an event of its own, but the events of
+	 * one agent post reach the client together, so this counts the posts that carried output (closely, not exactly).
+	 */
+	bursts: number;
 }
 
 /** The request of one job and where its tokens' times are recorded. */
@@ -57,7 +60,6 @@ export async function runStreamJob(job: JobRequest): Promise<JobSample> {
 	const sentAt = performance.now();
 	const arrivedAt = new Float64Array(job.tokens).fill(Number.NaN);
 	let jobId: string | null = null;
-	let contentChunks = 0;
 	let done = false;
 	let error: string | undefined;
 	try {
@@ -94,7 +96,6 @@ export async function runStreamJob(job: JobRequest): Promise<JobSample> {
 					}
 					const content = deltaContent(payload);
 					if (!content) continue;
-					contentChunks += 1;
 					for (const i of fillIndices(content)) if (i < job.tokens) arrivedAt[i] = now;
 				}
 			}
@@ -126,6 +127,6 @@ export async function runStreamJob(job: JobRequest): Promise<JobSample> {
 		firstTokenMs: (arrivedAt[0] ?? Number.NaN) - sentAt,
 		addedGapsMs,
 		tokenDelaysMs,
-		contentChunks,
+		bursts: new Set(arrivedAt.filter((t) => !Number.isNaN(t))).size,
 	};
 }
