@@ -195,7 +195,8 @@ async function main(): Promise<void> {
 	}
 	const lines = renderSteps(steps);
 	const k = knee(steps);
-	const basis = k ?? steps[0];
+	// The knee's figures, else the busiest step's: CPU per job falls as load rises (idle work and warm-up amortised).
+	const basis = k ?? steps.at(-1);
 	const meanJobSeconds = basis ? meanLife(basis) : Number.NaN;
 	const projection = basis ? project(basis, meanJobSeconds) : undefined;
 	lines.push(...renderVerdict(steps, projection));
