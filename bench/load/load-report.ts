@@ -44,12 +44,12 @@ export interface Projection {
 	binding: "cpu" | "messages";
 	ceilingJobsPerSecond: number;
 	ceilingTokensPerSecond: number;
-	/** Streams in flight at the ceiling (Little's law), at the measured job length. */
+	/** Streams in flight at the ceiling (Little's law), each job streaming at the backend's rate. */
 	ceilingConcurrentStreams: number;
 }
 
-/** The ceiling projected from `basis`; `meanJobSeconds` is a job's mean life at the client. */
-export function project(basis: StepFigures, meanJobSeconds: number): Projection {
+/** The ceiling projected from `basis`, for streams of `tokensPerSecond`. */
+export function project(basis: StepFigures, tokensPerSecond: number): Projection {
 	const meanTokensPerJob = basis.ok ? basis.tokens / basis.ok : Number.NaN;
 	const workerdMsPerJob = basis.cpu.workerd.perJobMs;
 	const cpuCeiling = 1000 / workerdMsPerJob;
@@ -68,7 +68,7 @@ export function project(basis: StepFigures, meanJobSeconds: number): Projection 
 		binding,
 		ceilingJobsPerSecond: r(ceiling),
 		ceilingTokensPerSecond: Math.round(ceiling * meanTokensPerJob),
-		ceilingConcurrentStreams: r(ceiling * meanJobSeconds),
+		ceilingConcurrentStreams: r((ceiling * meanTokensPerJob) / tokensPerSecond),
 	};
 }
 

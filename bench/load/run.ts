@@ -197,8 +197,7 @@ async function main(): Promise<void> {
 	const k = knee(steps);
 	// The knee's figures, else the busiest step's: CPU per job falls as load rises (idle work and warm-up amortised).
 	const basis = k ?? steps.at(-1);
-	const meanJobSeconds = basis ? meanLife(basis) : Number.NaN;
-	const projection = basis ? project(basis, meanJobSeconds) : undefined;
+	const projection = basis ? project(basis, args.tokensPerSecond) : undefined;
 	lines.push(...renderVerdict(steps, projection));
 	const hostAtEnd = host();
 	lines.push(
@@ -235,11 +234,6 @@ async function idleRates(pids: LoadPids): Promise<CpuRates> {
 	const b = readCpu(pids);
 	const rate = (k: keyof CpuRates) => (b[k] - a[k]) / IDLE_SECONDS;
 	return { workerd: rate("workerd"), agents: rate("agents"), generator: rate("generator") };
-}
-
-/** A job's mean life at the client in `step`, in s (send to the stream's end, via Little's law). */
-function meanLife(step: StepFigures): number {
-	return step.achievedPerSecond > 0 ? step.concurrentStreams.mean / step.achievedPerSecond : Number.NaN;
 }
 
 main()
