@@ -213,12 +213,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		}
 		const maxTokens = body.max_completion_tokens ?? body.max_tokens;
 		const fill = body.stream ? controls.fill : null;
-		const answer = fill
-			? filledCompletion(
-					maxTokens ?? fill.defaultTokens,
-					body.messages.reduce((n, m) => n + wordCount(textOf(m)), 0),
-				)
-			: expectedCompletion(body.messages, maxTokens);
+		const echo = expectedCompletion(body.messages, maxTokens);
+		const answer = fill ? filledCompletion(maxTokens ?? fill.defaultTokens, echo.usage.prompt_tokens) : echo;
 		const id = `chatcmpl-fake${nextId++}`;
 		const created = Math.floor(Date.now() / 1000);
 		const base = { id, created, model: body.model };
