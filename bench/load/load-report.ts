@@ -143,7 +143,7 @@ export function renderVerdict(steps: readonly StepFigures[], projection: Project
 		"+gap: per token, (arrival gap at the client) - (send gap at the fake server); tok delay: arrival - server send;",
 		"bursts/job: distinct arrival times of a job's tokens (about the agent's event posts that carried them);",
 		"CPU: % of one core over the step (idle included) / ms per job / ms per 1,000 tokens (idle CPU subtracted);",
-		"workerd runs the Worker, both Durable Object classes and D1 in one process, so its CPU is not split by object here;",
+		"workerd runs the Worker, every Durable Object class and D1 in one process, so its CPU is not split by object here;",
 		"gen: this process (load generator and fake server).",
 	);
 	return lines;
