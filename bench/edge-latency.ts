@@ -11,7 +11,10 @@
  * edge before the next starts), and reports p50/p95/p99 of each
  * path, what each edge adds, streaming time to first byte, the time from
  * submitting a job to the agent receiving it (agent log), and the zone-side
- * phases from D1. Target: at most 5 ms added at p50 (workerd direct).
+ * phases from D1. Each phase also sends the same requests through a minimal
+ * reverse proxy in Node (bench/node-proxy.ts) in front of the same fake
+ * server: the floor of any gateway on this machine, reported beside the edge.
+ * Target: at most 5 ms added at p50 (workerd direct).
  * Writes bench/results/edge-latency.json. Stops by itself (10 minute cap).
  *
  * Options: --requests N (default 200), --stream-requests N (default 50), --warmup N (default 20),
@@ -29,6 +32,7 @@ import { REPO_ROOT } from "../test/support/local-edge.js";
 import { type EdgeKind, type EdgeUnderTest, hasTmpfs, startEdgeUnderTest } from "./edges-under-test.js";
 import { jobPhases } from "./job-phases.js";
 import { type Timed, timedPost } from "./measure.js";
+import { type NodeProxy, startNodeProxy } from "./node-proxy.js";
 import { cpuMs } from "./process-cpu.js";
 import { type CpuPerRequest, type EdgeFigures, type PathFigures, renderTable } from "./report.js";
 import { difference, summarize } from "./stats.js";
@@ -123,6 +127,8 @@ async function main(): Promise<void> {
 	cleanups.push(async () => rmSync(workDir, { recursive: true, force: true }));
 	const fake = await startFakeOpenAI({ models: [MODEL], tokenDelayMs: 0 });
 	cleanups.push(() => fake.close());
+	const proxy = await startNodeProxy(fake.url);
+	cleanups.push(() => proxy.stop());
 	const kinds: EdgeKind[] = [
 		"workerd",
 		...(args.skipTmpfs || !hasTmpfs() ? [] : (["workerd-tmpfs"] as const)),
@@ -132,7 +138,7 @@ async function main(): Promise<void> {
 	// One edge at a time, each interleaved with the direct path only: an edge never shares the two cores
 	// with another edge's processes, and each is compared with the baseline measured alongside it.
 	const edges: EdgeFigures[] = [];
-	for (const kind of kinds) edges.push(await measureEdge(kind, workDir, fake.url));
+	for (const kind of kinds) edges.push(await measureEdge(kind, workDir, fake.url, proxy));
 	for (const line of renderTable(edges, TARGET_ADDED_P50_MS)) console.log(line);
 
 	const primary = edges[0];
@@ -163,7 +169,12 @@ async function main(): Promise<void> {
 }
 
 /** Starts the edge of `kind` with its agent, measures it against the direct path, and stops it. */
-async function measureEdge(kind: EdgeKind, workDir: string, backendUrl: string): Promise<EdgeFigures> {
+async function measureEdge(
+	kind: EdgeKind,
+	workDir: string,
+	backendUrl: string,
+	proxy: NodeProxy,
+): Promise<EdgeFigures> {
 	console.log(`starting the edge (${kind}) and its agent`);
 	const phaseCleanups: (() => Promise<unknown>)[] = [];
 	const stopEdge = async () => {
@@ -188,21 +199,22 @@ async function measureEdge(kind: EdgeKind, workDir: string, backendUrl: string):
 		failures: [],
 		edge,
 	};
-	const paths = [through, direct];
+	const viaProxy: Path = { url: `${proxy.url}/v1/chat/completions`, headers: {}, runs: [], streams: [], failures: [] };
+	const paths = [through, direct, viaProxy];
 
 	console.log(`  warming up (${args.warmup} requests per path)`);
 	for (let i = 0; i < args.warmup; i++) for (const p of paths) await sample(p, i, false);
 	for (const p of paths) p.failures.length = 0;
 	// Interleave the two paths so drift (GC, other load on the machine) hits both alike.
 	console.log(`  measuring ${args.requests} sequential non-streaming requests per path`);
-	const cpuBefore = cpuReading(edge);
+	const cpuBefore = cpuReading(edge, proxy);
 	for (let i = 0; i < args.requests; i++) {
 		for (const p of paths) {
 			const t = await sample(p, i, false);
 			if (t) p.runs.push(t);
 		}
 	}
-	const cpuPerRequest = cpuPerRequestSince(cpuBefore, cpuReading(edge), through.runs.length);
+	const cpuPerRequest = cpuPerRequestSince(cpuBefore, cpuReading(edge, proxy), through.runs.length);
 	console.log(`  measuring ${args.streamRequests} sequential streaming requests per path`);
 	for (let i = 0; i < args.streamRequests; i++) {
 		for (const p of paths) {
@@ -218,17 +230,23 @@ async function measureEdge(kind: EdgeKind, workDir: string, backendUrl: string):
 	console.log(`  reading the zone-side timings of ${jobIds.length} jobs from D1`);
 	const baseline = figures("direct to backend (baseline, same phase)", direct);
 	const f = figures(edge.label, through);
+	const floor = figures("minimal Node reverse proxy (node:http), same phase", viaProxy);
 	const result: EdgeFigures = {
 		...f,
 		kind,
 		direct: baseline,
 		addedTotal: difference(f.total, baseline.total),
 		addedFirstByte: difference(f.firstByte, baseline.firstByte),
+		proxy: {
+			...floor,
+			addedTotal: difference(floor.total, baseline.total),
+			addedFirstByte: difference(floor.firstByte, baseline.firstByte),
+		},
 		submitToReceipt: edge.receipts.summarize(through.runs),
 		inAgent: edge.receipts.inAgent(through.runs),
 		phases: await jobPhases(edge.query, jobIds),
 		cpuPerRequest,
-		failedRequests: { edge: through.failures, direct: direct.failures },
+		failedRequests: { edge: through.failures, direct: direct.failures, proxy: viaProxy.failures },
 	};
 	await stopEdge();
 	return result;
@@ -242,18 +260,18 @@ function figures(label: string, p: Path): PathFigures {
 	};
 }
 
-/** CPU ms used so far by an edge's workerd and agent. */
-function cpuReading(edge: EdgeUnderTest): { workerd: number; agent: number } {
-	return { workerd: cpuMs(edge.pids.workerd), agent: cpuMs([edge.pids.agent]) };
+type CpuReading = Record<keyof CpuPerRequest, number>;
+
+/** CPU ms used so far by an edge's workerd and agent, and by the proxy. */
+function cpuReading(edge: EdgeUnderTest, proxy: NodeProxy): CpuReading {
+	return { workerdMs: cpuMs(edge.pids.workerd), agentMs: cpuMs([edge.pids.agent]), proxyMs: cpuMs([proxy.pid]) };
 }
 
-function cpuPerRequestSince(
-	before: { workerd: number; agent: number },
-	after: { workerd: number; agent: number },
-	requests: number,
-): CpuPerRequest {
-	const per = (a: number, b: number) => (requests === 0 ? Number.NaN : Math.round(((a - b) / requests) * 100) / 100);
-	return { workerdMs: per(after.workerd, before.workerd), agentMs: per(after.agent, before.agent) };
+/** CPU per request over the window; each path carried `requests` requests. */
+function cpuPerRequestSince(before: CpuReading, after: CpuReading, requests: number): CpuPerRequest {
+	const per = (k: keyof CpuReading) =>
+		requests === 0 ? Number.NaN : Math.round(((after[k] - before[k]) / requests) * 100) / 100;
+	return { workerdMs: per("workerdMs"), agentMs: per("agentMs"), proxyMs: per("proxyMs") };
 }
 
 main()

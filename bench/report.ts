@@ -35,8 +35,10 @@ export interface EdgeFigures extends PathFigures {
 	phases: JobPhases;
 	/** CPU per non-streaming request over the measured window, in ms (NaN where not measured). */
 	cpuPerRequest: CpuPerRequest;
+	/** The minimal Node reverse proxy in front of the same backend, measured in the same phase, and what it adds. */
+	proxy: PathFigures & { addedTotal: Percentiles; addedFirstByte: Percentiles };
 	/** Requests that failed and were skipped, per path of the phase. */
-	failedRequests: { edge: string[]; direct: string[] };
+	failedRequests: { edge: string[]; direct: string[]; proxy: string[] };
 }
 
 /** CPU ms per request of the processes behind an edge. */
@@ -45,6 +47,8 @@ export interface CpuPerRequest {
 	workerdMs: number;
 	/** The agent process. */
 	agentMs: number;
+	/** The minimal Node reverse proxy, per request it carried. */
+	proxyMs: number;
 }
 
 const WIDTH = 58;
@@ -63,12 +67,16 @@ export function renderTable(edges: readonly EdgeFigures[], targetAddedP50Ms: num
 		lines.push(row(`  ${e.label}`, e.total, `n=${e.total.n}`));
 		lines.push(row("    direct to backend, same phase (baseline)", e.direct.total, `n=${e.direct.total.n}`));
 		lines.push(row("    added by the edge", e.addedTotal));
+		lines.push(row("    minimal Node reverse proxy, same phase", e.proxy.total, `n=${e.proxy.total.n}`));
+		lines.push(row("    added by the proxy (floor of any gateway here)", e.proxy.addedTotal));
 	}
 	lines.push("streaming, fetch() to first byte");
 	for (const e of edges) {
 		lines.push(row(`  ${e.label}`, e.firstByte, `n=${e.firstByte.n}`));
 		lines.push(row("    direct to backend, same phase (baseline)", e.direct.firstByte, `n=${e.direct.firstByte.n}`));
 		lines.push(row("    added to first byte", e.addedFirstByte));
+		lines.push(row("    minimal Node reverse proxy, same phase", e.proxy.firstByte, `n=${e.proxy.firstByte.n}`));
+		lines.push(row("    added to first byte by the proxy (floor)", e.proxy.addedFirstByte));
 	}
 	lines.push("where an edge request's time goes (non-streaming jobs)");
 	for (const e of edges) {
@@ -83,6 +91,7 @@ export function renderTable(edges: readonly EdgeFigures[], targetAddedP50Ms: num
 		const cpu = (x: number) => (Number.isNaN(x) ? "-" : `${x.toFixed(2)} ms`);
 		lines.push(
 			`${"    CPU per request: workerd (Worker, DOs, D1) / agent".padEnd(WIDTH)}${cpu(e.cpuPerRequest.workerdMs).padStart(9)} / ${cpu(e.cpuPerRequest.agentMs)}`,
+			`${"    CPU per request of the minimal Node proxy".padEnd(WIDTH)}${cpu(e.cpuPerRequest.proxyMs).padStart(9)}`,
 		);
 	}
 	lines.push("");

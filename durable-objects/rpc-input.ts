@@ -2,7 +2,7 @@
  * Parses RPC inputs with zod and turns failures into one error whose message
  * names the method, the field, the value received and what is allowed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { jobIdSchema, zoneIdSchema } from "../src/protocol/agent-wire.js";
 import { describeValue, valueAt } from "../src/protocol/zod-issues.js";
 

@@ -3,7 +3,7 @@
  * the Worker sends, validated with zod by the object, and the records it
  * answers. The Worker imports only this file from the object.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** OpenAI's batch statuses. */
 export type BatchStatus =

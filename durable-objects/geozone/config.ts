@@ -3,7 +3,7 @@
  * value stops the object at start-up with a message naming the var, rather
  * than leasing jobs with a NaN expiry.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { JOB_TIMEOUT_MAX_SPEC } from "../../src/protocol/job-timeout-max.js";
 
 export interface GeozoneConfig {

@@ -4,7 +4,7 @@
  * checked with zod inside the object too, because an RPC is a boundary.
  */
 
-import { z } from "zod";
+import * as z from "zod";
 import {
 	jobEventSchema,
 	jobIdSchema,

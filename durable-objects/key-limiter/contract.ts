@@ -3,7 +3,7 @@
  * the object) and the result types the Worker reads. One object per API key
  * id; the bootstrap dev key uses the id "dev".
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** An API key id (api_keys.id) or "dev" for ARCNET_DEV_API_KEY. */
 export const limiterKeyIdSchema = z.string().min(1).max(128);

@@ -5,7 +5,7 @@
  * an unused token at once.
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { randomId, randomSecret, sha256Hex } from "../auth/crypto.js";
 import {
 	type EnrollmentTokenListing,

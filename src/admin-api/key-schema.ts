@@ -2,7 +2,7 @@
  * What an operator may send to create an API key, and how a key is shown.
  * The hash never leaves D1; the key itself is shown once, by the create call.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ApiKeyListing } from "../db/api-keys.js";
 import { scopeSchema } from "../db/api-keys.js";
 import { limitFields, modelIdSchema, regionTagSchema } from "./limit-fields.js";

@@ -5,7 +5,7 @@
  */
 import { eq } from "drizzle-orm";
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { database } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
 import type { AppEnv } from "../http/app-env.js";

@@ -3,7 +3,7 @@
  * limits (a key's own override its tenant's; null means "inherit") and the
  * model and region lists a key may be restricted to.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Requests per minute: an integer from 1 to 1,000,000. */
 export const rateLimitPerMinuteSchema = z.number().int().min(1).max(1_000_000);

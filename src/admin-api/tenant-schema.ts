@@ -1,5 +1,5 @@
 /** What an operator may send to create or change a tenant. */
-import { z } from "zod";
+import * as z from "zod";
 import { limitFields } from "./limit-fields.js";
 
 /** Tenant ids: 1 to 64 letters, digits, `_` or `-` (e.g. tenant_dev). */

@@ -3,7 +3,7 @@
  * the bounds the router and the carbon refresh rely on (coordinates on the
  * globe, a real locationHint, 1 to 20 region tags the way requests name them).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { zoneIdSchema } from "../protocol/agent-wire.js";
 
 /** Durable Object location hints Cloudflare accepts. */

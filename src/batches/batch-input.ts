@@ -4,7 +4,7 @@
  * chat completion body. A line that fails becomes that request's error
  * line, named by its line number, and the rest of the batch still runs.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { toInferenceRequest } from "../protocol/inference-request.js";
 import { chatCompletionRequestSchema } from "../protocol/openai.js";
 import { checkInput } from "../protocol/zod-issues.js";

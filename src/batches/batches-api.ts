@@ -6,7 +6,7 @@
  * cron drives and every call here nudges.
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { randomId } from "../auth/crypto.js";
 import { modelAllowed } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";

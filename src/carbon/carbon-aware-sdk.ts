@@ -6,7 +6,7 @@
  * Electricity Maps, MOER lbs/MWh behind WattTime, so both the location map and
  * the unit are configured.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
 import {

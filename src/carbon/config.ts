@@ -5,7 +5,7 @@
  * validated here so a typo fails with the var's name, the value received and
  * what is allowed, instead of a provider error at 3 a.m.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonConfigError, describeIssues } from "./provider-error.js";
 import { baseUrlSchema } from "./provider-http.js";
 import { DEFAULT_CARBON_AWARE_SDK_LOCATIONS, DEFAULT_WATTTIME_REGIONS } from "./provider-mappings.js";

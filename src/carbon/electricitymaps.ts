@@ -4,7 +4,7 @@
  * default, or direct when `emissionFactorType` says so), keyed by the same
  * zone codes as our catalogue, so no mapping or conversion is needed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import {
 	baseUrlSchema,

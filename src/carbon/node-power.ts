@@ -10,7 +10,7 @@
  * zone's figure when it has none. With no capacity at all the grid figure
  * stands: there is nothing to weigh.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** One node's contribution. */
 export const nodePowerReportSchema = z.object({

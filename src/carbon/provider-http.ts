@@ -4,7 +4,7 @@
  * validation, each failure turned into a `CarbonProviderError` with context.
  * Uses only fetch and web APIs so it runs in workerd.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, describeIssues } from "./provider-error.js";
 import type { CarbonSource } from "./signal.js";
 

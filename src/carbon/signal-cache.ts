@@ -10,7 +10,7 @@
  * age. `nextZoneState` is pure; `refreshCarbonSignals` adds the provider calls
  * and never throws for a provider's failure.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseConfig } from "./provider-error.js";
 import type { CarbonProvider, CarbonSignal } from "./signal.js";
 

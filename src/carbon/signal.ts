@@ -3,7 +3,7 @@
  * it came from and when. Every provider adapter returns this one shape so that
  * routing and accounting never see a provider's own format or units.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Providers a signal can come from. */
 export const carbonSourceSchema = z.enum([

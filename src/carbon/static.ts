@@ -3,7 +3,7 @@
  * (geozones.default_gco2_per_kwh). It never fails for a configured zone, which
  * is why it is the last fallback of the signal cache, and it never goes stale.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { type CarbonProvider, type CarbonSignal, gridZoneSchema, type ProviderRuntime } from "./signal.js";
 

@@ -5,7 +5,7 @@
  * `regionId` it reads GET {baseUrl}/regional/regionid/{id}, which only has a
  * forecast.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "./provider-error.js";
 import { baseUrlSchema, buildUrl, getJson, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
 import { type CarbonProvider, type ProviderRuntime, providerTimestampSchema } from "./signal.js";

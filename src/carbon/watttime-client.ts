@@ -4,7 +4,7 @@
  * shortly before it expires; concurrent calls share one login. Data:
  * GET {baseUrl}/v3/forecast?region=R&signal_type=co2_moer&horizon_hours=H.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError } from "./provider-error.js";
 import { buildUrl, type CallContext, getJson, parseProviderResponse } from "./provider-http.js";
 import type { ProviderRuntime } from "./signal.js";

@@ -6,7 +6,7 @@
  * percentile, which cannot be converted to g/kWh. WattTime speaks its own
  * balancing-authority regions, so the config maps grid zones to regions.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { parseConfig } from "./provider-error.js";
 import { baseUrlSchema, parseProviderResponse, timeoutMsSchema } from "./provider-http.js";
 import {

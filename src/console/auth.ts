@@ -5,7 +5,7 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { z } from "zod";
+import * as z from "zod";
 import { timingSafeEqualStrings } from "../auth/crypto.js";
 import { noteRefusedKey } from "../auth/refused-key-events.js";
 import type { AppEnv } from "../http/app-env.js";

@@ -1,6 +1,6 @@
 /** GET /console/api/events: the console's event log from D1 `events` (written by src/db/events.ts). */
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../http/app-env.js";
 import { validate } from "../http/validation.js";
 

@@ -3,7 +3,7 @@
  * (one job's whole decision record), from D1 `jobs`.
  */
 import type { Context } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import type { AppEnv } from "../http/app-env.js";
 import { NotFoundError } from "../http/errors.js";
 import { validate } from "../http/validation.js";

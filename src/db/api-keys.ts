@@ -6,7 +6,7 @@
  * invalid shape makes the key unusable instead of crashing the request.
  */
 import { and, asc, eq, isNull, lte, or, sql } from "drizzle-orm";
-import { z } from "zod";
+import * as z from "zod";
 import type { Scope } from "../auth/client-identity.js";
 import type { Database } from "./client.js";
 import { apiKeys, tenants } from "./schema.js";

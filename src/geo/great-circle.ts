@@ -3,7 +3,7 @@
  * latency estimate (see latency-model.ts), so it must run in workerd: plain
  * math, no dependencies.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** Mean Earth radius (IUGG R1) in km: the sphere that minimises haversine error on average. */
 export const EARTH_MEAN_RADIUS_KM = 6371.0088;

@@ -5,7 +5,7 @@
  * var allows it), no credentials in the URL, and a public host
  * (src/protocol/webhook-address.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, validate } from "../http/validation.js";
 import { type Endpoint, endpointSchema } from "../protocol/chat-request.js";

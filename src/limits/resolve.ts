@@ -4,7 +4,7 @@
  * DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_MAX_CONCURRENT and
  * DEFAULT_DAILY_TOKEN_QUOTA vars. 0 means unlimited for that counter.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ResolvedLimits } from "../../durable-objects/key-limiter/contract.js";
 import type { KeyLimits } from "../auth/client-identity.js";
 

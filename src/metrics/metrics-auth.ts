@@ -4,7 +4,7 @@
  * API accepts (ARCNET_ADMIN_KEY or a key with the "admin" scope).
  */
 import type { MiddlewareHandler } from "hono";
-import { z } from "zod";
+import * as z from "zod";
 import { bearerToken, requireAdminKey } from "../auth/bearer.js";
 import { timingSafeEqualStrings } from "../auth/crypto.js";
 import type { AppEnv } from "../http/app-env.js";

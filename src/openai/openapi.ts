@@ -5,7 +5,7 @@
  * docs/openapi.json (`npm run openapi`); a test fails when either disagrees
  * with the routes (docs/adr/0017).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { createJobBodySchema } from "../jobs-api/job-request.js";
 import { createBatchBodySchema } from "../protocol/batch-request.js";
 import { modelListSchema, modelObjectSchema, openAiErrorBodySchema } from "../protocol/model-object.js";

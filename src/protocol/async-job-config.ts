@@ -3,7 +3,7 @@
  * zone both read from the same vars: how long a finished job is kept, and how
  * its webhook is delivered.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** The tunables of asynchronous jobs (POST /v1/jobs), read by the Worker and the zone alike. */
 export interface AsyncJobConfig {

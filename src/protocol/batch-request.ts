@@ -2,7 +2,7 @@
  * The body of POST /v1/batches, shared by the Batch API's handler and the
  * OpenAPI document.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** POST /v1/batches body. */
 export const createBatchBodySchema = z.strictObject({

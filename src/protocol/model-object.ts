@@ -4,7 +4,7 @@
  * build values of these types and the OpenAPI document is generated from
  * these schemas (src/openai/openapi.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { INPUT_MODALITIES, OPENAI_ENDPOINTS } from "./model-serving.js";
 
 /** One model a client may use now. */

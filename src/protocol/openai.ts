@@ -4,7 +4,7 @@
  * OpenAI SDKs expect. ArcNet's own routing preferences travel in the optional
  * `arcnet` body field or in `x-arcnet-*` headers, never elsewhere.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { chatBodyShape, completionBodyShape, embeddingBodyShape } from "./chat-request.js";
 
 export {

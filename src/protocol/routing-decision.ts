@@ -5,7 +5,7 @@
  * zone_gco2_per_kwh, nearest_zone_id, nearest_gco2_per_kwh). One schema, so
  * the producer (src/routing) and the consumer (durable-objects) agree.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 /** One zone the router weighed, with the figures it used. */
 export const routingCandidateSchema = z.object({

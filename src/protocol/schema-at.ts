@@ -5,19 +5,20 @@
  * and zod/mini share: the agent wire schemas (zod/mini) sit inside the
  * Worker's own (classic) ones.
  */
-import { z } from "zod";
+// zod's core as a namespace of its own: a nested `z.core` access would make esbuild keep all of core, every locale included.
+import * as core from "zod/v4/core";
 
-type Schema = z.core.$ZodType;
+type Schema = core.$ZodType;
 
 /** The schema that validates the value at `path`, or null where it cannot be told (unions, records). */
 export function schemaAt(schema: Schema, path: readonly PropertyKey[]): Schema | null {
 	let current = unwrap(schema);
 	for (const key of path) {
-		if (current instanceof z.core.$ZodObject && typeof key === "string") {
+		if (current instanceof core.$ZodObject && typeof key === "string") {
 			const next = (current._zod.def.shape as Record<string, Schema | undefined>)[key];
 			if (!next) return null;
 			current = unwrap(next);
-		} else if (current instanceof z.core.$ZodArray && typeof key === "number") {
+		} else if (current instanceof core.$ZodArray && typeof key === "number") {
 			current = unwrap(current._zod.def.element);
 		} else {
 			return null;
@@ -29,9 +30,9 @@ export function schemaAt(schema: Schema, path: readonly PropertyKey[]): Schema |
 function unwrap(schema: Schema): Schema {
 	let current = schema;
 	while (
-		current instanceof z.core.$ZodOptional ||
-		current instanceof z.core.$ZodNullable ||
-		current instanceof z.core.$ZodDefault
+		current instanceof core.$ZodOptional ||
+		current instanceof core.$ZodNullable ||
+		current instanceof core.$ZodDefault
 	) {
 		current = current._zod.def.innerType;
 	}
@@ -40,7 +41,7 @@ function unwrap(schema: Schema): Schema {
 
 /** "an integer from 1 to 64", "a number > 0", … for a number schema with bounds; null otherwise. */
 export function describeNumberRange(schema: Schema | null): string | null {
-	if (!(schema instanceof z.core.$ZodNumber)) return null;
+	if (!(schema instanceof core.$ZodNumber)) return null;
 	const { low, high, isInt, lowExclusive, highExclusive } = numberBounds(schema);
 	const noun = isInt ? "an integer" : "a number";
 	// An exclusive bound on an integer is the next integer inside it: positive() is "from 1".
@@ -58,10 +59,10 @@ export function describeNumberRange(schema: Schema | null): string | null {
 }
 
 type NumberCheckDef =
-	| z.core.$ZodCheckGreaterThanDef
-	| z.core.$ZodCheckLessThanDef
-	| z.core.$ZodCheckMultipleOfDef
-	| z.core.$ZodCheckNumberFormatDef;
+	| core.$ZodCheckGreaterThanDef
+	| core.$ZodCheckLessThanDef
+	| core.$ZodCheckMultipleOfDef
+	| core.$ZodCheckNumberFormatDef;
 
 interface NumberBounds {
 	low: number;
@@ -77,7 +78,7 @@ interface NumberBounds {
  * check; whether each bound is exclusive is kept, so that `positive()` reads
  * as "from 1" and `gt(0)` as "> 0".
  */
-function numberBounds(schema: z.core.$ZodNumber): NumberBounds {
+function numberBounds(schema: core.$ZodNumber): NumberBounds {
 	const defs: unknown[] = schema._zod.traits.has("$ZodCheck") ? [schema._zod.def] : [];
 	for (const check of schema._zod.def.checks ?? []) defs.push(check._zod.def);
 	const b: NumberBounds = {

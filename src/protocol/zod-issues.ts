@@ -5,7 +5,7 @@
  * `messages[0].role: expected one of "system"|"user", got "bot" (string)`.
  * It imports neither the Worker nor the objects (docs/adr/0015).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { describeNumberRange, schemaAt } from "./schema-at.js";
 
 const MAX_VALUE_CHARS = 60;

@@ -9,7 +9,7 @@
  * relative (0.3/0.7 ranks like 3/7). A tenant default may also be the JSON
  * `{"latency":0.3,"carbon":0.7}`.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { quoteValue } from "../http/validation.js";
 import type { RoutingPolicy } from "./policy.js";
 

@@ -7,7 +7,7 @@
  * a 403, and the key's allowed regions become a hard routing constraint
  * (auth/key-restrictions.ts).
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { ClientIdentity } from "../auth/client-identity.js";
 import { assertModelAllowed, keyRegionConstraint } from "../auth/key-restrictions.js";
 import { database } from "../db/client.js";

@@ -15,14 +15,15 @@ import {
 	completionRequestSchema,
 	embeddingRequestSchema,
 } from "../../src/protocol/openai.js";
+import { type FillMode, filledCompletion } from "./fake-openai-fill.js";
 import { scenarioChunks, scenarioFor, scenarioResponse } from "./fake-openai-scenarios.js";
 
 /** Options of the fake server, validated on start. */
 export const fakeOpenAIOptionsSchema = z.object({
 	/** Models listed by GET /v1/models and accepted by completions. Default: ["llama-3.1-8b-instruct"]. */
 	models: z.array(z.string().min(1).max(200)).min(1).max(100).default(["llama-3.1-8b-instruct"]),
-	/** Delay before each token, in ms (0 to 10,000). Default 0. */
-	tokenDelayMs: z.number().int().min(0).max(10_000).default(0),
+	/** Delay before each token, in ms (0 to 10,000; fractions allowed, e.g. 1000 / tokens per second). Default 0. */
+	tokenDelayMs: z.number().min(0).max(10_000).default(0),
 	/** TCP port on 127.0.0.1; 0 (the default) lets the OS pick a free one. */
 	port: z.number().int().min(0).max(65_535).default(0),
 });
@@ -36,6 +37,8 @@ export interface FakeOpenAIControls {
 	hangModelList: boolean;
 	/** Delay before a streaming answer's first chunk (after its headers), or before an unstreamed answer, in ms. */
 	firstTokenDelayMs: number;
+	/** Load mode (fake-openai-fill.ts): streamed answers of max_tokens filler tokens, paced on a fixed schedule. */
+	fill: FillMode | null;
 }
 
 /** A running fake server. */
@@ -176,7 +179,12 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 	let openStreams = 0;
 	let nextId = 1;
 	let modelListCount = 0;
-	const controls: FakeOpenAIControls = { failEachConversationOnce: false, hangModelList: false, firstTokenDelayMs: 0 };
+	const controls: FakeOpenAIControls = {
+		failEachConversationOnce: false,
+		hangModelList: false,
+		firstTokenDelayMs: 0,
+		fill: null,
+	};
 	const failedOnce = new Set<string>();
 
 	const complete = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -203,7 +211,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 			failedOnce.add(conversation);
 			return sendError(res, 503, "overloaded: try again", null, null);
 		}
-		const answer = expectedCompletion(body.messages, body.max_completion_tokens ?? body.max_tokens);
+		const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+		const fill = body.stream ? controls.fill : null;
+		const echo = expectedCompletion(body.messages, maxTokens);
+		const answer = fill ? filledCompletion(maxTokens ?? fill.defaultTokens, echo.usage.prompt_tokens) : echo;
 		const id = `chatcmpl-fake${nextId++}`;
 		const created = Math.floor(Date.now() / 1000);
 		const base = { id, created, model: body.model };
@@ -241,10 +252,15 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		if (controls.firstTokenDelayMs > 0) await sleep(controls.firstTokenDelayMs);
 		if (aborted) return;
 		write(chunk({ role: "assistant", content: "" }, null));
-		for (const token of answer.tokens) {
-			if (config.tokenDelayMs > 0) await sleep(config.tokenDelayMs);
+		// Load mode paces tokens on a fixed schedule, so timer lateness does not slow the stream's rate.
+		const startedAt = performance.now();
+		const prompt = lastUser ? textOf(lastUser) : "";
+		for (const [i, token] of answer.tokens.entries()) {
+			const delay = fill ? startedAt + (i + 1) * config.tokenDelayMs - performance.now() : config.tokenDelayMs;
+			if (delay > 0) await sleep(delay);
 			if (aborted) return;
 			write(chunk({ content: token }, null));
+			fill?.onTokenSent?.(prompt, i, performance.now());
 		}
 		write(chunk({}, answer.finishReason));
 		if (body.stream_options?.include_usage) {

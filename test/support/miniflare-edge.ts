@@ -36,13 +36,17 @@ export interface MiniflareEdge extends LocalEdge {
 	queryD1(sql: string): Promise<Record<string, unknown>[]>;
 }
 
-/** Builds the production bundle (what `wrangler deploy` would upload) into `outDir`; returns its entry file. */
-export async function buildWorkerBundle(outDir: string): Promise<string> {
+/**
+ * Builds the production bundle (what `wrangler deploy` would upload) into `outDir`; returns its entry file.
+ * `minify` overrides wrangler.toml's setting (the cold-start bench builds both).
+ */
+export async function buildWorkerBundle(outDir: string, minify?: boolean): Promise<string> {
 	await ensureConsoleBuilt();
+	const minifyFlag = minify === undefined ? [] : [minify ? "--minify" : "--no-minify"];
 	await runToCompletion({
 		name: "wrangler deploy --dry-run",
 		command: process.execPath,
-		args: [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", outDir],
+		args: [WRANGLER_BIN, "deploy", "--dry-run", "--outdir", outDir, ...minifyFlag],
 		cwd: REPO_ROOT,
 		env: OFFLINE_WRANGLER_ENV,
 		timeoutMs: 120_000,
@@ -95,6 +99,45 @@ export type MiniflareEdgeOptions = LocalEdgeOptions & {
 	directSocket?: boolean;
 };
 
+/** Where Miniflare serves the edge from and what the Worker is given. */
+export interface EdgeWorkerSetup {
+	scriptPath: string;
+	bundleDir: string;
+	persistDir: string;
+	/** Port of Miniflare's entry socket (0: any free one). */
+	port: number;
+	/** Port of the Worker's own socket, when it has one (0: any free one). */
+	directPort?: number;
+	bindings: Record<string, string>;
+	onLog?: (line: string) => void;
+}
+
+/** Miniflare's options for the edge Worker: wrangler.toml's compatibility settings, bindings, objects, D1 and R2. */
+export function edgeWorkerOptions(wrangler: ReturnType<typeof readWranglerConfig>, setup: EdgeWorkerSetup) {
+	return convertV4MiniflareOptions({
+		host: "127.0.0.1",
+		port: setup.port,
+		// The fallback placeholder Request.cf: nothing is fetched from the internet.
+		cf: false,
+		// ARCNET_INSPECTOR_PORT=N opens workerd's V8 inspector on 127.0.0.1:N, for CPU profiles (docs/benchmarks.md).
+		...(process.env.ARCNET_INSPECTOR_PORT ? { inspectorPort: Number(process.env.ARCNET_INSPECTOR_PORT) } : {}),
+		...(setup.directPort !== undefined ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: setup.directPort }] } : {}),
+		resourcePersistencePath: setup.persistDir,
+		...(setup.onLog ? { handleStructuredLogs: ({ level, message }) => setup.onLog?.(`${level} ${message}`) } : {}),
+		scriptPath: setup.scriptPath,
+		modules: true,
+		modulesRoot: setup.bundleDir,
+		compatibilityDate: wrangler.compatibilityDate,
+		compatibilityFlags: wrangler.compatibilityFlags,
+		bindings: { ...wrangler.vars, ...setup.bindings },
+		d1Databases: Object.fromEntries(wrangler.d1.map((d) => [d.binding, d.database_id])),
+		r2Buckets: Object.fromEntries(wrangler.r2.map((b) => [b.binding, b.bucket_name])),
+		durableObjects: Object.fromEntries(
+			wrangler.durableObjects.map((d) => [d.name, { className: d.class_name, useSQLite: true }]),
+		),
+	});
+}
+
 /** Builds the bundle, starts it under workerd on 127.0.0.1, applies migrations and waits until /healthz answers. */
 export async function startMiniflareEdge(options: MiniflareEdgeOptions = {}): Promise<MiniflareEdge> {
 	const config = localEdgeOptionsSchema.parse(options);
@@ -117,33 +160,14 @@ export async function startMiniflareEdge(options: MiniflareEdgeOptions = {}): Pr
 	let url = "";
 	const start = async (): Promise<void> => {
 		const current = new Miniflare(
-			convertV4MiniflareOptions({
-				host: "127.0.0.1",
-				port,
-				// The fallback placeholder Request.cf: nothing is fetched from the internet.
-				cf: false,
-				// ARCNET_INSPECTOR_PORT=N opens workerd's V8 inspector on 127.0.0.1:N, for CPU profiles (docs/benchmarks.md).
-				...(process.env.ARCNET_INSPECTOR_PORT ? { inspectorPort: Number(process.env.ARCNET_INSPECTOR_PORT) } : {}),
-				...(options.directSocket ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: directPort }] } : {}),
-				resourcePersistencePath: persistDir,
-				handleStructuredLogs: (log) => keep(`${log.level} ${log.message}`),
+			edgeWorkerOptions(wrangler, {
 				scriptPath,
-				modules: true,
-				modulesRoot: bundleDir,
-				compatibilityDate: wrangler.compatibilityDate,
-				compatibilityFlags: wrangler.compatibilityFlags,
-				bindings: {
-					...wrangler.vars,
-					...LOCAL_LIMIT_VARS,
-					...config.vars,
-					ARCNET_DEV_API_KEY: devApiKey,
-					ARCNET_ADMIN_KEY: adminKey,
-				},
-				d1Databases: Object.fromEntries(wrangler.d1.map((d) => [d.binding, d.database_id])),
-				r2Buckets: Object.fromEntries(wrangler.r2.map((b) => [b.binding, b.bucket_name])),
-				durableObjects: Object.fromEntries(
-					wrangler.durableObjects.map((d) => [d.name, { className: d.class_name, useSQLite: true }]),
-				),
+				bundleDir,
+				persistDir,
+				port,
+				...(options.directSocket ? { directPort } : {}),
+				bindings: { ...LOCAL_LIMIT_VARS, ...config.vars, ARCNET_DEV_API_KEY: devApiKey, ARCNET_ADMIN_KEY: adminKey },
+				onLog: keep,
 			}),
 		);
 		mf = current;

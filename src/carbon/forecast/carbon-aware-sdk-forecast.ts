@@ -3,7 +3,7 @@
  * on a self-hosted SDK; `forecastData[]` points with their `duration` in
  * minutes, in the unit of the SDK's data source (configured, as for the signal).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { type CarbonAwareSdkConfig, carbonAwareSdkConfigSchema } from "../carbon-aware-sdk.js";
 import { CarbonProviderError, parseConfig } from "../provider-error.js";
 import { buildUrl, getJson, parseProviderResponse } from "../provider-http.js";

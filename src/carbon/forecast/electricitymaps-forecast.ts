@@ -3,7 +3,7 @@
  * with the `auth-token` header; hourly gCO2eq/kWh points (`forecast[]`), no
  * conversion needed.
  */
-import { z } from "zod";
+import * as z from "zod";
 import {
 	checkZone,
 	type ElectricityMapsConfig,

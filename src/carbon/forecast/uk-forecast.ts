@@ -2,7 +2,7 @@
  * UK Carbon Intensity 48 h forecast: GET {baseUrl}/intensity/{from}/fw48h,
  * 96 half-hour periods of gCO2/kWh (`intensity.forecast`), GB only, no auth.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "../provider-error.js";
 import { buildUrl, getJson, parseProviderResponse } from "../provider-http.js";
 import { type ProviderRuntime, providerTimestampSchema } from "../signal.js";

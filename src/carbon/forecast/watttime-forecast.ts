@@ -3,7 +3,7 @@
  * over the shared login session (watttime-client.ts). Points every `meta.data_point_period_seconds`, MOER in lbs/MWh
  * (x 0.453592 = g/kWh).
  */
-import { z } from "zod";
+import * as z from "zod";
 import { CarbonProviderError, parseConfig } from "../provider-error.js";
 import { parseProviderResponse } from "../provider-http.js";
 import { LBS_PER_MWH_TO_G_PER_KWH, type ProviderRuntime, providerTimestampSchema } from "../signal.js";
