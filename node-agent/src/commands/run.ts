@@ -66,6 +66,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 				scope: { name: "arcnet-agent", version: AGENT_VERSION },
 			})
 		: undefined;
+	if (metrics && exporter) metrics.spanCounts(() => exporter.counts);
 	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
 	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
 	const writeStatus = (s: LoopStatus) =>
