@@ -133,7 +133,12 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		const done: Promise<FinishResult | undefined> = stub
 			.finish({ keyId, permitId, usedTokens })
 			.catch((error: unknown) => {
-				log("error", "limits_finish_failed", { keyPrefix: client.keyPrefix, tenant: client.tenantId, error });
+				log("error", "limits_finish_failed", {
+					keyPrefix: client.keyPrefix,
+					tenant: client.tenantId,
+					trace: c.get("trace").traceId,
+					error,
+				});
 				return undefined;
 			});
 		c.executionCtx.waitUntil(done);

@@ -50,7 +50,11 @@ export async function deliverDueWebhooks(
 		if (refused !== null) log("error", "webhook_refused", { ...ids, reason: refused });
 		const ok =
 			refused === null &&
-			(await deliverOnce({ jobId, url: row.webhook_url, secret: row.webhook_secret, body }, now, fetcher));
+			(await deliverOnce(
+				{ jobId, url: row.webhook_url, secret: row.webhook_secret, body, logFields: ids },
+				now,
+				fetcher,
+			));
 		const attempts = row.webhook_attempts + 1;
 		// A refused destination never becomes acceptable by waiting: it fails at once.
 		const next = afterAttempt(
