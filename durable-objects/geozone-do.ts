@@ -8,6 +8,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { type LeasedJob, nodeIdSchema } from "../src/protocol/agent-wire.js";
+import { log } from "../src/protocol/log-line.js";
 import type { ZoneNodeView } from "../src/protocol/zone-node-view.js";
 import { AlarmSlot } from "./alarm-slot.js";
 import { type AlarmReport, plannedAlarm, runAlarm } from "./geozone/alarm/alarm-run.js";
@@ -37,6 +38,7 @@ import {
 import { markInstanceStart } from "./geozone/jobs/detached-jobs.js";
 import { applyJobEvents } from "./geozone/jobs/job-events.js";
 import { cancelJobById, submitJob } from "./geozone/jobs/job-ops.js";
+import { withTrace } from "./geozone/jobs/job-queue.js";
 import { OutputStreams } from "./geozone/jobs/output-streams.js";
 import { resumeJob } from "./geozone/jobs/resume.js";
 import type { ZoneMetrics } from "./geozone/metrics/contract.js";
@@ -71,7 +73,7 @@ export class GeozoneDO extends DurableObject<Env> {
 			streams: new OutputStreams(),
 			now: () => Date.now(),
 			afterBackgroundChange: () => {
-				this.#replan().catch((error: unknown) => console.error("geozone: re-planning the alarm failed", error));
+				this.#replan().catch((error: unknown) => log("error", "alarm_replan_failed", { error }));
 			},
 		};
 		this.#async = parseAsyncJobConfig(env);
@@ -92,7 +94,7 @@ export class GeozoneDO extends DurableObject<Env> {
 
 	/** Accepts a job (written to SQLite first) and returns its NDJSON output stream, or refuses without writing. */
 	async submit(input: z.input<typeof submitJobInputSchema>): Promise<SubmitJobAnswer> {
-		const parsed = this.#parse(submitJobInputSchema, input, "submit");
+		const parsed = withTrace(this.#parse(submitJobInputSchema, input, "submit"));
 		const result = submitJob(this.#zone, parsed);
 		countSubmission(this.#zone.sql, parsed.tenantId, result);
 		await this.#replan();
@@ -104,7 +106,7 @@ export class GeozoneDO extends DurableObject<Env> {
 	 * already holds for the tenant answers `replayed` (a retried submit), so retries never run a job twice.
 	 */
 	async submitAsync(input: z.input<typeof submitJobInputSchema>): Promise<SubmitAsyncAnswer> {
-		const parsed = this.#parse(submitJobInputSchema, input, "submitAsync");
+		const parsed = withTrace(this.#parse(submitJobInputSchema, input, "submitAsync"));
 		const result = submitAsyncJob(this.#zone, parsed);
 		countSubmission(this.#zone.sql, parsed.tenantId, result);
 		if (result.accepted && !result.replayed && parsed.expiresAt !== undefined)

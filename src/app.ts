@@ -13,14 +13,15 @@ import { bodyLimit } from "./http/body-limit.js";
 import { headerLimits } from "./http/header-limits.js";
 import { routeMethods } from "./http/method-not-allowed.js";
 import { notFound, onError } from "./http/on-error.js";
+import { traceRequests } from "./http/request-trace.js";
 import { metricsRoutes } from "./metrics/routes.js";
 import { openaiRoutes } from "./openai/routes.js";
 
 /** Builds the app; stateless, so one instance per isolate is fine. */
 export function createApp(): Hono<AppEnv> {
 	const app = new Hono<AppEnv>();
-	// Input caps before any route (docs/security.md, "Input limits").
-	app.use("*", headerLimits, bodyLimit);
+	// The trace first, so every answer carries its id; then input caps before any route (docs/security.md, "Input limits").
+	app.use("*", traceRequests, headerLimits, bodyLimit);
 	app.get("/healthz", (c) => c.json({ ok: true }));
 	app.route("/v1", openaiRoutes);
 	app.route("/agent/v1", agentRoutes);

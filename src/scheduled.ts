@@ -13,6 +13,7 @@ import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./
 import { failingZones, recordNewlyStale } from "./carbon/stale-events.js";
 import { deleteExpiredAsyncJobs } from "./db/async-jobs.js";
 import { database } from "./db/client.js";
+import { log } from "./protocol/log-line.js";
 
 /** Longest a refresh may wait on its provider before outstanding calls are cancelled (ms). */
 const REFRESH_DEADLINE_MS = 60_000;
@@ -30,7 +31,7 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 	} catch (err) {
 		// Recorded on every zone by the refresh (as a failing provider) and logged once here.
 		const message = err instanceof Error ? err.message : String(err);
-		console.error(message);
+		log("error", "carbon_config_invalid", { error: message });
 		provider = () => {
 			throw new Error(message);
 		};
@@ -43,7 +44,7 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 		concurrency,
 		signal: AbortSignal.timeout(REFRESH_DEADLINE_MS),
 	});
-	(summary.error ? console.error : console.log)(formatRefreshSummary(summary));
+	log(summary.error ? "error" : "info", "carbon_refresh", { summary: formatRefreshSummary(summary) });
 	await recordNewlyStale(env, failingBefore);
 }
 
@@ -51,10 +52,10 @@ export async function runCarbonRefresh(env: Env): Promise<void> {
 export async function purgeExpiredAsyncJobs(env: Env, now = Date.now()): Promise<number> {
 	try {
 		const deleted = await deleteExpiredAsyncJobs(database(env), now);
-		if (deleted > 0) console.log(`async jobs: deleted ${deleted} expired records`);
+		if (deleted > 0) log("info", "async_jobs_purged", { deleted });
 		return deleted;
 	} catch (err) {
-		console.error("async jobs: deleting expired records failed, will retry at the next cron", err);
+		log("error", "async_jobs_purge_failed", { error: err });
 		return 0;
 	}
 }

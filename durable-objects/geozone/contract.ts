@@ -13,6 +13,7 @@ import {
 	nodeIdSchema,
 	pollRequestSchema,
 	telemetryRequestSchema,
+	traceparentSchema,
 	zoneIdSchema,
 } from "../../src/protocol/agent-wire.js";
 import type { AsyncJobView } from "../../src/protocol/job-object.js";
@@ -73,6 +74,8 @@ export const submitJobInputSchema = z.object({
 	 * queue-wait and first-token limits; the Worker has checked it against JOB_TIMEOUT_MAX_MS.
 	 */
 	timeoutMs: z.number().int().min(1).max(3_600_000).optional(),
+	/** The request's trace with the edge's span as parent (src/http/request-trace.ts); the zone starts one when absent. */
+	traceparent: z.optional(traceparentSchema),
 });
 export type SubmitJobInput = z.infer<typeof submitJobInputSchema>;
 

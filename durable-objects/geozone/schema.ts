@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 /** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
 type Step = string | ((sql: SqlStorage) => void);
@@ -92,6 +92,8 @@ const migrations: Record<number, Step[]> = {
 	5: [addColumn("jobs", "measured_energy_j", "REAL")],
 	// The backend's own chunks and response, relayed as they came (ADR 0016).
 	6: [addColumn("job_output", "chunk", "TEXT"), addColumn("jobs", "response", "TEXT")],
+	// The job's W3C traceparent (its trace, the edge's span as parent), handed to the node with each lease.
+	7: [addColumn("jobs", "traceparent", "TEXT")],
 };
 
 /** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */

@@ -155,6 +155,13 @@ export const OPTIONS: OptionSpec[] = [
 		defaultDoc: "(off)",
 	},
 	{
+		key: "otlpEndpoint",
+		flag: "otlp-endpoint",
+		env: "ARCNET_OTLP_ENDPOINT",
+		doc: "Export each job's spans to this OpenTelemetry collector as OTLP/HTTP JSON (POST {url}/v1/traces)",
+		defaultDoc: "(off)",
+	},
+	{
 		key: "powerSource",
 		flag: "power-source",
 		env: "ARCNET_POWER_SOURCE",

@@ -137,6 +137,7 @@ export const agentConfigSchema = z.object({
 	logFormat: oneOf(["text", "json"] as const),
 	logLevel: oneOf(["debug", "info", "warn", "error"] as const),
 	metricsListen: z.optional(listenAddress),
+	otlpEndpoint: z.optional(httpUrl),
 });
 export type AgentConfig = z.output<typeof agentConfigSchema>;
 

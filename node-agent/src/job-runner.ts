@@ -12,6 +12,7 @@ import type { EdgeClient } from "./edge-client.js";
 import { EventBatcher, type StopReason } from "./event-batcher.js";
 import { errorMessage, type Logger } from "./logger.js";
 import type { EnergyMeter } from "./telemetry/energy-meter.js";
+import { JobTrace, type JobTracing } from "./tracing/job-trace.js";
 
 /** Why a job was aborted from outside: the edge cancelled it, or the agent is shutting down. */
 export type AbortCause = "cancelled" | "shutdown";
@@ -45,6 +46,8 @@ export interface JobRunnerDeps {
 	backendIdleTimeoutMs?: number | undefined;
 	/** Measures the job's GPU energy (nvidia-smi hosts); without it the edge estimates the energy. */
 	meter?: Pick<EnergyMeter, "begin" | "addTokens" | "end"> | undefined;
+	/** Where the job's spans go (--otlp-endpoint); without it the trace only reaches logs and the backend. */
+	tracing?: JobTracing | undefined;
 }
 
 /**
@@ -57,7 +60,8 @@ export const BACKEND_IDLE_TIMEOUT_MS = 300_000;
 /** Runs `running.job` to its end; never throws. */
 export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<JobOutcome> {
 	const { job, abort } = running;
-	const log = deps.logger.child({ jobId: job.jobId, attempt: job.attempt });
+	const trace = new JobTrace(job, deps.tracing);
+	const log = deps.logger.child({ jobId: job.jobId, attempt: job.attempt, traceId: trace.traceId });
 	const batcher = new EventBatcher({
 		send: (events) => deps.edge.postEvents(job.jobId, { leaseId: job.leaseId, events }, deps.hardStop),
 		onStop: (reason) => {
@@ -76,12 +80,14 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 	let deltas = 0;
 	let outcome: JobOutcome;
 	const idle = watchIdle(deps.backendIdleTimeoutMs ?? BACKEND_IDLE_TIMEOUT_MS);
+	let usage: TokenUsage | null = null;
 	try {
-		let usage: TokenUsage | null = null;
 		let finishReason = "stop";
 		let response: JsonObject | undefined;
 		const signal = AbortSignal.any([abort.signal, idle.signal]);
-		for await (const part of deps.backend.chat(job.model, job.request, signal)) {
+		trace.backendStarted();
+		const parts = deps.backend.chat(job.model, job.request, signal, { traceparent: trace.backendTraceparent() });
+		for await (const part of parts) {
 			idle.parts++;
 			running.queued = false;
 			if (part.type === "delta") {
@@ -95,6 +101,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 				response = part.response;
 			}
 		}
+		trace.backendEnded();
 		if (abort.signal.aborted) throw abort.signal.reason;
 		const promptTokens = usage?.prompt_tokens ?? 0;
 		// The job's last reading comes before its done event, which carries the measured joules.
@@ -109,6 +116,7 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 		});
 		outcome = { kind: "done" };
 	} catch (err) {
+		trace.backendEnded();
 		if (abort.signal.aborted) {
 			const reason = abort.signal.reason;
 			outcome = {
@@ -138,10 +146,14 @@ export async function runJob(running: RunningJob, deps: JobRunnerDeps): Promise<
 	await batcher.drain();
 	const stop = batcher.stopReason;
 	if (stop && outcome.kind !== "stopped") outcome = { kind: "stopped", reason: stop };
-	log.info("job ended", {
+	const detail = outcome.kind === "failed" ? outcome.code : outcome.kind === "stopped" ? outcome.reason : undefined;
+	log.info("job ended", { outcome: outcome.kind, detail, deltas });
+	trace.end({
 		outcome: outcome.kind,
-		detail: outcome.kind === "failed" ? outcome.code : outcome.kind === "stopped" ? outcome.reason : undefined,
-		deltas,
+		detail,
+		failed: outcome.kind === "failed",
+		inputTokens: usage?.prompt_tokens,
+		outputTokens: usage?.completion_tokens ?? deltas,
 	});
 	return outcome;
 }

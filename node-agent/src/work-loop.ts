@@ -20,6 +20,7 @@ import type { EnergyMeter } from "./telemetry/energy-meter.js";
 import type { GpuSample, GpuSource } from "./telemetry/gpu.js";
 import type { HostReading } from "./telemetry/host.js";
 import { applyTelemetryResponse, createTelemetryBuilder } from "./telemetry/reporter.js";
+import type { JobTracing } from "./tracing/job-trace.js";
 
 /** Exit code when an operator revoked the node (EX_CONFIG): a restart will not help. */
 export const EXIT_REVOKED = 78;
@@ -48,6 +49,8 @@ export interface WorkLoopOptions {
 	gpu: GpuSource;
 	/** Measures each job's GPU energy (nvidia-smi hosts); absent: jobs report none and the edge estimates. */
 	meter?: EnergyMeter;
+	/** Where job spans go (--otlp-endpoint). */
+	tracing?: JobTracing;
 	/** The node's declared power for telemetry (telemetry/power-report.ts); none by default. */
 	power?: () => Promise<PowerSource | undefined>;
 	host: () => HostReading;
@@ -192,6 +195,7 @@ export class WorkLoop {
 			hardStop: this.hardStop.signal,
 			backendIdleTimeoutMs: this.o.backendIdleTimeoutMs,
 			meter: this.o.meter,
+			tracing: this.o.tracing,
 		}).then((outcome) => {
 			this.o.onJobEnded?.(outcome);
 			if (outcome.kind === "stopped" && outcome.reason === "revoked") this.revoke();

@@ -6,12 +6,14 @@
  * is logged, never thrown: the D1 change already took effect, and a channel
  * left open still ends within CHANNEL_MAX_AGE_MS.
  */
+
+import { log } from "../protocol/log-line.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 
 export async function closeNodeChannels(env: Env, zoneId: string, nodeId: string, reason: string): Promise<void> {
 	try {
 		await geozoneStub(env, zoneId).closeChannels(zoneId, nodeId, reason);
 	} catch (error) {
-		console.error(`closing the channels of node ${nodeId} in ${zoneId} failed`, error);
+		log("error", "node_channels_close_failed", { node: nodeId, zone: zoneId, reason, error });
 	}
 }

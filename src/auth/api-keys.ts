@@ -11,6 +11,7 @@
 import { type ApiKeyAuthRecord, touchApiKey } from "../db/api-keys.js";
 import { database } from "../db/client.js";
 import type { TenantAuthRecord } from "../db/tenants.js";
+import { log } from "../protocol/log-line.js";
 import { cachedApiKey, cachedTenant } from "./api-key-cache.js";
 import type { ClientIdentity, KeyLimits } from "./client-identity.js";
 import { sha256Hex, timingSafeEqualStrings } from "./crypto.js";
@@ -77,7 +78,7 @@ function touch(env: Env, record: ApiKeyAuthRecord, now: number, waitUntil: Authe
 	lastTouched.set(record.id, now);
 	waitUntil(
 		touchApiKey(database(env), record.id, now, LAST_USED_INTERVAL_MS).catch((err: unknown) =>
-			console.error(`last_used_at of key ${record.prefix} not written`, err),
+			log("error", "key_last_used_not_written", { keyPrefix: record.prefix, error: err }),
 		),
 	);
 }

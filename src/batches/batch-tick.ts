@@ -12,6 +12,7 @@
 import type { DispatchedRequest, PendingRequest } from "../../durable-objects/batches/contract.js";
 import { randomId } from "../auth/crypto.js";
 import { jobObject } from "../protocol/job-object.js";
+import { log } from "../protocol/log-line.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 import { decisionRecord } from "../routing/route-explanation.js";
@@ -51,7 +52,7 @@ export async function tickTenant(
 		for (const batchId of work.toFinalize) await writeFiles(env, store, tenantId, batchId, now);
 		if (work.liveBatches === 0) await batchRegistry(env).setActive(tenantId, false);
 	} catch (err) {
-		console.error(`batch tick for tenant ${tenantId} failed; the next tick retries`, err);
+		log("error", "batch_tick_failed", { tenant: tenantId, error: err });
 	} finally {
 		await store.release({ tenantId }).catch(() => undefined);
 	}
@@ -229,7 +230,13 @@ async function dispatchOne(
 				expiresAt: p.expiresAt,
 			})
 			.catch((err: unknown) => {
-				console.error(`batch ${p.batchId} line ${p.line}: submit to ${candidate.zoneId} failed`, err);
+				log("error", "batch_submit_failed", {
+					tenant: tenantId,
+					batch: p.batchId,
+					line: p.line,
+					zone: candidate.zoneId,
+					error: err,
+				});
 				return null;
 			});
 		if (result?.accepted) return true;

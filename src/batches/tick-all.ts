@@ -1,4 +1,6 @@
 /** The cron's part of the batch scheduler: a tick for every tenant with unfinished batches. */
+
+import { log } from "../protocol/log-line.js";
 import { batchRegistry } from "./batch-stub.js";
 import { tickTenant } from "./batch-tick.js";
 
@@ -8,6 +10,6 @@ export async function tickAllBatches(env: Env, now = Date.now()): Promise<void> 
 		const tenants = await batchRegistry(env).activeTenants();
 		await Promise.all(tenants.map((tenantId) => tickTenant(env, tenantId, now)));
 	} catch (err) {
-		console.error("batch scheduler: listing active tenants failed; the next cron retries", err);
+		log("error", "batch_tenants_not_listed", { error: err });
 	}
 }

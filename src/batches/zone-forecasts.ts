@@ -9,6 +9,7 @@ import { parseCarbonEnv } from "../carbon/config.js";
 import { type CarbonForecast, dailyProfileForecast, forecastAt, forecastFromConfig } from "../carbon/forecast/index.js";
 import { database } from "../db/client.js";
 import { listZonesWithStatus } from "../db/zones.js";
+import { log } from "../protocol/log-line.js";
 
 /** How long a fetched forecast is reused: 15 min (providers refresh hourly at most). */
 export const FORECAST_TTL_MS = 900_000;
@@ -25,7 +26,7 @@ export async function zoneForecasts(env: Env, zoneIds: readonly string[], now: n
 	try {
 		provider = forecastFromConfig(parseCarbonEnv(env));
 	} catch (err) {
-		console.error("batch scheduler: carbon forecast config", err);
+		log("error", "batch_forecast_config_invalid", { error: err });
 	}
 	if (provider && zoneIds.length > 0) {
 		const grids = new Map((await listZonesWithStatus(database(env))).map((z) => [z.id, z.gridZone]));
@@ -44,7 +45,7 @@ export async function zoneForecasts(env: Env, zoneIds: readonly string[], now: n
 					cache.set(key, { forecast, fetchedAt: now });
 					forecasts.set(zoneId, forecast);
 				} catch (err) {
-					console.error(`batch scheduler: forecast of ${zoneId} (${grid}) failed; using the daily profile`, err);
+					log("warn", "batch_forecast_failed", { zone: zoneId, grid, fallback: "daily profile", error: err });
 				}
 			}),
 		);

@@ -4,6 +4,7 @@
  * catalogue default) gets one event when it starts, not one per refresh.
  */
 import { type NewEvent, recordEvents } from "../db/events.js";
+import { log } from "../protocol/log-line.js";
 
 /** Zones whose stored signal carries a provider error now. */
 export async function failingZones(env: Pick<Env, "DB">): Promise<Set<string>> {
@@ -29,6 +30,6 @@ export async function recordNewlyStale(env: Pick<Env, "DB">, before: Set<string>
 			}));
 		await recordEvents(env, events);
 	} catch (error) {
-		console.error("carbon: recording stale signals failed", error);
+		log("error", "carbon_stale_events_not_recorded", { error });
 	}
 }

@@ -4,6 +4,8 @@
  * since losing one log line must not fail the work it describes.
  */
 
+import { log } from "../protocol/log-line.js";
+
 /** The kinds of event the console shows. */
 export const EVENT_KINDS = [
 	"node_joined",
@@ -47,7 +49,7 @@ export async function recordEvents(env: Pick<Env, "DB">, list: readonly NewEvent
 			),
 		);
 	} catch (error) {
-		console.error("console: recording events failed", error);
+		log("error", "events_not_recorded", { events: list.length, error });
 	}
 }
 

@@ -223,8 +223,11 @@ export const jobs = sqliteTable(
 		kind: text("kind", { enum: ["sync", "async"] })
 			.notNull()
 			.default("sync"),
+		/** The W3C trace id (32 hex) the job ran under: the client's traceparent's, or one the edge started. */
+		traceId: text("trace_id"),
 	},
 	(t) => [
+		index("jobs_trace_idx").on(t.traceId),
 		index("jobs_zone_received_idx").on(t.zoneId, t.receivedAt),
 		index("jobs_tenant_received_idx").on(t.tenantId, t.receivedAt),
 		index("jobs_node_idx").on(t.nodeId),

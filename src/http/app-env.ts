@@ -3,6 +3,7 @@ import type { ClientIdentity } from "../auth/client-identity.js";
 import type { AuthenticatedNode } from "../auth/node-identity.js";
 import type { Admission } from "../limits/middleware.js";
 import type { CountedUsage } from "../limits/usage.js";
+import type { RequestTrace } from "./request-trace.js";
 
 export interface AppEnv {
 	Bindings: Env;
@@ -17,6 +18,8 @@ export interface AppEnv {
 		jobStarted: boolean;
 		/** Set by the limits middleware: the key's admission, decided while the handler validates and routes. */
 		admission: Admission;
+		/** Set first, for every request: its trace (request-trace.ts). */
+		trace: RequestTrace;
 		/** Set by the agent JWT check. */
 		node: AuthenticatedNode;
 	};

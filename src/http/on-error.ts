@@ -5,17 +5,18 @@
  */
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { log } from "../protocol/log-line.js";
 import type { AppEnv } from "./app-env.js";
 import { ApiError, NotFoundError } from "./errors.js";
 import { methodNotAllowed } from "./method-not-allowed.js";
 
 /** Renders any thrown error as an OpenAI-shaped JSON response. */
-export const onError: ErrorHandler<AppEnv> = (err) => {
+export const onError: ErrorHandler<AppEnv> = (err, c) => {
 	if (err instanceof ApiError) return err.getResponse();
 	if (err instanceof HTTPException) {
 		return new ApiError(err.status, err.message || "Request failed.", { type: "invalid_request_error" }).getResponse();
 	}
-	console.error("unhandled error", err);
+	log("error", "unhandled_error", { path: c.req.path, trace: c.get("trace")?.traceId, error: err });
 	return new ApiError(500, "The edge failed to handle the request; try again.", {
 		type: "server_error",
 		code: "internal_error",

@@ -11,6 +11,8 @@ import type { SubmitAsyncAnswer, SubmitJobInput } from "../../durable-objects/ge
 import { claimZone } from "../db/async-jobs.js";
 import type { Database } from "../db/client.js";
 import { ApiError } from "../http/errors.js";
+import { log } from "../protocol/log-line.js";
+import { traceIdOf } from "../protocol/trace-context.js";
 import { type Attempt, noZoneTookTheJob, tryCandidates } from "../routing/candidate-loop.js";
 import type { JobToDispatch } from "../routing/dispatch.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
@@ -76,7 +78,13 @@ async function submitTo(env: Env, zoneId: string, input: SubmitJobInput, hint?: 
 		if (result.accepted) return { kind: "accepted", replayed: result.replayed };
 		return { kind: "refused", refusal: { zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs } };
 	} catch (err) {
-		console.error(`async submit of ${input.jobId} to ${zoneId} failed`, err);
+		log("error", "async_submit_failed", {
+			job: input.jobId,
+			zone: zoneId,
+			tenant: input.tenantId,
+			trace: traceIdOf(input.traceparent),
+			error: err,
+		});
 		// The zone may have written the job before the error: ask it before anything moves elsewhere.
 		try {
 			if (await stub.getJob(zoneId, input.jobId, input.tenantId)) return { kind: "accepted", replayed: true };

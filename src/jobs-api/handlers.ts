@@ -84,6 +84,7 @@ export async function createJobHandler(c: Context<AppEnv>): Promise<Response> {
 		requestJson: JSON.stringify(toInferenceRequest(body.endpoint, body.request)),
 		stream: false,
 		receivedAt,
+		traceparent: c.get("trace").traceparent,
 		kind: "async" as const,
 		expiresAt,
 		...(timeoutMs !== undefined ? { timeoutMs } : {}),

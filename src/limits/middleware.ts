@@ -14,6 +14,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AdmitResult, FinishResult } from "../../durable-objects/key-limiter/contract.js";
 import type { AppEnv } from "../http/app-env.js";
+import { log } from "../protocol/log-line.js";
 import { estimateRequestTokens } from "./estimate.js";
 import { limitError, rateHeaders } from "./limit-errors.js";
 import { defaultLimits, limiterKeyId, resolveLimits } from "./resolve.js";
@@ -88,7 +89,12 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		.catch((error: unknown) => {
 			// Fail open: an overloaded or unreachable limiter must not turn inference into 5xx errors.
 			// Limits are abuse protection; the request runs uncounted and the failure is logged.
-			console.error(`limits: admission for key ${client.keyPrefix} failed; letting the request through`, error);
+			log("error", "limits_admission_failed", {
+				keyPrefix: client.keyPrefix,
+				tenant: client.tenantId,
+				trace: c.get("trace").traceId,
+				error,
+			});
 			return { admitted: "unchecked" as const };
 		});
 	let required = false;
@@ -127,7 +133,12 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		const done: Promise<FinishResult | undefined> = stub
 			.finish({ keyId, permitId, usedTokens })
 			.catch((error: unknown) => {
-				console.error(`limits: finish of a permit of key ${client.keyPrefix} failed`, error);
+				log("error", "limits_finish_failed", {
+					keyPrefix: client.keyPrefix,
+					tenant: client.tenantId,
+					trace: c.get("trace").traceId,
+					error,
+				});
 				return undefined;
 			});
 		c.executionCtx.waitUntil(done);
@@ -144,7 +155,7 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const res = c.res;
 	if (!required && res.status < 400) {
 		// A handler behind this middleware must call requireAdmission before it submits anything.
-		console.error(`limits: ${c.req.method} ${c.req.path} answered ${res.status} without awaiting admission`);
+		log("error", "limits_admission_skipped", { method: c.req.method, path: c.req.path, status: res.status });
 	}
 	if (res.status >= 400) {
 		await settle(0);

@@ -7,6 +7,7 @@
 import type { ZoneMetrics } from "../../durable-objects/geozone/metrics/contract.js";
 import { database } from "../db/client.js";
 import { listZonesWithStatus, type ZoneRow } from "../db/zones.js";
+import { log } from "../protocol/log-line.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 
 /** One zone of the scrape: its catalogue row and its metrics, or null when its object failed to answer. */
@@ -24,7 +25,7 @@ export async function collectZones(env: Pick<Env, "DB" | "GEOZONE">): Promise<Sc
 				const metrics = await geozoneStub(env, row.id, row.locationHint).metrics(row.id);
 				return { row, metrics };
 			} catch (error) {
-				console.error(JSON.stringify({ msg: "metrics: zone did not answer", zone: row.id, error: String(error) }));
+				log("error", "metrics_zone_unanswered", { zone: row.id, error });
 				return { row, metrics: null };
 			}
 		}),

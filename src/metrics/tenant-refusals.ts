@@ -9,6 +9,7 @@ import { desc, sql } from "drizzle-orm";
 import { DEV_TENANT_ID } from "../auth/api-keys.js";
 import { database } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
+import { log } from "../protocol/log-line.js";
 import type { MetricFamily, Sample } from "../protocol/prometheus-text.js";
 
 /** Most keys whose limiter one scrape asks; arcnet_tenant_refusal_keys_unread then counts 1 for those left out. */
@@ -50,7 +51,7 @@ export async function tenantRefusalFamilies(
 				}
 			} catch (error) {
 				failed++;
-				console.error(JSON.stringify({ msg: "metrics: key limiter did not answer", error: String(error) }));
+				log("error", "metrics_key_limiter_unanswered", { tenant: tenantId, error });
 			}
 		}),
 	);

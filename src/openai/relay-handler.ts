@@ -14,6 +14,7 @@ import { jsonBody } from "../http/validation.js";
 import { requireAdmission } from "../limits/middleware.js";
 import type { Endpoint } from "../protocol/chat-request.js";
 import { type OutputEvent, outputEvents } from "../protocol/job-stream-reader.js";
+import { log } from "../protocol/log-line.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 import { clientLocation } from "../routing/client-location.js";
 import { dispatchJob } from "../routing/dispatch.js";
@@ -54,6 +55,7 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 		// Embeddings have no stream; a `stream` field there is the backend's to judge.
 		const stream = body.stream === true && endpoint !== "embeddings";
 		const tenantId = c.get("tenantId");
+		const trace = c.get("trace");
 
 		const preferences = endpointPolicy(
 			endpoint,
@@ -83,7 +85,15 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 			const { zoneId, jobId: attemptId } = current;
 			const cancel = geozoneStub(c.env, zoneId)
 				.cancel(zoneId, attemptId)
-				.catch((err: unknown) => console.error(`cancel of ${attemptId} failed`, err));
+				.catch((error: unknown) =>
+					log("error", "job_cancel_failed", {
+						job: attemptId,
+						zone: zoneId,
+						tenant: tenantId,
+						trace: trace.traceId,
+						error,
+					}),
+				);
 			c.executionCtx.waitUntil(cancel);
 		};
 		// A client that disconnects while the job is queued should free its slot.
@@ -104,6 +114,7 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 				requestJson: JSON.stringify(toInferenceRequest(endpoint, body)),
 				stream,
 				receivedAt,
+				traceparent: trace.traceparent,
 				...(timeoutMs !== undefined ? { timeoutMs } : {}),
 			},
 			{
@@ -120,6 +131,19 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 		const started = dispatched.started;
 		const headers = routingHeaders(dispatched);
 		c.set("jobStarted", started.first.type !== "error");
+		log(started.first.type === "error" ? "warn" : "info", "job_answered", {
+			job: dispatched.jobId,
+			zone: dispatched.zoneId,
+			node: started.nodeId ?? undefined,
+			tenant: tenantId,
+			trace: trace.traceId,
+			span: trace.spanId,
+			model: body.model,
+			endpoint,
+			stream,
+			attempt: started.attempt,
+			outcome: started.first.type === "error" ? started.first.code : "started",
+		});
 		if (started.first.type === "error") {
 			settled = true;
 			const error = jobErrorToApiError(started.first);

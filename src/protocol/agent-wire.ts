@@ -10,6 +10,7 @@ import { chatBodyShape, completionBodyShape, type Endpoint, embeddingBodyShape }
 import { type JsonObject, jsonObjectSchema } from "./json-value.js";
 import { modelServingSchema } from "./model-serving.js";
 import { powerSourceSchema } from "./power-source.js";
+import { isTraceparent } from "./trace-context.js";
 import * as z from "./zod-mini.js";
 
 /** Node ids are minted at enrollment: `node_` followed by 24 lowercase base32 characters. */
@@ -22,6 +23,10 @@ export const zoneIdSchema = z
 export const jobIdSchema = z.string().check(z.regex(/^job_[a-z0-9]{16,40}$/, "a job id like job_abc123…"));
 /** Lease ids are opaque; the edge mints them when it hands a job to a node. */
 export const leaseIdSchema = z.string().check(z.regex(/^lease_[a-z0-9]{16,40}$/, "a lease id like lease_abc123…"));
+/** A W3C traceparent of version 00 with non-zero ids: the trace a job belongs to and its parent span. */
+export const traceparentSchema = z
+	.string()
+	.check(z.refine(isTraceparent, "a W3C traceparent like 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>"));
 /** Model names as served by an inference backend (`llama3.1:8b`, `meta-llama/Llama-3.1-8B-Instruct`). */
 export const modelNameSchema = z
 	.string()
@@ -130,6 +135,8 @@ export const leasedJobSchema = z.object({
 	attempt: z.int().check(z.positive()),
 	model: modelNameSchema,
 	request: inferenceRequestSchema,
+	/** The job's trace and the edge's span as its parent: the node continues it to its backend. */
+	traceparent: z.optional(traceparentSchema),
 });
 export type LeasedJob = z.infer<typeof leasedJobSchema>;
 

@@ -9,6 +9,7 @@
  * order. If that fails too, the client gets an error event: never a silent cut.
  */
 import { decodeJobStream, type JobStreamEvent } from "./job-stream.js";
+import { type LogFields, log } from "./log-line.js";
 
 /** A terminal error event of a job stream. */
 export type JobErrorEvent = Extract<JobStreamEvent, { type: "error" }>;
@@ -47,6 +48,8 @@ export interface ResumeOptions {
 	maxResumes?: number;
 	/** Wait before re-attachment `n` (1-based), in ms. Default 100 × 3^(n-1): 100, 300, 900. */
 	backoffMs?: (n: number) => number;
+	/** The job's ids for the log lines about its stream (job, zone, trace). */
+	logFields?: LogFields;
 }
 
 /** Re-attachments tried per job by default. */
@@ -95,11 +98,11 @@ export async function* jobEvents(
 					return;
 				}
 			} catch (error) {
-				console.error(`resuming a job stream failed (try ${resumes} of ${maxResumes})`, error);
+				log("warn", "job_stream_resume_failed", { ...options.logFields, attempt: resumes, of: maxResumes, error });
 			}
 		}
 		if (next === null) {
-			console.error("a job stream broke and could not be resumed", breakCause);
+			log("error", "job_stream_lost", { ...options?.logFields, error: breakCause });
 			yield interruptedStreamError();
 			return;
 		}

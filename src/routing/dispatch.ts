@@ -15,7 +15,9 @@ import {
 	type ResumeOptions,
 	type StartedJob,
 } from "../protocol/job-stream-reader.js";
+import { log } from "../protocol/log-line.js";
 import type { RoutingDecision } from "../protocol/routing-decision.js";
+import { traceIdOf } from "../protocol/trace-context.js";
 import { type Attempt, tryCandidates } from "./candidate-loop.js";
 import { geozoneStub } from "./geozone-stub.js";
 import { decisionRecord, explain, type Refusal } from "./route-explanation.js";
@@ -83,7 +85,9 @@ export async function dispatchJob(
 		});
 		if (!("stream" in submitted)) return { refusal: submitted };
 		hooks.onAccepted(candidate.zoneId, jobId);
-		const started = await awaitFirstOutput(submitted.stream, resumeOptions(env, candidate, jobId), submitted.assigned);
+		const logFields = { job: jobId, zone: candidate.zoneId, tenant: job.tenantId, trace: traceIdOf(job.traceparent) };
+		const resume = { ...resumeOptions(env, candidate, jobId), logFields };
+		const started = await awaitFirstOutput(submitted.stream, resume, submitted.assigned);
 		const explanation = explain(decision, plan.strategy);
 		const dispatched = { zoneId: candidate.zoneId, jobId, started, decision, strategy: plan.strategy, explanation };
 		const first = started.first;
@@ -121,7 +125,13 @@ async function trySubmit(
 		return { zoneId: candidate.zoneId, reason: result.reason, retryAfterMs: result.retryAfterMs };
 	} catch (err) {
 		// An overloaded or failing object is a refusal like any other: the next zone may take the job.
-		console.error(`submit to ${candidate.zoneId} failed`, err);
+		log("error", "job_submit_failed", {
+			job: input.jobId,
+			zone: candidate.zoneId,
+			tenant: input.tenantId,
+			trace: traceIdOf(input.traceparent),
+			error: err,
+		});
 		return { zoneId: candidate.zoneId, reason: "rpc_error", retryAfterMs: 1000 };
 	}
 }

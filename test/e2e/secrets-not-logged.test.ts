@@ -3,12 +3,16 @@
  * the production bundle under Miniflare with a real agent and a fake backend
  * is driven through enrollment, chat completions (JSON and SSE), admin calls
  * and error paths; then every captured response (status, headers, body), every
- * Worker log line and every agent log line is scanned for each secret value,
- * its SHA-256 hex, and anything shaped like a JWT.
+ * Worker log line, every agent log line and every span the agent exported
+ * (to a loopback OTLP/HTTP receiver) is scanned for each secret value, its
+ * SHA-256 hex, and anything shaped like a JWT; the logs and spans also for the
+ * prompt and its output, and the Worker's lines must be JSON objects.
  */
 import { createHash, createPrivateKey, generateKeyPairSync, randomUUID, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,6 +21,7 @@ import { createEnrollmentToken, waitForModel } from "../support/edge-client.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai-server.js";
 import type { ManagedProcess } from "../support/managed-process.js";
 import { type MiniflareEdge, startMiniflareEdge } from "../support/miniflare-edge.js";
+import { waitFor } from "../support/wait.js";
 
 const MODEL = "llama-3.1-8b-instruct";
 const ZONE = "eu-stockholm";
@@ -28,6 +33,10 @@ let edge: MiniflareEdge | undefined;
 let fake: FakeOpenAIServer | undefined;
 let agent: ManagedProcess | undefined;
 const agentLogs: string[] = [];
+/** The bodies the agent posted to the OTLP receiver. */
+const spanBodies: string[] = [];
+let collector: Server | undefined;
+const PROMPT = "tell me a secret";
 const responses: string[] = [];
 const secrets = new Map<string, string>();
 
@@ -66,6 +75,19 @@ const json = (bearer: string, body: unknown, method = "POST"): RequestInit => ({
 beforeAll(async () => {
 	workDir = await mkdtemp(join(tmpdir(), "arcnet-secrets-"));
 	fake = await startFakeOpenAI({ models: [MODEL], tokenDelayMs: 1 });
+	collector = createServer((req, res) => {
+		let text = "";
+		req.on("data", (chunk: Buffer) => {
+			text += chunk.toString();
+		});
+		req.on("end", () => {
+			spanBodies.push(text);
+			res.writeHead(200).end("{}");
+		});
+	});
+	const receiving = collector;
+	await new Promise<void>((resolve) => receiving.listen(0, "127.0.0.1", resolve));
+	const otlpUrl = `http://127.0.0.1:${(receiving.address() as AddressInfo).port}`;
 	edge = await startMiniflareEdge({ persistDir: join(workDir, "state"), migrate: true });
 	secrets.set("ARCNET_DEV_API_KEY", edge.devApiKey);
 	secrets.set("ARCNET_ADMIN_KEY", edge.adminKey);
@@ -77,6 +99,7 @@ beforeAll(async () => {
 		backend: { kind: "openai", url: fake.url },
 		slots: 2,
 		onLine: (line) => agentLogs.push(line),
+		extraArgs: ["--otlp-endpoint", otlpUrl],
 	});
 	const identity = JSON.parse(readFileSync(join(stateDir, "identity.json"), "utf8")) as {
 		nodeId: string;
@@ -107,10 +130,16 @@ beforeAll(async () => {
 	expect((await record("/agent/v1/whoami", { headers: { authorization: `Bearer ${forged}` } })).status).toBe(401);
 
 	// Client calls: JSON, SSE, a bad key, a bad body.
-	const chat = { model: MODEL, messages: [{ role: "user", content: "tell me a secret" }] };
+	const chat = { model: MODEL, messages: [{ role: "user", content: PROMPT }] };
 	expect((await record("/v1/chat/completions", json(edge.devApiKey, chat))).status).toBe(200);
 	expect((await record("/v1/chat/completions", json(edge.devApiKey, { ...chat, stream: true }))).status).toBe(200);
 	expect((await record("/v1/models", { headers: { authorization: `Bearer ${edge.devApiKey}x` } })).status).toBe(401);
+	// A malformed traceparent is logged by its fault, never its value (here, a key sent by mistake).
+	const misplaced = {
+		...json(edge.devApiKey, chat),
+		headers: { ...json(edge.devApiKey, chat).headers, traceparent: edge.devApiKey },
+	};
+	expect((await record("/v1/chat/completions", misplaced)).status).toBe(200);
 	expect((await record("/v1/chat/completions", json(edge.devApiKey, { model: 1 }))).status).toBe(400);
 
 	// A tenant API key: created (shown once, so that answer is scanned only for the key's hash), used, listed, revoked.
@@ -142,6 +171,7 @@ afterAll(async () => {
 	await agent?.stop(15_000);
 	await edge?.stop();
 	await fake?.close();
+	await new Promise((resolve) => (collector ? collector.close(resolve) : resolve(undefined)));
 	if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
@@ -167,7 +197,38 @@ describe("secrets never leave the system", () => {
 	});
 
 	it("shows nothing shaped like a JWT in any response or log line", () => {
-		const hit = [...responses, ...(edge?.logs() ?? []), ...agentLogs].find((t) => JWT_SHAPE.test(t));
+		const hit = [...responses, ...(edge?.logs() ?? []), ...agentLogs, ...spanBodies].find((t) => JWT_SHAPE.test(t));
 		expect(hit?.slice(0, 200)).toBeUndefined();
+	});
+
+	it("writes the Worker's lines as JSON with the job's ids, and neither logs nor spans hold a prompt or an output", async () => {
+		await waitFor(
+			"the agent's spans",
+			async () => {
+				if (spanBodies.length > 0) return spanBodies.length;
+				throw new Error(`no span export yet; ${agentLogs.filter((l) => /span|otlp|job ended/.test(l)).join(" | ")}`);
+			},
+			{ timeoutMs: 10_000, intervalMs: 200 },
+		);
+		const jsonLines = (edge?.logs() ?? []).filter((l) => l.includes('{"level":'));
+		const records = jsonLines.map((l) => JSON.parse(l.slice(l.indexOf('{"level":'))) as Record<string, unknown>);
+		const answered = records.filter((r) => r.event === "job_answered");
+		expect(answered.length).toBeGreaterThanOrEqual(3);
+		for (const r of answered) {
+			expect(r).toMatchObject({
+				zone: ZONE,
+				tenant: expect.any(String),
+				trace: expect.stringMatching(/^[0-9a-f]{32}$/),
+			});
+			expect(String(r.job)).toMatch(/^job_/);
+		}
+		expect(records.some((r) => r.event === "traceparent_invalid")).toBe(true);
+		const texts = [...(edge?.logs() ?? []), ...agentLogs, ...spanBodies];
+		// The fake backend answers "Echo: " and the prompt, so the prompt's words find an output too.
+		const hit = texts.find((t) => t.includes(PROMPT));
+		expect(hit?.slice(0, 200)).toBeUndefined();
+		for (const name of ["content", "messages", "prompt"]) {
+			expect(spanBodies.join("\n")).not.toContain(`"${name}"`);
+		}
 	});
 });

@@ -64,6 +64,21 @@ describe("agent config", () => {
 		);
 	});
 
+	it("takes the OTLP endpoint from a flag, env or the config file, off by default, and refuses a non-http URL", () => {
+		expect(loadConfig({ flags: {}, env: {} }).otlpEndpoint).toBeUndefined();
+		expect(loadConfig({ flags: { "otlp-endpoint": "http://127.0.0.1:4318" }, env: {} }).otlpEndpoint).toBe(
+			"http://127.0.0.1:4318",
+		);
+		expect(loadConfig({ flags: {}, env: { ARCNET_OTLP_ENDPOINT: "https://otel.example:4318" } }).otlpEndpoint).toBe(
+			"https://otel.example:4318",
+		);
+		const configPath = configFile({ otlpEndpoint: "http://collector:4318/otlp" });
+		expect(loadConfig({ flags: {}, env: {}, configPath }).otlpEndpoint).toBe("http://collector:4318/otlp");
+		expect(() => loadConfig({ flags: { "otlp-endpoint": "grpc://127.0.0.1:4317" }, env: {} })).toThrow(
+			/otlpEndpoint: expected an http\(s\) URL .*got "grpc:\/\/127\.0\.0\.1:4317".*\(from flag --otlp-endpoint\)/,
+		);
+	});
+
 	it("reports every bad field at once", () => {
 		try {
 			loadConfig({ flags: { "log-format": "xml", edge: "ftp://x" }, env: {} });

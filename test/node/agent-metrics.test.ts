@@ -66,6 +66,15 @@ describe("AgentMetrics", () => {
 		expect(sample(text, "arcnet_agent_output_tokens_total")).toBe(7);
 		expect(sample(text, "arcnet_agent_reconnects_total")).toBe(1);
 		expect(sample(text, "arcnet_agent_channel_up")).toBe(1);
+		expect(text).not.toContain("arcnet_agent_spans_");
+	});
+
+	it("counts spans exported and dropped when --otlp-endpoint is set", () => {
+		const metrics = new AgentMetrics();
+		metrics.spanCounts(() => ({ exported: 12, dropped: 3, queued: 1 }));
+		const text = metrics.render();
+		expect(sample(text, "arcnet_agent_spans_exported_total")).toBe(12);
+		expect(sample(text, "arcnet_agent_spans_dropped_total")).toBe(3);
 	});
 });
 

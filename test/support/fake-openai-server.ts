@@ -51,6 +51,8 @@ export interface FakeOpenAIServer {
 	readonly url: string;
 	/** Chat completion requests received so far. */
 	readonly requestCount: number;
+	/** The `traceparent` header of each chat completion request received, in order (null where none was sent). */
+	readonly traceparents: readonly (string | null)[];
 	/** Streaming requests whose client (the agent) closed the connection before the answer ended. */
 	readonly abortedCount: number;
 	/** Streaming requests being answered now. */
@@ -179,6 +181,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 	let openStreams = 0;
 	let nextId = 1;
 	let modelListCount = 0;
+	const traceparents: (string | null)[] = [];
 	const controls: FakeOpenAIControls = {
 		failEachConversationOnce: false,
 		hangModelList: false,
@@ -206,6 +209,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 			return sendError(res, 404, msg, "model_not_found", "model");
 		}
 		requestCount += 1;
+		const traceparent = req.headers.traceparent;
+		traceparents.push(typeof traceparent === "string" ? traceparent : null);
 		const conversation = JSON.stringify(body.messages);
 		if (controls.failEachConversationOnce && !failedOnce.has(conversation)) {
 			failedOnce.add(conversation);
@@ -311,6 +316,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 		},
 		get requestCount() {
 			return requestCount;
+		},
+		get traceparents() {
+			return traceparents;
 		},
 		get abortedCount() {
 			return abortedCount;

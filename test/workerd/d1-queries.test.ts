@@ -71,6 +71,8 @@ beforeAll(async () => {
 		// j1 and j5 ran on nodes that measured their energy; the other jobs with energy were estimated.
 		db.prepare(`UPDATE jobs SET energy_source = CASE WHEN id IN ('j1', 'j5') THEN 'measured'
 			WHEN est_energy_j IS NOT NULL THEN 'estimated' END`),
+		// j5 and j6 are the attempts of one request, traced under the client's trace id.
+		db.prepare("UPDATE jobs SET trace_id = '4bf92f3577b34da6a3ce929d0e0e4736' WHERE id IN ('j5', 'j6')"),
 		db.prepare(`INSERT INTO nodes (id, zone_id, name, public_key_jwk, agent_version, enrolled_at) VALUES
 			('n-par-1', 'eu-paris', 'paris-gpu-1', '{}', '1.0.0', 0), ('n-fra-1', 'eu-frankfurt', 'frankfurt-gpu-1', '{}', '1.0.0', 0)`),
 		// Paris: 4 slots on 1 node; Frankfurt: 4 slots on 2 nodes.
@@ -195,6 +197,15 @@ const expected: Record<string, () => Record<string, unknown>[]> = {
 				["2026-11-20", PAR, "estimated", 2, 2, 28.8],
 				["2026-11-20", PAR, "measured", 1, 1, 36],
 				["2026-11-21", PAR, "measured", 1, 10, 36],
+			],
+		),
+	// The two jobs seeded under one trace id, oldest first.
+	"The jobs of one trace": () =>
+		table(
+			["id", "zone_id", "node_id", "status", "error_code", "attempts", "received"],
+			[
+				["j5", PAR, "n-par-1", "succeeded", null, 0, "2026-11-21 09:00:00"],
+				["j6", FRA, null, "failed", "no_capacity", 0, "2026-11-21 09:00:05"],
 			],
 		),
 	// Day 1 t-acme: j1, j2, j8, j3, j4 = 45 / 450 tokens, 0.44 g; day 2 t-acme: j5, j6, j7.

@@ -15,9 +15,15 @@ export const MODEL = "llama3.1:8b";
 export function call(
 	method: string,
 	path: string,
-	options: { body?: unknown; bearer?: string; rawBody?: string; signal?: AbortSignal } = {},
+	options: {
+		body?: unknown;
+		bearer?: string;
+		rawBody?: string;
+		signal?: AbortSignal;
+		headers?: Record<string, string>;
+	} = {},
 ): Promise<Response> {
-	const headers: Record<string, string> = { "content-type": "application/json" };
+	const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
 	if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
 	const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
 	return exports.default.fetch(`http://edge${path}`, {

@@ -9,6 +9,7 @@
  * the lease work is already committed by then.
  */
 
+import { log } from "../../../src/protocol/log-line.js";
 import { type HandoffReport, handOffAsyncJobs } from "../async-jobs/async-handoff.js";
 import { asyncDueAt, expireQueuedAsync, planAsyncDue, purgeExpiredAsync } from "../async-jobs/async-job-retention.js";
 import { deliverDueWebhooks, nextWebhookAt } from "../async-jobs/webhook-queue.js";
@@ -89,7 +90,7 @@ export async function runAlarm(
 		try {
 			flushed = await flushHistory(state, d1, zoneId, asyncConfig?.jobRetentionMs);
 		} catch (error) {
-			console.error(`geozone ${zoneId}: D1 flush failed, will retry`, error);
+			log("error", "history_flush_failed", { zone: zoneId, error });
 			flushed = "failed";
 		}
 	}

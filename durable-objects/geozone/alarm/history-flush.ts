@@ -7,6 +7,7 @@
 import { and, eq, lt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { asyncJobs, zoneStatus } from "../../../src/db/schema.js";
+import { traceIdOf } from "../../../src/protocol/trace-context.js";
 import { energySourceOf } from "../jobs/job-energy.js";
 import type { JobRow } from "../jobs/job-queue.js";
 import { routingFigures } from "../jobs/routing-record.js";
@@ -134,11 +135,12 @@ type FlushedJob = Pick<
 	| "measured_energy_j"
 	| "kind"
 	| "api_key_id"
+	| "traceparent"
 >;
 
 const FLUSHED_COLUMNS = `job_id, tenant_id, model, node_id, status, stream, received_at, leased_at, first_token_at,
 	finished_at, attempts, prompt_tokens, completion_tokens, finish_reason, error_code, error_message, routing,
-	est_energy_j, est_gco2, measured_energy_j, kind, api_key_id`;
+	est_energy_j, est_gco2, measured_energy_j, kind, api_key_id, traceparent`;
 
 /** A drizzle query as a D1 statement, so that it can share a batch with prepared ones. */
 function prepared(d1: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }): D1PreparedStatement {
@@ -172,5 +174,6 @@ function historyRow(row: FlushedJob, zoneId: string): HistoryRow {
 		energySource: row.est_energy_j === null ? null : energySourceOf(row),
 		kind: row.kind,
 		apiKeyId: row.api_key_id,
+		traceId: traceIdOf(row.traceparent),
 	};
 }

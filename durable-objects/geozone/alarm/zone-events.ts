@@ -4,6 +4,8 @@
  * one batch by the alarm, off every request's path; a failure is logged only.
  */
 
+import { log } from "../../../src/protocol/log-line.js";
+
 /** What the alarm saw that the event log records. */
 export interface ZoneEventInput {
 	requeued: readonly string[];
@@ -57,6 +59,6 @@ export async function recordZoneEvents(
 		);
 		await d1.batch(kept.map((e) => stmt.bind(now, e.kind, zoneId, e.nodeId, e.jobId, e.message)));
 	} catch (error) {
-		console.error(`geozone ${zoneId}: recording events failed`, error);
+		log("error", "events_not_recorded", { zone: zoneId, events: kept.length, error });
 	}
 }

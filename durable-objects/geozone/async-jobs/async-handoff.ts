@@ -13,7 +13,10 @@
  * webhook reports it). The candidates are the routing record's, in order:
  * the zones that met the request's hard constraints when it was routed.
  */
+
+import { log } from "../../../src/protocol/log-line.js";
 import { routingDecisionSchema } from "../../../src/protocol/routing-decision.js";
+import { traceIdOf } from "../../../src/protocol/trace-context.js";
 import type { SubmitJobInput } from "../contract.js";
 import { getJob, type JobRow } from "../jobs/job-queue.js";
 import { failJob } from "../jobs/job-transitions.js";
@@ -56,6 +59,7 @@ async function handOff(
 	if (first?.status !== "queued" || first.kind !== "async") return "gone";
 	const db = env.DB;
 	const targets = candidateZones(first, zoneId);
+	const ids = { job: jobId, zone: zoneId, tenant: first.tenant_id, trace: traceIdOf(first.traceparent) };
 	for (const target of targets) {
 		state.sql.exec("UPDATE jobs SET handoff_zone = ? WHERE job_id = ? AND status = 'queued'", target, jobId);
 		const row = getJob(state.sql, jobId);
@@ -65,7 +69,7 @@ async function handOff(
 			// D1 names this zone, or already the target (an earlier alarm claimed it and then stopped).
 			claimed = (await claimZone(db, jobId, zoneId, target)) || (await claimedZone(db, jobId)) === target;
 		} catch (error) {
-			console.error(`handoff of ${jobId} to ${target}: D1 claim failed, will retry`, error);
+			log("error", "handoff_claim_failed", { ...ids, target, error });
 			return "pending";
 		}
 		if (!claimed) break;
@@ -74,7 +78,7 @@ async function handOff(
 			accepted = (await zoneStub(env, target).submitAsync(handoffInput(row, zoneId, target))).accepted;
 		} catch (error) {
 			// The target may have written the job: ask it again at the next alarm (submitAsync is idempotent).
-			console.error(`handoff of ${jobId} to ${target} failed, will retry`, error);
+			log("error", "handoff_failed", { ...ids, target, error });
 			return "pending";
 		}
 		if (accepted) {
@@ -83,7 +87,7 @@ async function handOff(
 			if (after && after.status === "cancelled") {
 				await zoneStub(env, target)
 					.cancelForTenant(target, jobId, row.tenant_id)
-					.catch((error: unknown) => console.error(`cancel of handed-off ${jobId} failed`, error));
+					.catch((error: unknown) => log("error", "handoff_cancel_failed", { ...ids, target, error }));
 			}
 			state.sql.exec("DELETE FROM job_output WHERE job_id = ?", jobId);
 			state.sql.exec("DELETE FROM jobs WHERE job_id = ?", jobId);
@@ -92,7 +96,7 @@ async function handOff(
 		try {
 			await claimZone(db, jobId, target, zoneId);
 		} catch (error) {
-			console.error(`handoff of ${jobId}: D1 claim back from ${target} failed, will retry`, error);
+			log("error", "handoff_claim_back_failed", { ...ids, target, error });
 			return "pending";
 		}
 		state.sql.exec("UPDATE jobs SET handoff_zone = NULL WHERE job_id = ?", jobId);

@@ -4,6 +4,8 @@
  * message id is stable across retries (`msg_<jobId>`) so receivers can
  * drop duplicates: delivery is at least once.
  */
+
+import { type LogFields, log } from "../../../src/protocol/log-line.js";
 import { signWebhook } from "./webhook-signature.js";
 
 /** Delay before the first retry; each further retry doubles it. */
@@ -19,6 +21,8 @@ export interface WebhookMessage {
 	url: string;
 	secret: string | null;
 	body: string;
+	/** The ids its log lines carry (zone, tenant, trace). */
+	logFields?: LogFields;
 }
 
 /** Posts the message once; true on a 2xx answer. Never throws. */
@@ -48,7 +52,7 @@ export async function deliverOnce(
 		return res.status >= 200 && res.status < 300;
 	} catch (error) {
 		// The URL is the client's and safe to log; the secret and signature never are.
-		console.error(`webhook ${id}: delivery failed: ${error instanceof Error ? error.message : String(error)}`);
+		log("warn", "webhook_attempt_failed", { ...message.logFields, webhook: id, job: message.jobId, error });
 		return false;
 	}
 }

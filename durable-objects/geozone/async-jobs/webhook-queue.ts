@@ -6,6 +6,8 @@
  * before each attempt) fails at once without a request.
  */
 import { jobObject } from "../../../src/protocol/job-object.js";
+import { log } from "../../../src/protocol/log-line.js";
+import { traceIdOf } from "../../../src/protocol/trace-context.js";
 import { refusedWebhookTarget } from "../../../src/protocol/webhook-address.js";
 import type { AsyncJobConfig } from "../config.js";
 import { getJob } from "../jobs/job-queue.js";
@@ -44,10 +46,15 @@ export async function deliverDueWebhooks(
 			? JSON.stringify(jobObject(view))
 			: JSON.stringify({ id: jobId, object: "job", status: row.status });
 		const refused = refusedWebhookTarget(row.webhook_url, config.webhookAllowLoopbackHttp);
-		if (refused !== null) console.error(`geozone ${zoneId}: webhook of ${jobId} not sent: ${refused}`);
+		const ids = { job: jobId, zone: zoneId, tenant: row.tenant_id, trace: traceIdOf(row.traceparent) };
+		if (refused !== null) log("error", "webhook_refused", { ...ids, reason: refused });
 		const ok =
 			refused === null &&
-			(await deliverOnce({ jobId, url: row.webhook_url, secret: row.webhook_secret, body }, now, fetcher));
+			(await deliverOnce(
+				{ jobId, url: row.webhook_url, secret: row.webhook_secret, body, logFields: ids },
+				now,
+				fetcher,
+			));
 		const attempts = row.webhook_attempts + 1;
 		// A refused destination never becomes acceptable by waiting: it fails at once.
 		const next = afterAttempt(
@@ -66,7 +73,7 @@ export async function deliverDueWebhooks(
 		if (next.status === "delivered") delivered.push(jobId);
 		else if (next.status === "failed") {
 			failed.push(jobId);
-			console.error(`geozone ${zoneId}: webhook of ${jobId} failed after ${attempts} attempts`);
+			log("error", "webhook_failed", { ...ids, attempts });
 		}
 	}
 	return { delivered, failed };

@@ -55,7 +55,8 @@ export interface FreshLease {
  */
 export function takeFresh(
 	state: Pick<ZoneState, "waiters" | "now" | "config">,
-	job: Pick<SubmitJobInput, "jobId" | "model" | "requestJson"> & Partial<Pick<SubmitJobInput, "routingJson">>,
+	job: Pick<SubmitJobInput, "jobId" | "model" | "requestJson"> &
+		Partial<Pick<SubmitJobInput, "routingJson" | "traceparent">>,
 ): FreshLease | null {
 	// Among open polls, a node on declared clean power goes first (waiters.ts, takeFor).
 	const grid = job.routingJson === undefined ? null : routingFigures(job.routingJson).zoneGridGco2PerKwh;
@@ -76,6 +77,7 @@ export function takeFresh(
 			attempt: 1,
 			model: job.model,
 			request: JSON.parse(job.requestJson) as InferenceRequest,
+			...(job.traceparent ? { traceparent: job.traceparent } : {}),
 		};
 		if (!waiter.sendNow || waiter.sendNow([leased])) return { waiter, job: leased, lease };
 		// The poll's socket closed: that poll ends empty, and the next one may take the job.

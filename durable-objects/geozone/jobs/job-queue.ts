@@ -3,6 +3,7 @@
  * is accepted only once its row is written here.
  */
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import { formatTraceparent, newTrace } from "../../../src/protocol/trace-context.js";
 import type { SubmitJobInput } from "../contract.js";
 
 export type JobStatus = "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
@@ -64,7 +65,14 @@ export type JobRow = {
 	handoff_zone: string | null;
 	/** An unstreamed job's backend response as JSON text, relayed as it came (schema v5, ADR 0016). */
 	response: string | null;
+	/** The job's W3C traceparent; null only for jobs written before schema v7. */
+	traceparent: string | null;
 };
+
+/** The job with its traceparent: the one it came with, or a new trace when the caller sent none. */
+export function withTrace<T extends SubmitJobInput>(input: T): T & { traceparent: string } {
+	return { ...input, traceparent: input.traceparent ?? formatTraceparent(newTrace()) };
+}
 
 /** A new job's deadlines (epoch ms), null where it has none. */
 export interface JobDeadlines {
@@ -130,8 +138,8 @@ function writeJob(
 	sql.exec(
 		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
 		   webhook_url, webhook_secret, webhook_status, expires_at, attempts, lease_id, node_id, lease_expires_at, leased_at,
-		   queue_deadline_at, first_token_deadline_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		   queue_deadline_at, first_token_deadline_at, traceparent)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		input.jobId,
 		input.tenantId,
 		input.model,
@@ -154,6 +162,7 @@ function writeJob(
 		lease?.leasedAt ?? null,
 		deadlines?.queueBy ?? null,
 		deadlines?.firstTokenBy ?? null,
+		input.traceparent ?? null,
 	);
 }
 
@@ -171,9 +180,9 @@ export function queueDepth(sql: SqlStorage): number {
 }
 
 /** What leasing a queued job reads of its row: not the routing record (every candidate zone), which it never needs. */
-export type QueuedJob = Pick<JobRow, "job_id" | "model" | "request" | "attempts" | "received_at">;
+export type QueuedJob = Pick<JobRow, "job_id" | "model" | "request" | "attempts" | "received_at" | "traceparent">;
 
-const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at";
+const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at, traceparent";
 
 /** Up to `limit` queued jobs for any of `models`, oldest first; a job being handed to another zone is left out. */
 export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): QueuedJob[] {

@@ -40,7 +40,15 @@ export function leaseJobs(state: ZoneState, nodeId: string, rows: readonly Queue
 		// Only a first lease measures the queue: a retry's wait includes the failed attempt.
 		if (attempt === 1) recordQueueWait(state, now - row.received_at);
 		state.streams.send(row.job_id, { type: "assigned", nodeId, attempt });
-		leased.push({ jobId: row.job_id, leaseId, leaseExpiresAt, attempt, model: row.model, request: jobRequest(row) });
+		leased.push({
+			jobId: row.job_id,
+			leaseId,
+			leaseExpiresAt,
+			attempt,
+			model: row.model,
+			request: jobRequest(row),
+			...(row.traceparent ? { traceparent: row.traceparent } : {}),
+		});
 	}
 	if (leased.length > 0) markFlushDue(state);
 	return leased;

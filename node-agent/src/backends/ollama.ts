@@ -56,7 +56,10 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 	async function request(path: string, init: HttpRequestInit): Promise<HttpResponse> {
 		let res: HttpResponse;
 		try {
-			res = await doFetch(`${base}${path}`, { ...init, headers: { "content-type": "application/json" } });
+			res = await doFetch(`${base}${path}`, {
+				...init,
+				headers: { ...init.headers, "content-type": "application/json" },
+			});
 		} catch (err) {
 			throw classifyNetworkFailure(err);
 		}
@@ -73,12 +76,17 @@ export function createOllamaBackend(options: OllamaBackendOptions): Backend {
 				throw new BackendError("backend_error", "GET /api/tags: expected { models: [{ name }] }", false);
 			return parsed.data.models.map((m) => m.name);
 		},
-		async *chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncGenerator<ChatPart> {
+		async *chat(
+			model: string,
+			req: InferenceRequest,
+			signal: AbortSignal,
+			headers?: Readonly<Record<string, string>>,
+		): AsyncGenerator<ChatPart> {
 			const body = JSON.stringify(ollamaChatBody(model, req));
 			const { body: client } = splitRequest(req);
 			const options = isJsonObject(client.stream_options) ? client.stream_options : {};
 			const answer = new OllamaAnswer(model, client.stream === true, options.include_usage === true);
-			const res = await request("/api/chat", { method: "POST", body, signal });
+			const res = await request("/api/chat", { method: "POST", body, signal, headers: { ...headers } });
 			try {
 				for await (const line of readLines(res.body)) {
 					let json: unknown;

@@ -36,11 +36,15 @@ function clientWantsUsage(body: JsonObject): boolean {
 	return isJsonObject(options) && options.include_usage === true;
 }
 
+/** Request headers a job adds (its traceparent). */
+type ExtraHeaders = Readonly<Record<string, string>>;
+
 /** Creates the OpenAI-compatible backend. */
 export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 	const base = options.url.replace(/\/+$/, "");
 	const doFetch = options.fetch ?? httpFetch;
-	const headers = (): Record<string, string> => ({
+	const headers = (extra?: Readonly<Record<string, string>>): Record<string, string> => ({
+		...extra,
 		"content-type": "application/json",
 		...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
 	});
@@ -48,7 +52,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 	async function request(path: string, init: HttpRequestInit): Promise<HttpResponse> {
 		let res: HttpResponse;
 		try {
-			res = await doFetch(`${base}${path}`, { ...init, headers: headers() });
+			res = await doFetch(`${base}${path}`, { ...init, headers: headers(init.headers) });
 		} catch (err) {
 			throw classifyNetworkFailure(err);
 		}
@@ -57,8 +61,13 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 	}
 
 	/** Sends an unstreamed request and hands back the whole response. */
-	async function* unstreamed(path: string, body: JsonObject, signal: AbortSignal): AsyncGenerator<ChatPart> {
-		const res = await request(path, { method: "POST", body: JSON.stringify(body), signal });
+	async function* unstreamed(
+		path: string,
+		body: JsonObject,
+		signal: AbortSignal,
+		extra?: ExtraHeaders,
+	): AsyncGenerator<ChatPart> {
+		const res = await request(path, { method: "POST", body: JSON.stringify(body), signal, headers: { ...extra } });
 		let json: unknown;
 		try {
 			json = await res.json();
@@ -73,7 +82,12 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 	}
 
 	/** Sends a streamed request and hands back each chunk as it came. */
-	async function* streamed(path: string, body: JsonObject, signal: AbortSignal): AsyncGenerator<ChatPart> {
+	async function* streamed(
+		path: string,
+		body: JsonObject,
+		signal: AbortSignal,
+		extra?: ExtraHeaders,
+	): AsyncGenerator<ChatPart> {
 		const ownUsage = !clientWantsUsage(body);
 		const sent = ownUsage
 			? {
@@ -81,7 +95,7 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 					stream_options: { ...(isJsonObject(body.stream_options) ? body.stream_options : {}), include_usage: true },
 				}
 			: body;
-		const res = await request(path, { method: "POST", body: JSON.stringify(sent), signal });
+		const res = await request(path, { method: "POST", body: JSON.stringify(sent), signal, headers: { ...extra } });
 		let finish: string | null = null;
 		let usage: TokenUsage | null = null;
 		let ended = false;
@@ -151,13 +165,13 @@ export function createOpenAiBackend(options: OpenAiBackendOptions): Backend {
 				throw new BackendError("backend_error", "GET /v1/models: expected { data: [{ id }] }", false);
 			return parsed.data.data.map((m) => m.id);
 		},
-		chat(model: string, req: InferenceRequest, signal: AbortSignal): AsyncIterable<ChatPart> {
+		chat(model: string, req: InferenceRequest, signal: AbortSignal, extra?: ExtraHeaders): AsyncIterable<ChatPart> {
 			const { endpoint, body } = splitRequest(req);
 			const path = `/v1/${endpoint}`;
 			const sent: JsonObject = { ...body, model };
 			return sent.stream === true && endpoint !== "embeddings"
-				? streamed(path, sent, signal)
-				: unstreamed(path, sent, signal);
+				? streamed(path, sent, signal, extra)
+				: unstreamed(path, sent, signal, extra);
 		},
 	};
 }

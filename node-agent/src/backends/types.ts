@@ -24,8 +24,16 @@ export interface Backend {
 	readonly kind: string;
 	/** Models the backend can serve right now. */
 	listModels(signal?: AbortSignal): Promise<string[]>;
-	/** Runs one request of the endpoint it names; aborting `signal` stops the backend request. Throws BackendError. */
-	chat(model: string, request: InferenceRequest, signal: AbortSignal): AsyncIterable<ChatPart>;
+	/**
+	 * Runs one request of the endpoint it names; aborting `signal` stops the backend request. `headers` go
+	 * with the request as they are (the job's `traceparent`). Throws BackendError.
+	 */
+	chat(
+		model: string,
+		request: InferenceRequest,
+		signal: AbortSignal,
+		headers?: Readonly<Record<string, string>>,
+	): AsyncIterable<ChatPart>;
 }
 
 /** A backend failure already mapped to the protocol's job error codes. */

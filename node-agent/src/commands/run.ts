@@ -21,6 +21,8 @@ import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
 import { createNvidiaSmiPowerReader } from "../telemetry/nvidia-smi-power.js";
 import { createPowerReport } from "../telemetry/power-report.js";
+import { OtlpExporter } from "../tracing/otlp-exporter.js";
+import { AGENT_VERSION } from "../version.js";
 import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
 /** Runs the agent until shutdown; resolves with the process exit code. */
@@ -51,6 +53,20 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 			: undefined;
 	edge = new EdgeClient({ edgeUrl, tokens, ...(channel ? { channel } : {}) });
 	const backend = createBackend(config);
+	const exporter = config.otlpEndpoint
+		? new OtlpExporter({
+				endpoint: config.otlpEndpoint,
+				logger: nodeLogger,
+				resource: {
+					"service.name": "arcnet-agent",
+					"service.version": AGENT_VERSION,
+					"arcnet.node.id": identity.nodeId,
+					"arcnet.zone.id": identity.zoneId,
+				},
+				scope: { name: "arcnet-agent", version: AGENT_VERSION },
+			})
+		: undefined;
+	if (metrics && exporter) metrics.spanCounts(() => exporter.counts);
 	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
 	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
 	const writeStatus = (s: LoopStatus) =>
@@ -101,6 +117,9 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		pollWaitMs: config.pollWaitMs,
 		telemetryIntervalMs: config.telemetryIntervalMs,
 		drainGraceMs: config.drainGraceMs,
+		...(exporter
+			? { tracing: { exporter, zoneId: identity.zoneId, nodeId: identity.nodeId, backend: backend.kind } }
+			: {}),
 		describeModels: createModelDescriber(config),
 		onStatus: (s) => {
 			writeStatus(s);
@@ -133,6 +152,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 		gpu: gpu.source.hardware,
 		slots: config.slots,
 		edgeChannel: config.edgeChannel,
+		otlp: config.otlpEndpoint ?? "off",
 	});
 	channel?.start();
 	try {
@@ -140,6 +160,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 	} finally {
 		await channel?.stop();
 		await metricsServer?.close();
+		await exporter?.close();
 		uninstall();
 	}
 }

@@ -7,6 +7,7 @@
  */
 import { type MetricFamily, renderPrometheusText } from "../../../src/protocol/prometheus-text.js";
 import type { JobOutcome } from "../job-runner.js";
+import type { ExportCounts } from "../tracing/otlp-exporter.js";
 import type { LoopStatus } from "../work-loop.js";
 
 /** How a finished job is counted. */
@@ -22,6 +23,12 @@ export class AgentMetrics {
 	#channelOpens = 0;
 	#channelUp = false;
 	#status: LoopStatus | null = null;
+	#spans: (() => ExportCounts) | null = null;
+
+	/** Reads the span exporter's counts at each scrape (--otlp-endpoint); without it no span series is written. */
+	spanCounts(read: () => ExportCounts): void {
+		this.#spans = read;
+	}
 
 	/** Counts a job the backend run ended; a failure also counts as a backend error under its code. */
 	jobEnded(outcome: JobOutcome): void {
@@ -60,6 +67,21 @@ export class AgentMetrics {
 		this.#status = status;
 	}
 
+	#spanFamilies(): MetricFamily[] {
+		const counts = this.#spans?.();
+		if (!counts) return [];
+		const counter = (name: string, help: string, value: number): MetricFamily => ({
+			name,
+			help,
+			type: "counter",
+			samples: [{ labels: {}, value }],
+		});
+		return [
+			counter("arcnet_agent_spans_exported_total", "Spans the OTLP collector accepted.", counts.exported),
+			counter("arcnet_agent_spans_dropped_total", "Spans dropped: queue full or collector failing.", counts.dropped),
+		];
+	}
+
 	/** The metric families now. */
 	families(): MetricFamily[] {
 		const telemetry = this.#status?.telemetry;
@@ -71,6 +93,7 @@ export class AgentMetrics {
 			});
 		const outcomes: FinishedOutcome[] = ["succeeded", "failed", "cancelled", "released"];
 		return [
+			...this.#spanFamilies(),
 			gauge("arcnet_agent_jobs_running", "Jobs running on the backend now.", this.#status?.running.length ?? 0),
 			{
 				name: "arcnet_agent_jobs_finished_total",
