@@ -4,7 +4,7 @@
  * in one batch, the open minute kept, and a failed write kept for a retry.
  * The clock is the test's, through the zone state the modules take.
  */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { runAlarm } from "../../durable-objects/geozone/alarm/alarm-run.js";
