@@ -10,8 +10,8 @@
 import { type CarbonSignalRow, listCarbonZones, readCarbonSignals, upsertCarbonSignals } from "../db/carbon-signals.js";
 import type { Database } from "../db/client.js";
 import { type CarbonProvider, type CarbonSignal, carbonSourceSchema } from "./signal.js";
-import { newReadings } from "./signal-history.js";
 import { DEFAULT_MAX_SIGNAL_AGE_MS, nextZoneState, type RefreshOutcome, type ZoneCarbonState } from "./signal-cache.js";
+import { newReadings } from "./signal-history.js";
 import { createStaticProvider, defaultsFromCatalogue } from "./static.js";
 
 /** What `refreshCarbon` needs; tests pass their own `provider` and clock. */
