@@ -55,7 +55,7 @@ const MAX_HANDOFFS_PER_ALARM = 16;
 const HANDOFF_RETRY_MS = 1_000;
 
 /** What the alarm needs to hand async jobs to other zones. */
-export type AlarmEnv = Pick<Env, "DB" | "GEOZONE">;
+export type AlarmEnv = Pick<Env, "DB" | "GEOZONE" | "GEOZONE_EU_ZONES">;
 
 /** Runs one alarm. `zoneId` is null until the object has served an RPC; then nothing is flushed. */
 export async function runAlarm(

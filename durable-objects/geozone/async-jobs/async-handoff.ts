@@ -13,6 +13,7 @@
  * webhook reports it). The candidates are the routing record's, in order:
  * the zones that met the request's hard constraints when it was routed.
  */
+import { placedZoneStub } from "../../../src/protocol/geozone-placement.js";
 import { routingDecisionSchema } from "../../../src/protocol/routing-decision.js";
 import type { SubmitJobInput } from "../contract.js";
 import { getJob, type JobRow } from "../jobs/job-queue.js";
@@ -29,7 +30,7 @@ export interface HandoffReport {
 	pending: string[];
 }
 
-type HandoffEnv = Pick<Env, "DB" | "GEOZONE">;
+type HandoffEnv = Pick<Env, "DB" | "GEOZONE" | "GEOZONE_EU_ZONES">;
 
 /** Hands each listed job on (sequentially: a handful per alarm at most). */
 export async function handOffAsyncJobs(
@@ -159,5 +160,5 @@ function safeJson(text: string): unknown {
 
 /** The target zone's object (it exists already: the router only lists zones that have one). */
 function zoneStub(env: HandoffEnv, zoneId: string) {
-	return env.GEOZONE.get(env.GEOZONE.idFromName(zoneId));
+	return placedZoneStub(env.GEOZONE, env.GEOZONE_EU_ZONES, zoneId);
 }
