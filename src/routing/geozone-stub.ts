@@ -6,11 +6,13 @@
  */
 import { placedZoneStub } from "../protocol/geozone-placement.js";
 
+/** What placing a zone's object reads of the env: the binding and the EU zone list (any string; it is validated). */
+export interface GeozoneEnv {
+	GEOZONE: Env["GEOZONE"];
+	GEOZONE_EU_ZONES?: string;
+}
+
 /** The stub of `zoneId`'s GeozoneDO; `locationHint` only matters when the object is first created. */
-export function geozoneStub(
-	env: Pick<Env, "GEOZONE" | "GEOZONE_EU_ZONES">,
-	zoneId: string,
-	locationHint?: string | null,
-) {
+export function geozoneStub(env: GeozoneEnv, zoneId: string, locationHint?: string | null) {
 	return placedZoneStub(env.GEOZONE, env.GEOZONE_EU_ZONES, zoneId, locationHint);
 }
