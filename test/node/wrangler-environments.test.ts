@@ -29,9 +29,9 @@ describe.each(["staging", "production"])("wrangler environment %s", (name) => {
 	it("deploys as its own Worker with every binding of the top level", () => {
 		expect(config.name).toBe(`arcnet-edge-${name}`);
 		const bindings = (c: typeof config) => ({
-			objects: c.durable_objects.bindings.map((b) => [b.name, b.class_name]),
-			d1: c.d1_databases.map((d) => [d.binding, d.migrations_dir]),
-			r2: c.r2_buckets.map((b) => b.binding),
+			objects: c.durable_objects.bindings.map((b: { name: string; class_name: string }) => [b.name, b.class_name]),
+			d1: c.d1_databases.map((d: { binding: string; migrations_dir?: string }) => [d.binding, d.migrations_dir]),
+			r2: c.r2_buckets.map((b: { binding: string }) => b.binding),
 		});
 		expect(bindings(config)).toEqual(bindings(top));
 	});
