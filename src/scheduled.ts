@@ -1,7 +1,7 @@
 /**
  * The Worker's Cron Trigger (every 5 minutes, see [triggers] in wrangler.toml): refreshes every
- * zone's carbon signal from the configured provider, and deletes expired
- * async_jobs records. The work runs under
+ * zone's carbon signal from the configured provider, deletes expired
+ * async_jobs records, and prunes the history tables past their retention. The work runs under
  * `ctx.waitUntil` so the trigger returns at once. A bad carbon config is
  * logged and recorded on every zone (falling back to the catalogue
  * defaults), never thrown: routing must keep a figure to read.
@@ -13,6 +13,7 @@ import { type CarbonRefreshInput, formatRefreshSummary, refreshCarbon } from "./
 import { failingZones, recordNewlyStale } from "./carbon/stale-events.js";
 import { deleteExpiredAsyncJobs } from "./db/async-jobs.js";
 import { database } from "./db/client.js";
+import { formatPruneReport, pruneHistory } from "./history/retention.js";
 import { log } from "./protocol/log-line.js";
 
 /** Longest a refresh may wait on its provider before outstanding calls are cancelled (ms). */
@@ -60,10 +61,18 @@ export async function purgeExpiredAsyncJobs(env: Env, now = Date.now()): Promise
 	}
 }
 
-/** The `scheduled` handler: every minute the batch scheduler's tick; every 5 minutes the carbon refresh and purge too. */
+/** Prunes node telemetry and carbon signal history past their retention; logs one line, never rejects. */
+export async function pruneHistoryTables(env: Env, now = Date.now()): Promise<void> {
+	const report = await pruneHistory(env, now);
+	const failed = Object.values(report).some((r) => typeof r !== "number");
+	log(failed ? "error" : "info", "history_pruned", { report: formatPruneReport(report) });
+}
+
+/** The `scheduled` handler: every minute the batch scheduler's tick; every 5 minutes the carbon refresh and purges too. */
 export const scheduled: ExportedHandlerScheduledHandler<Env> = (controller, env, ctx) => {
 	ctx.waitUntil(tickAllBatches(env));
 	if (controller.cron === "* * * * *") return;
 	ctx.waitUntil(runCarbonRefresh(env));
 	ctx.waitUntil(purgeExpiredAsyncJobs(env));
+	ctx.waitUntil(pruneHistoryTables(env));
 };

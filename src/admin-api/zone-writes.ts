@@ -12,6 +12,7 @@ import { ConflictError, NotFoundError } from "../http/errors.js";
 import { jsonBody, validate } from "../http/validation.js";
 import { zoneIdSchema } from "../protocol/agent-wire.js";
 import { zoneDirectory } from "../routing/zone-directory.js";
+import { checkEuPlacement } from "./eu-placement.js";
 import { createZoneSchema, type PatchZone, patchZoneSchema } from "./zone-schema.js";
 import { presentZone } from "./zones.js";
 
@@ -31,6 +32,7 @@ async function refreshDirectory(c: Context<AppEnv>): Promise<void> {
 /** Creates a zone; 201 with the zone, 409 `zone_exists` when the id is taken. */
 export async function createZoneHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, createZoneSchema);
+	checkEuPlacement(c.env, body.id, body.regions);
 	const { regions, enabled, ...rest } = body;
 	const created = await insertZone(database(c.env), {
 		...rest,
@@ -57,6 +59,7 @@ function toChanges(body: PatchZone): ZoneChanges {
 export async function patchZoneHandler(c: Context<AppEnv>): Promise<Response> {
 	const id = validate(zoneIdSchema, c.req.param("id"), "id");
 	const body = await jsonBody(c, patchZoneSchema);
+	checkEuPlacement(c.env, id, body.regions);
 	if (!(await updateZone(database(c.env), id, toChanges(body)))) {
 		throw new NotFoundError(`No zone with id ${JSON.stringify(id)}.`, "zone_not_found");
 	}

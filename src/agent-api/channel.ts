@@ -20,10 +20,10 @@ export async function channelHandler(c: Context<AppEnv>): Promise<Response> {
 			headers: { upgrade: "websocket" },
 		});
 	}
-	const { nodeId, zoneId } = c.get("node");
+	const { nodeId, zoneId, locationHint } = c.get("node");
 	const headers = new Headers(c.req.raw.headers);
 	headers.delete("authorization");
 	headers.set(CHANNEL_NODE_HEADER, nodeId);
 	headers.set(CHANNEL_ZONE_HEADER, zoneId);
-	return geozoneStub(c.env, zoneId).fetch(new Request("https://geozone.internal/channel", { headers }));
+	return geozoneStub(c.env, zoneId, locationHint).fetch(new Request("https://geozone.internal/channel", { headers }));
 }

@@ -24,8 +24,8 @@ import { geozoneStub } from "../routing/geozone-stub.js";
 /** Long-polls the node's zone for up to `maxJobs` jobs (wait capped by the DO at POLL_MAX_WAIT_MS). */
 export async function pollHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, pollRequestSchema);
-	const { nodeId, zoneId } = c.get("node");
-	const result = await geozoneStub(c.env, zoneId).poll({ ...body, zoneId, nodeId });
+	const { nodeId, zoneId, locationHint } = c.get("node");
+	const result = await geozoneStub(c.env, zoneId, locationHint).poll({ ...body, zoneId, nodeId });
 	const response: PollResponse = { jobs: result };
 	return c.json(response);
 }
@@ -34,8 +34,8 @@ export async function pollHandler(c: Context<AppEnv>): Promise<Response> {
 export async function postEventsHandler(c: Context<AppEnv>): Promise<Response> {
 	const jobId = validate(jobIdSchema, c.req.param("jobId"), "jobId");
 	const body = await jsonBody(c, jobEventsRequestSchema);
-	const { nodeId, zoneId } = c.get("node");
-	const result = await geozoneStub(c.env, zoneId).postEvents({ ...body, zoneId, nodeId, jobId });
+	const { nodeId, zoneId, locationHint } = c.get("node");
+	const result = await geozoneStub(c.env, zoneId, locationHint).postEvents({ ...body, zoneId, nodeId, jobId });
 	if (!result.ok) throw refusalError(eventsRefusal(result));
 	const response: JobEventsResponse = { leaseExpiresAt: result.leaseExpiresAt, cancelled: result.cancelled };
 	return c.json(response);
@@ -44,16 +44,16 @@ export async function postEventsHandler(c: Context<AppEnv>): Promise<Response> {
 /** Hands leased jobs back (agent drain on shutdown); answers which were re-queued, failed or not held. */
 export async function releaseHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, releaseRequestSchema);
-	const { nodeId, zoneId } = c.get("node");
-	const result = await geozoneStub(c.env, zoneId).release({ ...body, zoneId, nodeId });
+	const { nodeId, zoneId, locationHint } = c.get("node");
+	const result = await geozoneStub(c.env, zoneId, locationHint).release({ ...body, zoneId, nodeId });
 	return c.json({ requeued: result.requeued, failed: result.failed, notHeld: result.notHeld });
 }
 
 /** Records telemetry, which is also the node's heartbeat and renews its leases. */
 export async function telemetryHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, telemetryRequestSchema);
-	const { nodeId, zoneId } = c.get("node");
-	const result = await geozoneStub(c.env, zoneId).heartbeat({ ...body, zoneId, nodeId });
+	const { nodeId, zoneId, locationHint } = c.get("node");
+	const result = await geozoneStub(c.env, zoneId, locationHint).heartbeat({ ...body, zoneId, nodeId });
 	const response: TelemetryResponse = { leases: result.leases, cancel: result.cancel };
 	return c.json(response);
 }

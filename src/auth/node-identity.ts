@@ -22,6 +22,8 @@ import { recallVerifiedToken, rememberVerifiedToken } from "./verified-token-cac
 export interface AuthenticatedNode {
 	nodeId: string;
 	zoneId: string;
+	/** Where the zone's GeozoneDO is first created (the catalogue's hint). */
+	locationHint: string | null;
 }
 
 function refuse(reason: string): never {
@@ -53,7 +55,8 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 	}
 
 	// Revocation and key rotation are checked above and by the key match, on every request; only the signature check is skipped.
-	if (recallVerifiedToken(jwt, node.publicKeyJwk) === node.id) return { nodeId: node.id, zoneId: node.zoneId };
+	if (recallVerifiedToken(jwt, node.publicKeyJwk) === node.id)
+		return { nodeId: node.id, zoneId: node.zoneId, locationHint: node.zoneLocationHint };
 
 	let payloadSub: string | undefined;
 	let payloadIss: string | undefined;
@@ -86,7 +89,7 @@ export async function authenticateNode(env: Env, jwt: string): Promise<Authentic
 	if (!audienceOk) refuse(`aud must be ${JSON.stringify(env.AGENT_JWT_AUDIENCE)}, or an array of exactly that`);
 	if (payloadSub !== kid) refuse("sub must equal kid");
 	if (payloadIss !== undefined && payloadIss !== kid) refuse("iss must equal kid when present");
-	return { nodeId: node.id, zoneId: node.zoneId };
+	return { nodeId: node.id, zoneId: node.zoneId, locationHint: node.zoneLocationHint };
 }
 
 /** Requires a valid agent JWT and records the node for the handler. */

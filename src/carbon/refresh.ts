@@ -1,7 +1,8 @@
 /**
  * The cron-driven carbon refresh: asks the configured provider for every
  * enabled zone, applies the signal-cache rules (`nextZoneState`) against the
- * values D1 already holds, and writes every zone's row in one `db.batch`.
+ * values D1 already holds, and writes every zone's row, with the new readings
+ * appended to `carbon_signal_history`, in one `db.batch`.
  * It never throws: a provider or D1 failure is logged and recorded, and the
  * rows D1 already holds stay, so routing always has a figure to read.
  */
@@ -10,6 +11,7 @@ import { type CarbonSignalRow, listCarbonZones, readCarbonSignals, upsertCarbonS
 import type { Database } from "../db/client.js";
 import { type CarbonProvider, type CarbonSignal, carbonSourceSchema } from "./signal.js";
 import { DEFAULT_MAX_SIGNAL_AGE_MS, nextZoneState, type RefreshOutcome, type ZoneCarbonState } from "./signal-cache.js";
+import { newReadings } from "./signal-history.js";
 import { createStaticProvider, defaultsFromCatalogue } from "./static.js";
 
 /** What `refreshCarbon` needs; tests pass their own `provider` and clock. */
@@ -167,7 +169,7 @@ export async function refreshCarbon(input: CarbonRefreshInput): Promise<CarbonRe
 			if (state.error) summary.failed++;
 			if (state.signal) rows.push(toRow(zone.id, state, state.signal, now));
 		}
-		await upsertCarbonSignals(db, rows);
+		await upsertCarbonSignals(db, rows, newReadings(rows, stored));
 	} catch (err) {
 		summary.error = err instanceof Error ? err.message : String(err);
 	}

@@ -5,6 +5,7 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../http/app-env.js";
+import { log } from "../protocol/log-line.js";
 import type { ZoneNodeView } from "../protocol/zone-node-view.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
 
@@ -78,7 +79,7 @@ export async function fleetHandler(c: Context<AppEnv>): Promise<Response> {
 			try {
 				for (const view of await geozoneStub(c.env, zoneId).nodeViews(zoneId)) views.set(view.nodeId, view);
 			} catch (error) {
-				console.error(`console: nodeViews of ${zoneId} failed`, error);
+				log("error", "console_node_views_failed", { zone: zoneId, error });
 				unreachable.push(zoneId);
 			}
 		}),

@@ -5,7 +5,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "./client.js";
-import { carbonSignals, geozones } from "./schema.js";
+import { carbonSignalHistory, carbonSignals, geozones } from "./schema.js";
 
 /** One enabled zone as the refresh needs it. */
 export interface CarbonZone {
@@ -16,6 +16,9 @@ export interface CarbonZone {
 
 /** One row of `carbon_signals` (epoch ms timestamps). */
 export type CarbonSignalRow = typeof carbonSignals.$inferSelect;
+
+/** One row of `carbon_signal_history`: a reading as it was fetched. */
+export type CarbonHistoryRow = typeof carbonSignalHistory.$inferInsert;
 
 /** Enabled zones of the catalogue, by id. */
 export async function listCarbonZones(db: Database): Promise<CarbonZone[]> {
@@ -33,8 +36,15 @@ export async function readCarbonSignals(db: Database): Promise<Map<string, Carbo
 	return new Map(rows.map((r) => [r.zoneId, r]));
 }
 
-/** Inserts or replaces the given rows in one `db.batch` (a D1 transaction); no-op for none. */
-export async function upsertCarbonSignals(db: Database, rows: readonly CarbonSignalRow[]): Promise<void> {
+/**
+ * Inserts or replaces the given rows and appends the new readings to the history, in one `db.batch`
+ * (a D1 transaction); no-op for none. A reading the history already holds is left as it is.
+ */
+export async function upsertCarbonSignals(
+	db: Database,
+	rows: readonly CarbonSignalRow[],
+	history: readonly CarbonHistoryRow[] = [],
+): Promise<void> {
 	const statements = rows.map((row) =>
 		db
 			.insert(carbonSignals)
@@ -52,7 +62,8 @@ export async function upsertCarbonSignals(db: Database, rows: readonly CarbonSig
 				},
 			}),
 	);
-	const [first, ...rest] = statements;
+	const appended = history.map((row) => db.insert(carbonSignalHistory).values(row).onConflictDoNothing());
+	const [first, ...rest] = [...statements, ...appended];
 	if (!first) return;
 	await db.batch([first, ...rest]);
 }

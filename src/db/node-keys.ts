@@ -1,7 +1,7 @@
 /** Reads (and, for key rotation, replaces) the identity of one enrolled node: its zone, status and public key. */
 import { and, eq } from "drizzle-orm";
 import type { Database } from "./client.js";
-import { nodes } from "./schema.js";
+import { geozones, nodes } from "./schema.js";
 
 /** What the agent JWT check needs to know about a node. */
 export interface NodeKeyRow {
@@ -9,13 +9,22 @@ export interface NodeKeyRow {
 	zoneId: string;
 	status: "active" | "revoked";
 	publicKeyJwk: string;
+	/** The catalogue's locationHint of the node's zone (where its GeozoneDO is first created); null if the zone is gone. */
+	zoneLocationHint: string | null;
 }
 
 /** The node's key row, or null when no such node was ever enrolled. */
 export async function findNodeKey(db: Database, nodeId: string): Promise<NodeKeyRow | null> {
 	const row = await db
-		.select({ id: nodes.id, zoneId: nodes.zoneId, status: nodes.status, publicKeyJwk: nodes.publicKeyJwk })
+		.select({
+			id: nodes.id,
+			zoneId: nodes.zoneId,
+			status: nodes.status,
+			publicKeyJwk: nodes.publicKeyJwk,
+			zoneLocationHint: geozones.locationHint,
+		})
 		.from(nodes)
+		.leftJoin(geozones, eq(geozones.id, nodes.zoneId))
 		.where(eq(nodes.id, nodeId))
 		.get();
 	return row ?? null;

@@ -4,7 +4,7 @@
  * wrangler and the tests apply those same files.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** The geozone catalogue, seeded from catalogue/zones.csv. */
 export const geozones = sqliteTable("geozones", {
@@ -256,4 +256,72 @@ export const events = sqliteTable(
 		message: text("message").notNull(),
 	},
 	(t) => [index("events_at_idx").on(t.at)],
+);
+
+/**
+ * Per-node telemetry rolled up per UTC minute: each GeozoneDO sums its nodes'
+ * telemetry in its own SQLite and writes the closed minutes here from its alarm,
+ * one batch per zone per minute (durable-objects/geozone/history/). Pruned by
+ * the cron after HISTORY_TELEMETRY_RETENTION_DAYS.
+ */
+export const nodeTelemetryMinutes = sqliteTable(
+	"node_telemetry_minutes",
+	{
+		nodeId: text("node_id").notNull(),
+		/** Start of the UTC minute (epoch ms). */
+		minute: integer("minute").notNull(),
+		zoneId: text("zone_id").notNull(),
+		/** Telemetry messages the minute holds. */
+		samples: integer("samples").notNull(),
+		/** GPUs in the node's last message of the minute. */
+		gpus: integer("gpus").notNull(),
+		/** Mean GPU utilisation of the node (%): per message the mean over its GPUs; avg and max over the minute. */
+		utilPctAvg: real("util_pct_avg"),
+		utilPctMax: real("util_pct_max"),
+		/** VRAM in use, summed over the node's GPUs (MiB), and their total. */
+		vramUsedMibAvg: real("vram_used_mib_avg"),
+		vramUsedMibMax: real("vram_used_mib_max"),
+		vramTotalMib: real("vram_total_mib"),
+		/** The hottest GPU of the node (°C). */
+		tempCAvg: real("temp_c_avg"),
+		tempCMax: real("temp_c_max"),
+		/** GPU power draw summed over the node's GPUs (W), and their summed power limit. */
+		powerWAvg: real("power_w_avg"),
+		powerWMax: real("power_w_max"),
+		powerLimitW: real("power_limit_w"),
+		/** Output tokens per second the agent reported. */
+		tokensPerSecondAvg: real("tokens_per_second_avg").notNull(),
+		tokensPerSecondMax: real("tokens_per_second_max").notNull(),
+		/** Jobs the node was running, and jobs waiting on it before the backend. */
+		runningJobsAvg: real("running_jobs_avg").notNull(),
+		runningJobsMax: integer("running_jobs_max").notNull(),
+		queueDepthMax: integer("queue_depth_max").notNull(),
+		cpuPctAvg: real("cpu_pct_avg").notNull(),
+	},
+	(t) => [
+		primaryKey({ columns: [t.nodeId, t.minute] }),
+		index("node_telemetry_minutes_zone_idx").on(t.zoneId, t.minute),
+		index("node_telemetry_minutes_minute_idx").on(t.minute),
+	],
+);
+
+/**
+ * Every carbon signal of each zone as the cron fetched it (carbon_signals holds
+ * only the latest): a row per new reading, and per change to a catalogue
+ * default. Pruned by the cron after HISTORY_CARBON_RETENTION_DAYS.
+ */
+export const carbonSignalHistory = sqliteTable(
+	"carbon_signal_history",
+	{
+		zoneId: text("zone_id").notNull(),
+		/** When the cron fetched it (epoch ms): from then on routing reads it. */
+		fetchedAt: integer("fetched_at").notNull(),
+		gridZone: text("grid_zone").notNull(),
+		gco2PerKwh: real("gco2_per_kwh").notNull(),
+		/** electricitymaps | watttime | uk-carbon-intensity | carbon-aware-sdk | static */
+		source: text("source").notNull(),
+		/** When the provider says the value holds (epoch ms). */
+		validAt: integer("valid_at").notNull(),
+	},
+	(t) => [primaryKey({ columns: [t.zoneId, t.fetchedAt] }), index("carbon_signal_history_fetched_idx").on(t.fetchedAt)],
 );

@@ -17,7 +17,7 @@ export interface ScrapedZone {
 }
 
 /** Every catalogued zone (enabled or not: a disabled zone may still hold jobs), with its metrics. */
-export async function collectZones(env: Pick<Env, "DB" | "GEOZONE">): Promise<ScrapedZone[]> {
+export async function collectZones(env: Pick<Env, "DB" | "GEOZONE" | "GEOZONE_EU_ZONES">): Promise<ScrapedZone[]> {
 	const rows = await listZonesWithStatus(database(env));
 	return Promise.all(
 		rows.map(async (row) => {

@@ -1,12 +1,14 @@
 /**
  * Runs every query of docs/d1-queries.md against the migrated D1 holding a
- * known set of jobs, nodes, zone status and carbon signals, and checks each
+ * known set of jobs, nodes, zone status, carbon signals and their history,
+ * and node telemetry minutes, and checks each
  * result against values worked out by hand (in the comments). A query added
  * to the doc without an expected result here fails the suite.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import doc from "../../docs/d1-queries.md?raw";
+import { FRA, historyExpected, historySeed, PAR, table } from "./d1-history-seed.js";
 
 interface DocQuery {
 	title: string;
@@ -34,8 +36,6 @@ const MIN = 60 * S;
 const B1 = Date.parse("2026-11-20T10:00:00Z");
 const B2 = Date.parse("2026-11-21T09:00:00Z");
 const B3 = Date.parse("2026-11-20T12:00:00Z");
-const FRA = "eu-frankfurt";
-const PAR = "eu-paris";
 const ORE = "us-oregon";
 
 // Paris (33 g/kWh) serves jobs whose nearest zone is Frankfurt (341 g/kWh). Oregon job k (1..20) takes k s end to
@@ -58,6 +58,8 @@ ${Array.from({ length: 20 }, (_, i) => {
 }).join(",\n")}`;
 
 let seededAt = 0;
+/** The first of the hot minutes seeded two hours before the seed (whole minutes). */
+let hotFrom = 0;
 
 beforeAll(async () => {
 	const db = env.DB;
@@ -66,7 +68,9 @@ beforeAll(async () => {
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 	);
 	seededAt = Date.now();
+	hotFrom = seededAt - 2 * 3_600_000 - (seededAt % MIN);
 	await db.batch([
+		...historySeed(db, hotFrom),
 		db.prepare(SEED_JOBS),
 		// j1 and j5 ran on nodes that measured their energy; the other jobs with energy were estimated.
 		db.prepare(`UPDATE jobs SET energy_source = CASE WHEN id IN ('j1', 'j5') THEN 'measured'
@@ -93,10 +97,6 @@ beforeAll(async () => {
 		insertSignal.bind(ORE, "US-NW-BPAT", 109, "static", Date.UTC(2024, 0, 1), seededAt, null, null),
 	]);
 });
-
-/** Rows as objects from a column list and value tuples (keeps the expectations one row per line). */
-const table = (columns: string[], rows: unknown[][]) =>
-	rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, row[i]])));
 
 /** Expected rows per query title, worked out from the seed above. */
 const expected: Record<string, () => Record<string, unknown>[]> = {
@@ -219,6 +219,11 @@ const expected: Record<string, () => Record<string, unknown>[]> = {
 			],
 		),
 };
+
+Object.assign(
+	expected,
+	historyExpected(() => hotFrom),
+);
 
 const queries = parseQueries(doc);
 

@@ -16,6 +16,11 @@ describe("GeozoneDO alarm plan", () => {
 		expect(planAlarm({ now: 1_000, ...none, nextPurgeAt: 3_000, flushDueAt: 4_000 })).toBe(3_000);
 	});
 
+	it("fires when the oldest telemetry minute held closes, if nothing is sooner", () => {
+		expect(planAlarm({ now: 1_000, ...none, nextTelemetryFlushAt: 60_000, nextPurgeAt: 90_000 })).toBe(60_000);
+		expect(planAlarm({ now: 1_000, ...none, nextTelemetryFlushAt: 60_000, nextNodeStaleAt: 21_000 })).toBe(21_000);
+	});
+
 	it("never plans in the past", () => {
 		expect(planAlarm({ now: 10_000, ...none, nextLeaseExpiry: 2_000 })).toBe(10_000);
 	});

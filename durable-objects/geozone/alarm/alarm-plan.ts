@@ -22,6 +22,8 @@ export interface AlarmInputs {
 	nextDeadlineAt?: number | null;
 	/** When queued jobs of a model no node here serves are next handed back (zone-handback.ts). */
 	nextHandbackAt?: number | null;
+	/** When the oldest telemetry minute held closes and goes to D1 (telemetry/minute-flush.ts). */
+	nextTelemetryFlushAt?: number | null;
 }
 
 /** The time the alarm should fire, never in the past; null when nothing is due. */
@@ -36,6 +38,7 @@ export function planAlarm(inputs: AlarmInputs): number | null {
 		inputs.nextDetachedDeadline ?? null,
 		inputs.nextDeadlineAt ?? null,
 		inputs.nextHandbackAt ?? null,
+		inputs.nextTelemetryFlushAt ?? null,
 	]) {
 		if (at === null) continue;
 		if (earliest === null || at < earliest) earliest = at;

@@ -3,8 +3,8 @@
  * sync jobs no reader re-attached to after a restart, end jobs past their
  * deadline, dispatch what they freed, mark silent nodes gone, hand back the
  * queued jobs of models no node here serves any more (async ones are handed
- * to another zone), write history and zone_status to D1,
- * deliver due async-job webhooks, and purge old finished jobs (async ones
+ * to another zone), write history and zone_status to D1, write the closed
+ * telemetry minutes to D1, deliver due async-job webhooks, and purge old finished jobs (async ones
  * after JOB_RETENTION_MS). A D1 failure is logged and retried later;
  * the lease work is already committed by then.
  */
@@ -20,6 +20,7 @@ import { expireDeadlines, nextDeadlineAt, planDeadlines } from "../jobs/job-dead
 import { expireLeases, nextLeaseExpiry } from "../jobs/leases.js";
 import { handBackOrphans, handbackDueAt, planHandback } from "../jobs/zone-handback.js";
 import { expireStaleNodes, nextNodeStaleAt } from "../nodes/node-table.js";
+import { flushTelemetry, type TelemetryFlushReport, telemetryFlushDueAt } from "../telemetry/minute-flush.js";
 import { flushDueAt, markFlushDue, type ZoneState } from "../zone-state.js";
 import { type AlarmInputs, planAlarm } from "./alarm-plan.js";
 import { flushHistory, nextPurgeAt, purgeFinished } from "./history-flush.js";
@@ -30,6 +31,8 @@ export interface AlarmReport {
 	ended: string[];
 	nodesGone: string[];
 	flushed: number | "skipped" | "failed";
+	/** Closed telemetry minutes written to D1 (telemetry/minute-flush.ts). */
+	telemetry: TelemetryFlushReport | "skipped" | "failed";
 	purged: number;
 	/** Async jobs expired in the queue, and async jobs deleted after their retention. */
 	asyncExpired: string[];
@@ -53,7 +56,7 @@ const MAX_HANDOFFS_PER_ALARM = 16;
 const HANDOFF_RETRY_MS = 1_000;
 
 /** What the alarm needs to hand async jobs to other zones. */
-export type AlarmEnv = Pick<Env, "DB" | "GEOZONE">;
+export type AlarmEnv = Pick<Env, "DB" | "GEOZONE" | "GEOZONE_EU_ZONES">;
 
 /** Runs one alarm. `zoneId` is null until the object has served an RPC; then nothing is flushed. */
 export async function runAlarm(
@@ -94,6 +97,7 @@ export async function runAlarm(
 			flushed = "failed";
 		}
 	}
+	const telemetry = zoneId === null ? "skipped" : await flushClosedMinutes(state, d1, zoneId);
 	if (zoneId !== null) await recordZoneEvents(d1, zoneId, { requeued, ended, nodesGone }, state.now());
 	const webhooks =
 		asyncConfig && zoneId !== null
@@ -106,6 +110,7 @@ export async function runAlarm(
 		ended,
 		nodesGone,
 		flushed,
+		telemetry,
 		purged: purgeFinished(state),
 		asyncExpired,
 		asyncPurged,
@@ -116,6 +121,18 @@ export async function runAlarm(
 		handedBack: handback.syncHandedBack,
 		handoff,
 	};
+}
+
+/** Writes the closed telemetry minutes once due; a D1 failure is logged and retried later. */
+async function flushClosedMinutes(state: ZoneState, d1: D1Database, zoneId: string): Promise<AlarmReport["telemetry"]> {
+	const due = telemetryFlushDueAt(state);
+	if (due === null || due > state.now()) return "skipped";
+	try {
+		return await flushTelemetry(state, d1, zoneId);
+	} catch (error) {
+		log("error", "telemetry_flush_failed", { zone: zoneId, error, retry: true });
+		return "failed";
+	}
 }
 
 function minOf(a: number | null, b: number | null): number | null {
@@ -135,6 +152,7 @@ export function alarmInputs(state: ZoneState): AlarmInputs {
 		nextDetachedDeadline: nextDetachedDeadline(state),
 		nextDeadlineAt: nextDeadlineAt(state),
 		nextHandbackAt: handbackDueAt(state),
+		nextTelemetryFlushAt: telemetryFlushDueAt(state),
 	};
 }
 

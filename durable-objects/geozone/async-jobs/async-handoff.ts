@@ -14,6 +14,7 @@
  * the zones that met the request's hard constraints when it was routed.
  */
 
+import { placedZoneStub } from "../../../src/protocol/geozone-placement.js";
 import { log } from "../../../src/protocol/log-line.js";
 import { routingDecisionSchema } from "../../../src/protocol/routing-decision.js";
 import { traceIdOf } from "../../../src/protocol/trace-context.js";
@@ -32,7 +33,7 @@ export interface HandoffReport {
 	pending: string[];
 }
 
-type HandoffEnv = Pick<Env, "DB" | "GEOZONE">;
+type HandoffEnv = Pick<Env, "DB" | "GEOZONE" | "GEOZONE_EU_ZONES">;
 
 /** Hands each listed job on (sequentially: a handful per alarm at most). */
 export async function handOffAsyncJobs(
@@ -163,5 +164,5 @@ function safeJson(text: string): unknown {
 
 /** The target zone's object (it exists already: the router only lists zones that have one). */
 function zoneStub(env: HandoffEnv, zoneId: string) {
-	return env.GEOZONE.get(env.GEOZONE.idFromName(zoneId));
+	return placedZoneStub(env.GEOZONE, env.GEOZONE_EU_ZONES, zoneId);
 }

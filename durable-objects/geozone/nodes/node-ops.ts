@@ -9,6 +9,7 @@ import { discardOutput } from "../jobs/job-output-store.js";
 import { getJob, holdsLease, nextQueued } from "../jobs/job-queue.js";
 import { failJob, requeueJob } from "../jobs/job-transitions.js";
 import { leaseJobs, renewLease } from "../jobs/leases.js";
+import { recordTelemetry, telemetrySample } from "../telemetry/minute-rollup.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { modelDetailsChanged } from "./model-details.js";
 import { nodeOwnIntensity } from "./node-intensity.js";
@@ -51,10 +52,11 @@ export function pollJobs(
 	});
 }
 
-/** Stores telemetry, renews the leases the node really holds and lists jobs it must stop. */
+/** Stores telemetry (and adds it to the node's minute), renews the leases the node really holds, lists jobs it must stop. */
 export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatResult {
 	const { running, models, slots, zoneId: _zone, nodeId, ...readings } = input;
 	const becameLive = touchNode(state, nodeId, models, slots, { ...readings, at: state.now() });
+	recordTelemetry(state.sql, nodeId, state.now(), telemetrySample(input));
 	if (modelDetailsChanged(state.sql, nodeId, readings.modelDetails) || becameLive) markFlushDue(state);
 	const leases: Record<string, number> = {};
 	const cancel: string[] = [];
