@@ -64,6 +64,8 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 			await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model),
 		);
 		const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
+		// Read before anything is submitted: a bad var then fails the request, not a job already queued.
+		const keepAliveMs = stream ? sseKeepAliveMs(c.env) : 0;
 		const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
 		// Image and audio parts go only where a node takes them; none anywhere is a 400 naming the part.
 		const inputs = Array.isArray(body.messages) ? contentInputs(body.messages as { content?: unknown }[]) : [];
@@ -157,7 +159,7 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 						},
 					}),
 				),
-				{ keepAliveMs: sseKeepAliveMs(c.env), onLeft: () => left.abort() },
+				{ keepAliveMs, onLeft: () => left.abort() },
 			);
 			// Where the job runs may change before its first output (failover): the final chunk's `arcnet` says it.
 			return new Response(sse, {
