@@ -14,7 +14,7 @@ import OpenAI from "openai";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ADMIN_KEY, call, chatBody, DEV_KEY, MODEL, type TestNode } from "./edge-fixtures.js";
 import { parseSse } from "./failure-fixtures.js";
-import { answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";
+import { advertise, answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";
 import { loseEveryNode, passQueueDeadline, queuedJobIn } from "./zone-loss-fixtures.js";
 
 const carbon = { "x-arcnet-policy": "carbon" };
@@ -36,11 +36,12 @@ async function jobStatus(zoneId: string, jobId: string): Promise<string | undefi
 describe("a streamed completion before its first output", () => {
 	let stockholm: TestNode;
 	let frankfurt: TestNode;
+	let paris: TestNode;
 
 	beforeAll(async () => {
 		stockholm = await liveZone("eu-stockholm");
 		frankfurt = await liveZone("eu-frankfurt");
-		await liveZone("eu-paris");
+		paris = await liveZone("eu-paris");
 	});
 
 	it("answers 200 once queued, and ends with a timeout error event at the queue deadline", async () => {
@@ -56,6 +57,17 @@ describe("a streamed completion before its first output", () => {
 		expect(payloads).toEqual([
 			{ error: { message: expect.stringContaining("queue"), type: "timeout", param: null, code: "timeout" } },
 		]);
+	});
+
+	it("does the same for a legacy streamed completion", async () => {
+		// Routing follows the endpoints a node advertises: the Paris node takes legacy completions too.
+		await advertise(paris, [MODEL], [{ model: MODEL, endpoints: ["chat/completions", "completions"] }]);
+		const body = { model: MODEL, prompt: "Say hello", stream: true, arcnet: { regions: ["fr"] } };
+		const res = await call("POST", "/v1/completions", { bearer: DEV_KEY, body });
+		expect(res.status).toBe(200);
+		await passQueueDeadline("eu-paris", await queuedJobIn("eu-paris"));
+		const { payloads } = parseSse(await res.text());
+		expect(payloads).toEqual([{ error: expect.objectContaining({ type: "timeout", code: "timeout" }) }]);
 	});
 
 	it("is an APIError from the openai SDK when the queue deadline passes", async () => {
