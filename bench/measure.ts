@@ -3,7 +3,7 @@
  * straight to the inference server), so the only difference between the two
  * samples is the route the request took.
  */
-import { readWithFirstByte } from "../test/support/sse.js";
+import { parseSseData, readWithFirstByte } from "../test/support/sse.js";
 
 /** The result of one timed request. */
 export interface Timed {
@@ -14,7 +14,7 @@ export interface Timed {
 	/** Wall-clock time just before fetch(), in epoch ms with sub-ms precision (to compare with the agent's log stamps). */
 	sentAtEpochMs: number;
 	status: number;
-	/** x-arcnet-job-id when the edge answered. */
+	/** The edge's job id: x-arcnet-job-id, or a stream's final `arcnet.job_id` (its headers name no job). */
 	jobId: string | null;
 	text: string;
 }
@@ -33,5 +33,17 @@ export async function timedPost(url: string, headers: Record<string, string>, bo
 	const { firstByteMs, text } = await readWithFirstByte(res, startedAt);
 	const totalMs = performance.now() - startedAt;
 	if (!res.ok) throw new Error(`POST ${url}: ${res.status} ${text.slice(0, 500)}`);
-	return { totalMs, firstByteMs, sentAtEpochMs, status: res.status, jobId: res.headers.get("x-arcnet-job-id"), text };
+	const jobId = res.headers.get("x-arcnet-job-id") ?? streamedJobId(res, text);
+	return { totalMs, firstByteMs, sentAtEpochMs, status: res.status, jobId, text };
+}
+
+/** The `arcnet.job_id` of an edge's SSE answer (on its final chunk); null for any other answer. */
+function streamedJobId(res: Response, text: string): string | null {
+	if (!(res.headers.get("content-type") ?? "").startsWith("text/event-stream")) return null;
+	for (const event of parseSseData(text).reverse()) {
+		const arcnet = typeof event === "object" && event !== null && "arcnet" in event ? event.arcnet : undefined;
+		if (typeof arcnet === "object" && arcnet !== null && "job_id" in arcnet && typeof arcnet.job_id === "string")
+			return arcnet.job_id;
+	}
+	return null;
 }

@@ -5,7 +5,8 @@
  * ends or the client goes away, otherwise once the handler's body is ready.
  * The real usage comes from the `jobUsage` request variable that the handler
  * sets from the job's done event; with none (the client left mid-stream, an
- * async job still queued) the reservation stays charged. A response with an
+ * async job still queued) the reservation stays charged, unless the job never
+ * started (`jobStarted`): an SSE body that ended before any output is refunded. A response with an
  * error status produced no output and is charged nothing. A client that
  * leaves before the response (request.signal, compatibility flag
  * enable_request_signal) releases its permit at once, and its reservation is
@@ -109,6 +110,8 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		const usage = c.get("jobUsage");
 		return usage ? chargedTokens(usage) : null;
 	};
+	// Without usage: nothing is refunded of a job that started, all of one that never did.
+	const chargeOnEnd = () => usedTokens() ?? (c.get("jobStarted") === true ? null : 0);
 	// Settled once: by the response, its stream's end, or the client leaving before either.
 	let settled = false;
 	const settle = async (usedTokens: number | null) => {
@@ -118,13 +121,14 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		if (result.admitted === true) finish(result.permitId, usedTokens);
 	};
 	let responded = false;
-	// A client that leaves before the response: the runtime may end the handler here, so the
-	// permit is released now. Nothing consumed yet is refunded; a job already started keeps it charged.
+	let streaming = false;
+	// A client that leaves before the response (or during an SSE body): the runtime may end the
+	// handler here, so the permit is released now. A job that had not started is refunded.
 	c.req.raw.signal.addEventListener(
 		"abort",
 		() => {
-			if (responded) return;
-			c.executionCtx.waitUntil(settle(usedTokens() ?? (c.get("jobStarted") === true ? null : 0)));
+			if (responded && !streaming) return;
+			c.executionCtx.waitUntil(settle(chargeOnEnd()));
 		},
 		{ once: true },
 	);
@@ -160,8 +164,10 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	if (res.status >= 400) {
 		await settle(0);
 	} else if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
+		streaming = true;
+		// An SSE body may end before any output (the client left, or an error event): then it is refunded.
 		c.res = new Response(
-			onBodyEnd(res.body, () => void settle(usedTokens())),
+			onBodyEnd(res.body, () => void settle(chargeOnEnd())),
 			res,
 		);
 	} else {

@@ -3,7 +3,9 @@
  * completions, embeddings): validate, route, submit the job to a zone, and
  * relay its output as the backend gave it, as JSON or as SSE (ADR 0016). The
  * x-arcnet-* headers and the `arcnet` object (routing-headers.ts) say where
- * the job ran, why, and its estimated energy and carbon.
+ * the job ran, why, and its estimated energy and carbon. A streamed answer's
+ * headers go out once a zone accepts the job (early-sse.ts, ADR 0026), so
+ * they name only the policy; where it ran is in the final chunk's `arcnet`.
  */
 import type { Context } from "hono";
 import type { z } from "zod";
@@ -17,22 +19,24 @@ import { type OutputEvent, outputEvents } from "../protocol/job-stream-reader.js
 import { log } from "../protocol/log-line.js";
 import type { ArcnetOptions } from "../protocol/openai.js";
 import { clientLocation } from "../routing/client-location.js";
-import { dispatchJob } from "../routing/dispatch.js";
+import { type Dispatched, dispatchJob } from "../routing/dispatch.js";
 import { failoverEvent } from "../routing/failover-event.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
+import { formatPolicy } from "../routing/policy.js";
 import { requestPreferences } from "../routing/request-preferences.js";
 import { assertModelKnown } from "../routing/request-targets.js";
 import { requestTimeoutMs } from "../routing/request-timeout.js";
 import { policyRouter } from "../routing/router.js";
 import { zoneDirectory } from "../routing/zone-directory.js";
 import { contentInputs, refuseUnservedInputs } from "./content-inputs.js";
+import { earlySse, sseErrorStream, sseKeepAliveMs } from "./early-sse.js";
 import { endpointPolicy } from "./endpoint-policy.js";
-import { jobErrorToApiError } from "./job-errors.js";
+import { jobErrorBody, jobErrorToApiError } from "./job-errors.js";
 import { relayedJson } from "./relay-json.js";
 import { responseIdPrefix, toInferenceRequest } from "./relay-request.js";
 import { relayedChunkSse } from "./relay-sse.js";
-import { arcnetSummary, routingHeaders } from "./routing-headers.js";
-import { chatCompletionSse } from "./sse.js";
+import { acceptedHeaders, arcnetSummary, routingHeaders } from "./routing-headers.js";
+import { chatCompletionSse, type SseOptions } from "./sse.js";
 
 type DoneEvent = Extract<OutputEvent, { type: "done" }>;
 
@@ -62,6 +66,8 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 			await requestPreferences(c.env, c.req.raw.headers, body.arcnet, c.get("client"), body.model),
 		);
 		const timeoutMs = requestTimeoutMs(c.env, c.req.raw.headers, body.arcnet);
+		// Read before anything is submitted: a bad var then fails the request, not a job already queued.
+		const keepAliveMs = stream ? sseKeepAliveMs(c.env) : 0;
 		const expectedTokens = body.max_tokens ?? body.max_completion_tokens;
 		// Image and audio parts go only where a node takes them; none anywhere is a 400 naming the part.
 		const inputs = Array.isArray(body.messages) ? contentInputs(body.messages as { content?: unknown }[]) : [];
@@ -79,10 +85,11 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 		// The attempt the client is waiting on; a retry in another zone replaces it.
 		let current: { zoneId: string; jobId: string } | null = null;
 		let settled = false;
+		let cancelledId: string | null = null;
 		const cancelJob = () => {
-			if (settled || !current) return;
-			settled = true;
+			if (settled || !current || cancelledId === current.jobId) return;
 			const { zoneId, jobId: attemptId } = current;
+			cancelledId = attemptId;
 			const cancel = geozoneStub(c.env, zoneId)
 				.cancel(zoneId, attemptId)
 				.catch((error: unknown) =>
@@ -96,14 +103,20 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 				);
 			c.executionCtx.waitUntil(cancel);
 		};
-		// A client that disconnects while the job is queued should free its slot.
-		c.req.raw.signal.addEventListener("abort", cancelJob, { once: true });
+		// The client left: request.signal, or a failed write of an early SSE body (local workerd fires no signal).
+		const left = new AbortController();
+		left.signal.addEventListener("abort", cancelJob, { once: true });
+		c.req.raw.signal.addEventListener("abort", () => left.abort(), { once: true });
+		let markAccepted = () => {};
+		const accepted = new Promise<void>((resolve) => {
+			markAccepted = resolve;
+		});
 
 		// The key's limits were asked when the request arrived; nothing is submitted before they admit it.
 		await requireAdmission(c);
 		await assertModelKnown(c.env, body.model);
 
-		const dispatched = await dispatchJob(
+		const dispatching = dispatchJob(
 			c.env,
 			policyRouter,
 			context,
@@ -121,71 +134,94 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 				nextJobId: () => randomId("job_"),
 				onAccepted: (zoneId, attemptId) => {
 					current = { zoneId, jobId: attemptId };
-					if (c.req.raw.signal.aborted) cancelJob();
+					markAccepted();
+					if (left.signal.aborted) cancelJob();
 				},
-				signal: c.req.raw.signal,
+				signal: left.signal,
 			},
-		);
-		const failover = failoverEvent(dispatched);
-		if (failover) c.executionCtx.waitUntil(recordEvent(c.env, failover));
-		const started = dispatched.started;
-		const headers = routingHeaders(dispatched);
-		c.set("jobStarted", started.first.type !== "error");
-		log(started.first.type === "error" ? "warn" : "info", "job_answered", {
-			job: dispatched.jobId,
-			zone: dispatched.zoneId,
-			node: started.nodeId ?? undefined,
-			tenant: tenantId,
-			trace: trace.traceId,
-			span: trace.spanId,
-			model: body.model,
-			endpoint,
-			stream,
-			attempt: started.attempt,
-			outcome: started.first.type === "error" ? started.first.code : "started",
+		).then((dispatched) => {
+			const failover = failoverEvent(dispatched);
+			if (failover) c.executionCtx.waitUntil(recordEvent(c.env, failover));
+			const started = dispatched.started;
+			c.set("jobStarted", started.first.type !== "error");
+			if (started.first.type === "error") settled = true;
+			log(started.first.type === "error" ? "warn" : "info", "job_answered", {
+				job: dispatched.jobId,
+				zone: dispatched.zoneId,
+				node: started.nodeId ?? undefined,
+				tenant: tenantId,
+				trace: trace.traceId,
+				span: trace.spanId,
+				model: body.model,
+				endpoint,
+				stream,
+				attempt: started.attempt,
+				outcome: started.first.type === "error" ? started.first.code : "started",
+			});
+			return dispatched;
 		});
-		if (started.first.type === "error") {
+		const created = Math.floor(receivedAt / 1000);
+		const responseId = (dispatched: Dispatched) => `${responseIdPrefix(endpoint)}${dispatched.jobId.slice(4)}`;
+		const onSettled = () => {
 			settled = true;
+		};
+
+		if (stream) {
+			// Refusals before a zone accepted the job keep their status (thrown here); after it, the 200 goes out.
+			await Promise.race([accepted, dispatching]);
+			const sse = earlySse(
+				dispatching.then((dispatched) =>
+					streamedAnswer(dispatched, {
+						id: responseId(dispatched),
+						model: body.model,
+						created,
+						includeUsage: body.stream_options?.include_usage === true,
+						onCancel: cancelJob,
+						onSettled,
+						finalFields: (done: DoneEvent) => {
+							c.set("jobUsage", done.usage); // the limits middleware settles the daily tokens with it
+							return { arcnet: arcnetSummary(dispatched, done.estimate) };
+						},
+					}),
+				),
+				{ keepAliveMs, onLeft: () => left.abort() },
+			);
+			// Where the job runs may change before its first output (failover): the final chunk's `arcnet` says it.
+			return new Response(sse, {
+				headers: {
+					...acceptedHeaders(formatPolicy(context.policy)),
+					"content-type": "text/event-stream; charset=utf-8",
+					"cache-control": "no-cache",
+				},
+			});
+		}
+
+		const dispatched = await dispatching;
+		const headers = routingHeaders(dispatched);
+		const started = dispatched.started;
+		if (started.first.type === "error") {
 			const error = jobErrorToApiError(started.first);
 			return Response.json(error.toBody(), { status: error.status, headers: { ...headers, ...error.headers } });
 		}
-		const created = Math.floor(receivedAt / 1000);
-		const id = `${responseIdPrefix(endpoint)}${dispatched.jobId.slice(4)}`;
-		if (!stream) {
-			const onSettled = () => {
-				settled = true;
-			};
-			return relayedJson(c, outputEvents(started), {
-				endpoint,
-				id,
-				created,
-				model: body.model,
-				dispatched,
-				headers,
-				onSettled,
-			});
-		}
-		const sseOptions = {
-			id,
-			model: body.model,
+		return relayedJson(c, outputEvents(started), {
+			endpoint,
+			id: responseId(dispatched),
 			created,
-			includeUsage: body.stream_options?.include_usage === true,
-			onCancel: cancelJob,
-			onSettled: () => {
-				settled = true;
-			},
-			finalFields: (done: DoneEvent) => {
-				c.set("jobUsage", done.usage); // the limits middleware settles the daily tokens with it
-				return { arcnet: arcnetSummary(dispatched, done.estimate) };
-			},
-		};
-		// A backend that speaks OpenAI sends chunks, relayed as they came; the simulated one sends text.
-		const relayed = started.first.type === "delta" && started.first.chunk !== undefined;
-		const sse = relayed
-			? relayedChunkSse(outputEvents(started), sseOptions)
-			: chatCompletionSse(outputEvents(started), sseOptions);
-		return new Response(sse, {
-			headers: { ...headers, "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+			model: body.model,
+			dispatched,
+			headers,
+			onSettled,
 		});
 	};
+}
+
+/** The SSE body from the job's first output: its error event, its relayed chunks, or chunks built from its text. */
+function streamedAnswer(dispatched: Dispatched, options: SseOptions): ReadableStream<Uint8Array> {
+	const first = dispatched.started.first;
+	if (first.type === "error") return sseErrorStream(jobErrorBody(first));
+	const events = outputEvents(dispatched.started);
+	// A backend that speaks OpenAI sends chunks, relayed as they came; the simulated one sends text.
+	return first.type === "delta" && first.chunk !== undefined
+		? relayedChunkSse(events, options)
+		: chatCompletionSse(events, options);
 }

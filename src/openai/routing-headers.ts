@@ -26,6 +26,14 @@ export function routingHeaders(dispatched: Dispatched): Record<string, string> {
 	};
 }
 
+/**
+ * The headers of a streamed answer, sent when a zone accepts its job: only what
+ * stays true if the job then fails over to another zone before its first output.
+ */
+export function acceptedHeaders(strategy: string): Record<string, string> {
+	return { "x-arcnet-policy": strategy };
+}
+
 /** x-arcnet-energy-j and x-arcnet-gco2 for a finished job; none without an estimate. */
 export function estimateHeaders(estimate: JobStreamEstimate | undefined): Record<string, string> {
 	if (!estimate) return {};
@@ -40,6 +48,8 @@ export function arcnetSummary(dispatched: Dispatched, estimate: JobStreamEstimat
 		node: dispatched.started.nodeId,
 		job_id: dispatched.jobId,
 		policy: dispatched.strategy,
+		/** The route explanation, as x-arcnet-route gives it on an unstreamed answer. */
+		route: dispatched.explanation,
 		est_latency_ms: chosen ? Math.round(chosen.estLatencyMs) : null,
 		gco2_per_kwh: chosen ? chosen.gco2PerKwh : null,
 		carbon_source: chosen ? chosen.carbonSource : null,

@@ -7,6 +7,7 @@ import { parseModelDetails } from "../../src/routing/model-details.js";
 import { zoneDirectory } from "../../src/routing/zone-directory.js";
 import { agentCall, enrollNode, pollBody } from "./edge-fixtures.js";
 import { heartbeatInput, MODEL, newNodeId, newZoneId, zoneStub } from "./geozone-fixtures.js";
+import { advertise } from "./routing-fixtures.js";
 
 const EMBED = "nomic-embed-text";
 
@@ -62,19 +63,7 @@ describe("model details in the zone", () => {
 	it("reaches the router's directory from an enrolled node's telemetry", async () => {
 		const node = await enrollNode("eu-stockholm");
 		expect((await agentCall(node, "/poll", pollBody())).status).toBe(200);
-		const telemetry = {
-			hardware: "simulated",
-			gpus: [],
-			host: { cpuPct: 1, memUsedBytes: 1, memTotalBytes: 2 },
-			models: [MODEL, EMBED],
-			modelDetails: [{ model: EMBED, endpoints: ["embeddings"], contextLength: 8192 }],
-			slots: 4,
-			running: [],
-			tokensPerSecond: 0,
-			queueDepth: 0,
-		};
-		expect((await agentCall(node, "/telemetry", telemetry)).status).toBe(200);
-		expect(await runDurableObjectAlarm(env.GEOZONE.getByName("eu-stockholm"))).toBe(true);
+		await advertise(node, [MODEL, EMBED], [{ model: EMBED, endpoints: ["embeddings"], contextLength: 8192 }]);
 		const zone = (await zoneDirectory(env, { fresh: true })).zones.find((z) => z.zoneId === "eu-stockholm");
 		expect(zone?.modelDetails).toEqual({
 			[EMBED]: { endpoints: ["embeddings"], contextLength: 8192 },

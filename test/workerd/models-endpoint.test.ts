@@ -1,32 +1,15 @@
-/** GET /v1/models and GET /v1/models/{id}: OpenAI's model objects, ArcNet's additions, 404 model_not_found. */
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createKey, createTenant } from "./api-key-fixtures.js";
 import { agentCall, call, DEV_KEY, enrollNode, MODEL, pollBody, type TestNode } from "./edge-fixtures.js";
+import { advertise } from "./routing-fixtures.js";
 
 const ZONE = "eu-paris";
 const SLASHED = "org-x/Embed-2.1";
 const TENANT = "tenant-models";
 
-function telemetry(models: string[], modelDetails: unknown[]) {
-	return {
-		hardware: "simulated",
-		gpus: [],
-		host: { cpuPct: 1, memUsedBytes: 1, memTotalBytes: 2 },
-		models,
-		modelDetails,
-		slots: 4,
-		running: [],
-		tokensPerSecond: 0,
-		queueDepth: 0,
-	};
-}
-
 async function publish(node: TestNode, models: string[], details: unknown[]): Promise<void> {
 	expect((await agentCall(node, "/poll", { ...pollBody(), models })).status).toBe(200);
-	expect((await agentCall(node, "/telemetry", telemetry(models, details))).status).toBe(200);
-	expect(await runDurableObjectAlarm(env.GEOZONE.getByName(node.zoneId))).toBe(true);
+	await advertise(node, models, details);
 }
 
 type ModelObject = { id: string; object: string; created: number; owned_by: string; arcnet: Record<string, unknown> };

@@ -1,5 +1,3 @@
-import { runDurableObjectAlarm } from "cloudflare:test";
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
 	agentCall,
@@ -12,6 +10,7 @@ import {
 	pollBody,
 	type TestNode,
 } from "./edge-fixtures.js";
+import { advertise } from "./routing-fixtures.js";
 
 const ZONE = "eu-stockholm";
 
@@ -89,19 +88,7 @@ describe("OpenAI bodies relayed through a zone", () => {
 		node = await enrollNode(ZONE);
 		expect((await agentCall(node, "/poll", pollBody())).status).toBe(200);
 		// The node serves every relayed endpoint; routing follows what a node advertises.
-		const telemetry = {
-			hardware: "simulated",
-			gpus: [],
-			host: { cpuPct: 1, memUsedBytes: 1, memTotalBytes: 2 },
-			models: [MODEL],
-			modelDetails: [{ model: MODEL, endpoints: ["chat/completions", "completions", "embeddings"] }],
-			slots: 4,
-			running: [],
-			tokensPerSecond: 0,
-			queueDepth: 0,
-		};
-		expect((await agentCall(node, "/telemetry", telemetry)).status).toBe(200);
-		expect(await runDurableObjectAlarm(env.GEOZONE.getByName(ZONE))).toBe(true);
+		await advertise(node, [MODEL], [{ model: MODEL, endpoints: ["chat/completions", "completions", "embeddings"] }]);
 	});
 
 	it("hands the node every field the client sent, backend extras included, less model and arcnet", async () => {

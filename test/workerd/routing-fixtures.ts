@@ -21,6 +21,23 @@ export async function liveZone(zoneId: string): Promise<TestNode> {
 	return node;
 }
 
+/** Sends `node`'s telemetry with `modelDetails` (the endpoints it serves) and lets the zone publish it. */
+export async function advertise(node: TestNode, models: string[], modelDetails: unknown[]): Promise<void> {
+	const telemetry = {
+		hardware: "simulated",
+		gpus: [],
+		host: { cpuPct: 1, memUsedBytes: 1, memTotalBytes: 2 },
+		models,
+		modelDetails,
+		slots: 4,
+		running: [],
+		tokensPerSecond: 0,
+		queueDepth: 0,
+	};
+	expect((await agentCall(node, "/telemetry", telemetry)).status).toBe(200);
+	expect(await runDurableObjectAlarm(env.GEOZONE.getByName(node.zoneId))).toBe(true);
+}
+
 /** POSTs a chat completion with extra headers, a `cf` object, body fields and a signal that abandons it. */
 export function complete(
 	options: {

@@ -9,33 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { agentCall, chatBody, DEV_KEY, pollBody, type TestNode } from "./edge-fixtures.js";
 import { answer, complete, FRANKFURT_CF, liveZone, pollJob } from "./routing-fixtures.js";
-
-const NODE_LIVE_MS = Number(env.NODE_LIVE_MS);
-const HANDBACK_MS = Number(env.ZONE_HANDBACK_MS);
-
-/** Waits (bounded) until `zoneId` holds a queued job, and returns its id. */
-async function queuedJobIn(zoneId: string): Promise<string> {
-	const stub = env.GEOZONE.getByName(zoneId);
-	for (let i = 0; i < 200; i++) {
-		const id = await runInDurableObject(
-			stub,
-			(_i, s) =>
-				s.storage.sql.exec<{ job_id: string }>("SELECT job_id FROM jobs WHERE status = 'queued'").toArray()[0]?.job_id,
-		);
-		if (id) return id;
-		await new Promise((resolve) => setTimeout(resolve, 25));
-	}
-	throw new Error(`no job was queued in ${zoneId}`);
-}
-
-/** Silences the zone's nodes past the liveness window and the hand-back grace, then runs its alarm. */
-async function loseEveryNode(zoneId: string): Promise<void> {
-	const stub = env.GEOZONE.getByName(zoneId);
-	await runInDurableObject(stub, (_i, s) => {
-		s.storage.sql.exec("UPDATE nodes SET last_seen_at = ?", Date.now() - NODE_LIVE_MS - HANDBACK_MS - 1_000);
-	});
-	expect(await runDurableObjectAlarm(stub)).toBe(true);
-}
+import { loseEveryNode, queuedJobIn } from "./zone-loss-fixtures.js";
 
 const carbon = { headers: { "x-arcnet-policy": "carbon" }, cf: FRANKFURT_CF };
 

@@ -22,7 +22,7 @@ export interface ClientOutcome {
 	tag: string;
 	kind: JobKind;
 	result: ClientResult;
-	/** The edge's job id: x-arcnet-job-id for sync and stream, the async job's id. */
+	/** The edge's job id: x-arcnet-job-id for sync, the final chunk's arcnet.job_id for stream, the async job's id. */
 	jobId?: string;
 	/** The answer's text (message content, or the stream's deltas joined). */
 	content?: string;

@@ -147,7 +147,6 @@ async function runStream(edge: EdgeEndpoint, job: PlannedJob, limits: ClientLimi
 	const attempt = await send(`${edge.url}/v1/chat/completions`, chatInit(edge, body), limits, o, false);
 	if (attempt.kind !== "response") return transportEnd(o, attempt);
 	const { res } = attempt;
-	o.jobId = res.headers.get("x-arcnet-job-id") ?? undefined;
 	o.status = res.status;
 	let text = "";
 	let broken: string | undefined;
@@ -157,11 +156,17 @@ async function runStream(edge: EdgeEndpoint, job: PlannedJob, limits: ClientLimi
 		broken = transportCode(err);
 	}
 	if (res.status !== 200) return fail(o, res.status, text);
-	type Chunk = { choices?: { delta?: { content?: string } }[]; error?: { code?: unknown; message?: unknown } };
+	type Chunk = {
+		choices?: { delta?: { content?: string } }[];
+		error?: { code?: unknown; message?: unknown };
+		arcnet?: { job_id: string };
+	};
 	// A broken stream leaves a partial last event: keep only complete ones.
 	const complete = broken ? text.slice(0, text.lastIndexOf("\n\n") + 2) : text;
 	const events = parseSseData(complete) as (Chunk | string)[];
 	const chunks = events.filter((e): e is Chunk => typeof e === "object");
+	// A stream's headers go out before its job may move zones: the final chunk's arcnet names its job.
+	o.jobId = chunks.flatMap((c) => (c.arcnet ? [c.arcnet.job_id] : [])).at(-1);
 	o.deltas = chunks.flatMap((c) => (c.choices ?? []).map((ch) => ch.delta?.content ?? "")).filter((d) => d !== "");
 	o.content = o.deltas.join("");
 	const error = chunks.find((c) => c.error)?.error;
