@@ -11,11 +11,13 @@ import { failJob, requeueJob } from "../jobs/job-transitions.js";
 import { leaseJobs, renewLease } from "../jobs/leases.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { modelDetailsChanged } from "./model-details.js";
-import { nodeOwnIntensity } from "./node-intensity.js";
+import { ownIntensity } from "./node-intensity.js";
+import { servedEndpoints, storedTelemetry } from "./node-serving.js";
 import { markSeen, touchNode } from "./node-table.js";
 
 /**
- * Leases up to maxJobs queued jobs the node serves; if there are none, waits
+ * Leases up to maxJobs queued jobs the node serves (their model, on their
+ * endpoint, as its last telemetry said); if there are none, waits
  * up to min(waitMs, POLL_MAX_WAIT_MS) for one. A newer poll of the same node
  * answers the older one [] so jobs never go to an abandoned poll.
  */
@@ -26,16 +28,18 @@ export function pollJobs(
 ): Promise<LeasedJob[]> {
 	state.waiters.supersede(input.nodeId);
 	if (touchNode(state, input.nodeId, input.models, input.slots)) markFlushDue(state);
-	const ready = nextQueued(state.sql, input.models, input.maxJobs);
+	const telemetry = storedTelemetry(state, input.nodeId);
+	const served = servedEndpoints(input.models, telemetry);
+	const ready = nextQueued(state.sql, served, input.maxJobs);
 	if (ready.length > 0) return Promise.resolve(leaseJobs(state, input.nodeId, ready));
 	const waitMs = Math.min(input.waitMs, state.config.pollMaxWaitMs);
 	if (waitMs === 0) return Promise.resolve([]);
-	const ownGco2PerKwh = nodeOwnIntensity(state, input.nodeId);
+	const ownGco2PerKwh = ownIntensity(telemetry);
 	return new Promise<LeasedJob[]>((resolve) => {
 		state.waiters.add(
 			{
 				nodeId: input.nodeId,
-				models: new Set(input.models),
+				served,
 				maxJobs: input.maxJobs,
 				resolve,
 				...(sendNow ? { sendNow } : {}),
