@@ -4,10 +4,16 @@
  * `meta.n_ctx_train` and its /props the context size and modalities; Ollama's
  * /api/show gives capabilities and the context length. What the server does
  * not say takes the default: chat and legacy completions, text only, context
- * unknown; models named in `embeddingModels` serve embeddings only.
+ * unknown; the simulator serves all three endpoints. Models named in
+ * `embeddingModels` serve embeddings only.
  */
 import type { ModelDetail } from "../../../src/protocol/agent-wire.js";
-import { type InputModality, MAX_CONTEXT_LENGTH, type OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
+import {
+	type InputModality,
+	MAX_CONTEXT_LENGTH,
+	OPENAI_ENDPOINTS,
+	type OpenAiEndpoint,
+} from "../../../src/protocol/model-serving.js";
 import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, httpFetch } from "../http-fetch.js";
 
@@ -142,7 +148,7 @@ export function createModelDescriber(config: ModelDescriberConfig): ModelDescrib
 				? await describeOpenAi(models, signal)
 				: config.backend === "ollama"
 					? await describeOllama(models, signal)
-					: new Map<string, Learnt>();
+					: new Map<string, Learnt>(models.map((model) => [model, { endpoints: [...OPENAI_ENDPOINTS] }]));
 		return models.map((model) => detail(model, learnt.get(model) ?? {}, embedding.has(model)));
 	};
 }
