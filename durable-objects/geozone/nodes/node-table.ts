@@ -6,7 +6,7 @@
 import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
 import type { OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
 import type { ZoneState } from "../zone-state.js";
-import { serves, servedEndpoints } from "./node-serving.js";
+import { servedEndpoints, serves } from "./node-serving.js";
 
 export type NodeRow = {
 	node_id: string;
