@@ -85,6 +85,22 @@ describe("GeozoneDO leases a job only to a node serving its endpoint", () => {
 		expect(await chatPoll).toEqual([]);
 	});
 
+	it("lets a poll opened before the node's first telemetry take the jobs that telemetry says it serves", async () => {
+		const zoneId = newZoneId();
+		const stub = zoneStub(zoneId);
+		const nodeId = newNodeId();
+		// Agents poll before they first report: until then the node counts as serving chat only.
+		const poll = stub.poll(pollInput(zoneId, nodeId, { waitMs: 2_000 }));
+		await runInDurableObject(stub, () => undefined);
+		await stub.heartbeat({
+			...heartbeatInput(zoneId, nodeId, []),
+			modelDetails: [{ model: MODEL, endpoints: ["embeddings"] }],
+		});
+		const job = embeddingsJob(zoneId);
+		expect(await stub.submit(job)).toMatchObject({ accepted: true, assigned: { nodeId } });
+		expect((await poll).map((j) => j.jobId)).toEqual([job.jobId]);
+	});
+
 	it("refuses an embeddings job, writing nothing, when no live node serves embeddings for the model", async () => {
 		const zoneId = newZoneId();
 		const stub = zoneStub(zoneId);

@@ -12,7 +12,7 @@ import { leaseJobs, renewLease } from "../jobs/leases.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { modelDetailsChanged } from "./model-details.js";
 import { ownIntensity } from "./node-intensity.js";
-import { servedEndpoints, storedTelemetry } from "./node-serving.js";
+import { servedByDetails, servedEndpoints, storedTelemetry } from "./node-serving.js";
 import { markSeen, touchNode } from "./node-table.js";
 
 /**
@@ -59,7 +59,13 @@ export function pollJobs(
 export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatResult {
 	const { running, models, slots, zoneId: _zone, nodeId, ...readings } = input;
 	const becameLive = touchNode(state, nodeId, models, slots, { ...readings, at: state.now() });
-	if (modelDetailsChanged(state.sql, nodeId, readings.modelDetails) || becameLive) markFlushDue(state);
+	const detailsChanged = modelDetailsChanged(state.sql, nodeId, readings.modelDetails);
+	if (detailsChanged || becameLive) markFlushDue(state);
+	// A poll opened before these details (an agent polls before its first telemetry) serves what they say
+	// from now on, and takes the queued jobs it now serves at once instead of at its next poll.
+	if (detailsChanged && state.waiters.reserve(nodeId, servedByDetails(models, readings.modelDetails))) {
+		dispatchQueued(state);
+	}
 	const leases: Record<string, number> = {};
 	const cancel: string[] = [];
 	for (const { jobId, leaseId } of running) {

@@ -5,7 +5,7 @@
  * older agent, or no telemetry yet) is served on chat completions only, as the
  * zone's summary counts it (model-details.ts).
  */
-import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
+import type { ModelDetail, TelemetryRequest } from "../../../src/protocol/agent-wire.js";
 import {
 	LEGACY_MODEL_SERVING,
 	OPENAI_ENDPOINTS,
@@ -46,10 +46,21 @@ function reported(telemetry: string | null): Map<string, readonly OpenAiEndpoint
 	return details;
 }
 
-/** What a node with this telemetry serves of `models`. */
-export function servedEndpoints(models: readonly string[], telemetry: string | null): ServedEndpoints {
-	const details = reported(telemetry);
+function servedOf(models: readonly string[], details: ReadonlyMap<string, readonly OpenAiEndpoint[]>): ServedEndpoints {
 	return new Map(models.map((model) => [model, details.get(model) ?? LEGACY_MODEL_SERVING.endpoints]));
+}
+
+/** What a node with this stored telemetry serves of `models`. */
+export function servedEndpoints(models: readonly string[], telemetry: string | null): ServedEndpoints {
+	return servedOf(models, reported(telemetry));
+}
+
+/** What a node serves of `models` by the model details of a heartbeat. */
+export function servedByDetails(
+	models: readonly string[],
+	details: readonly ModelDetail[] | undefined,
+): ServedEndpoints {
+	return servedOf(models, new Map((details ?? []).map((d) => [d.model, d.endpoints])));
 }
 
 /** The node's stored telemetry text, or null. */

@@ -89,6 +89,14 @@ export class Waiters {
 		return best;
 	}
 
+	/** Replaces what the node's open poll serves (its telemetry changed); false when it has none open. */
+	reserve(nodeId: string, served: ServedEndpoints): boolean {
+		const entry = this.#byNode.get(nodeId);
+		if (!entry) return false;
+		entry.served = served;
+		return true;
+	}
+
 	/** Whether any poll is open now. */
 	get size(): number {
 		return this.#byNode.size;
