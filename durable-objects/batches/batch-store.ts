@@ -4,13 +4,14 @@
  * end. Writes without an await between them commit together.
  */
 import { BATCH_SELECT, type BatchRow, toBatchRecord } from "./batch-rows.js";
-import type {
-	BatchRecord,
-	BatchResults,
-	BatchWork,
-	CreateBatchInput,
-	DispatchedRequest,
-	PendingRequest,
+import {
+	type BatchRecord,
+	type BatchResults,
+	type BatchWork,
+	batchEndpoint,
+	type CreateBatchInput,
+	type DispatchedRequest,
+	type PendingRequest,
 } from "./contract.js";
 
 /** Statuses in which requests still move. */
@@ -123,13 +124,14 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 			line: number;
 			custom_id: string | null;
 			model: string;
+			endpoint: string;
 			request_json: string;
 			defer: number;
 			created_at: number;
 			expires_at: number;
 			allowed_regions: string | null;
 		}>(
-			`SELECT r.batch_id, r.line, r.custom_id, r.model, r.request_json, b.defer, b.created_at, b.expires_at, b.allowed_regions
+			`SELECT r.batch_id, r.line, r.custom_id, r.model, b.endpoint, r.request_json, b.defer, b.created_at, b.expires_at, b.allowed_regions
 			 FROM batch_requests r JOIN batches b ON b.id = r.batch_id
 			 WHERE r.state = 'pending' AND b.status = 'in_progress' ORDER BY b.expires_at, r.batch_id, r.line LIMIT ?`,
 			limit,
@@ -141,6 +143,7 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 				line: r.line,
 				customId: r.custom_id,
 				model: r.model,
+				endpoint: batchEndpoint(r.endpoint),
 				requestJson: r.request_json,
 				defer: r.defer === 1,
 				createdAt: r.created_at,

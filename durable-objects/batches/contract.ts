@@ -4,6 +4,7 @@
  * answers. The Worker imports only this file from the object.
  */
 import { z } from "zod";
+import { type OpenAiEndpoint, openAiEndpointSchema } from "../../src/protocol/model-serving.js";
 
 /** OpenAI's batch statuses. */
 export type BatchStatus =
@@ -91,11 +92,19 @@ export interface BatchRecord {
 }
 
 /** A request waiting for its slot. */
+/** The endpoint a batch's url (`/v1/embeddings`) names; the Worker checked it when the batch was created. */
+export function batchEndpoint(url: string): OpenAiEndpoint {
+	const parsed = openAiEndpointSchema.safeParse(url.replace(/^\/v1\//, ""));
+	return parsed.success ? parsed.data : "chat/completions";
+}
+
 export interface PendingRequest {
 	batchId: string;
 	line: number;
 	customId: string | null;
 	model: string;
+	/** The batch's endpoint, as the path after /v1/: routing sends the request only where it is served. */
+	endpoint: OpenAiEndpoint;
 	requestJson: string;
 	defer: boolean;
 	createdAt: number;

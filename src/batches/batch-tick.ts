@@ -14,9 +14,10 @@ import { randomId } from "../auth/crypto.js";
 import { jobObject } from "../protocol/job-object.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
+import { servingOf } from "../routing/model-details.js";
 import { decisionRecord } from "../routing/route-explanation.js";
 import { type CandidateRecord, policyRouter, type RouteContext } from "../routing/router.js";
-import { zoneDirectory } from "../routing/zone-directory.js";
+import { type Directory, zoneDirectory } from "../routing/zone-directory.js";
 import { errorLine } from "./batch-input.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
 import { putFile } from "./file-store.js";
@@ -107,6 +108,7 @@ function routeContext(env: Env, tenantId: string, p: PendingRequest): RouteConte
 	// Deferrable work weighs carbon only: nobody waits on its latency. The key's regions stay a hard constraint.
 	return {
 		model: p.model,
+		endpoint: p.endpoint,
 		tenantId,
 		policy: { name: "carbon" },
 		policySource: "default",
@@ -115,9 +117,17 @@ function routeContext(env: Env, tenantId: string, p: PendingRequest): RouteConte
 	};
 }
 
-/** Requests that route alike: same model, same key regions. */
+/** Requests that route alike: same model and endpoint, same key regions. */
 function routeKey(p: PendingRequest): string {
-	return JSON.stringify([p.model, p.allowedRegions]);
+	return JSON.stringify([p.model, p.endpoint, p.allowedRegions]);
+}
+
+/** Why no zone can ever take the request now, or null when some zone serves its model on its endpoint. */
+function unserved(directory: Directory, p: PendingRequest): string | null {
+	const zones = directory.zones.filter((z) => z.models.includes(p.model));
+	if (zones.length === 0) return `The model ${JSON.stringify(p.model)} is not served by any zone.`;
+	if (zones.some((z) => servingOf(z, p.model)?.endpoints.includes(p.endpoint))) return null;
+	return `The model ${JSON.stringify(p.model)} is not served on /v1/${p.endpoint} by any zone.`;
 }
 
 /** Plans every pending request and dispatches those whose slot is now. */
@@ -157,18 +167,10 @@ async function placeAndDispatch(
 	for (const p of pending) {
 		const candidates = plans.get(routeKey(p))?.candidates ?? [];
 		if (candidates.length === 0) {
-			if (!directory.zones.some((z) => z.models.includes(p.model))) {
-				await store.settle({
-					tenantId,
-					batchId: p.batchId,
-					line: p.line,
-					state: "failed",
-					resultJson: errorLine(
-						p.customId,
-						"model_not_found",
-						`The model ${JSON.stringify(p.model)} is not served by any zone.`,
-					),
-				});
+			const why = unserved(directory, p);
+			if (why !== null) {
+				const ref = { tenantId, batchId: p.batchId, line: p.line };
+				await store.settle({ ...ref, state: "failed", resultJson: errorLine(p.customId, "model_not_found", why) });
 			}
 			continue;
 		}
