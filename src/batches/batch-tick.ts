@@ -19,6 +19,7 @@ import { decisionRecord } from "../routing/route-explanation.js";
 import { type CandidateRecord, policyRouter, type RouteContext } from "../routing/router.js";
 import { type Directory, zoneDirectory } from "../routing/zone-directory.js";
 import { errorLine } from "./batch-input.js";
+import { reserveTokens, settleTokens, usedTokens } from "./batch-quota.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
 import { putFile } from "./file-store.js";
 import { type PlanRequest, type PlanZone, planSlots } from "./slot-plan.js";
@@ -65,6 +66,7 @@ async function follow(env: Env, store: Store, tenantId: string, r: DispatchedReq
 	if (r.cancelling) {
 		const cancelled = await zone.cancelForTenant(r.zoneId, r.jobId, tenantId);
 		if (cancelled.outcome !== "finished") {
+			await settleTokens(env, r.permit, 0);
 			await store.settle({
 				...ref,
 				state: "cancelled",
@@ -76,10 +78,14 @@ async function follow(env: Env, store: Store, tenantId: string, r: DispatchedReq
 	const view = await zone.getJob(r.zoneId, r.jobId, tenantId);
 	if (!view) {
 		// Never reached the zone (the tick died between recording and submitting), or long forgotten: run it again.
+		await settleTokens(env, r.permit, 0);
 		await store.requeue(ref);
 		return;
 	}
 	const object = jobObject(view);
+	const ended = ["succeeded", "failed", "expired", "cancelled"].includes(object.status);
+	// The key's daily tokens: a succeeded job counts what it used, one that failed counts nothing, as requests do.
+	if (ended) await settleTokens(env, r.permit, object.status === "succeeded" ? usedTokens(view.usage) : 0);
 	if (object.status === "succeeded") {
 		const line = {
 			id: `batch_req_${r.jobId.slice(4)}`,
@@ -208,9 +214,25 @@ async function dispatchOne(
 	now: number,
 ): Promise<boolean> {
 	const ref = { tenantId, batchId: p.batchId, line: p.line };
+	const quota = await reserveTokens(env, p);
+	if (!quota.run) {
+		if (quota.never !== null) {
+			await store.settle({
+				...ref,
+				state: "failed",
+				resultJson: errorLine(p.customId, "request_exceeds_daily_quota", quota.never),
+			});
+		}
+		return false;
+	}
+	const permit =
+		quota.permitId === null || p.quota === null ? null : { keyId: p.quota.keyId, permitId: quota.permitId };
 	for (const candidate of candidates) {
 		const jobId = randomId("job_");
-		if (!(await store.dispatched({ ...ref, jobId, zoneId: candidate.zoneId }))) return false;
+		if (!(await store.dispatched({ ...ref, jobId, zoneId: candidate.zoneId, permitId: quota.permitId }))) {
+			await settleTokens(env, permit, 0);
+			return false;
+		}
 		const routing = decisionRecord(
 			context,
 			{ strategy: "carbon", policy: context.policy, candidates, excluded: [], nearest: null },
@@ -239,6 +261,8 @@ async function dispatchOne(
 		if (result === null) return true;
 		await store.requeue(ref);
 	}
+	// Every zone refused it: the reservation goes back until the request is dispatched again.
+	await settleTokens(env, permit, 0);
 	return false;
 }
 

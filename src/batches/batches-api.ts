@@ -12,6 +12,7 @@ import { modelAllowed } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, jsonBody, validate } from "../http/validation.js";
+import { defaultLimits, limiterKeyId, resolveLimits } from "../limits/resolve.js";
 import { createBatchBodySchema } from "../protocol/batch-request.js";
 import { BATCH_LINE_SCHEMAS, type BatchEndpoint, errorLine, parseBatchInput } from "./batch-input.js";
 import { batchObject } from "./batch-object.js";
@@ -115,6 +116,11 @@ export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> 
 		expiresAt: now + windowMs,
 		metadata: body.metadata ?? null,
 		allowedRegions: client.allowedRegions === null ? null : [...client.allowedRegions],
+		// Batch requests count against the key's daily tokens, not its rate or concurrency (batch-quota.ts).
+		quota: {
+			keyId: limiterKeyId(client.keyId),
+			dailyTokens: resolveLimits(client.limits, defaultLimits(c.env)).dailyTokens,
+		},
 		lines,
 	});
 	await batchRegistry(c.env).setActive(tenantId, true);
