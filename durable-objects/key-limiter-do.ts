@@ -69,9 +69,7 @@ export class KeyLimiterDO extends DurableObject<Env> {
 				permitId: crypto.randomUUID(),
 			}),
 		);
-		if (result.admitted) await this.#replan();
-		else countRefusal(this.ctx.storage.sql, result.reason);
-		return result;
+		return this.#answered(result, true);
 	}
 
 	/**
@@ -89,7 +87,13 @@ export class KeyLimiterDO extends DurableObject<Env> {
 				permitId: `${QUOTA_PERMIT_PREFIX}${crypto.randomUUID()}`,
 			}),
 		);
+		return this.#answered(result, false);
+	}
+
+	/** Re-plans the alarm after an admission, or counts a refusal (only requests' refusals are counted). */
+	async #answered(result: AdmitResult, countRefused: boolean): Promise<AdmitResult> {
 		if (result.admitted) await this.#replan();
+		else if (countRefused) countRefusal(this.ctx.storage.sql, result.reason);
 		return result;
 	}
 

@@ -5,12 +5,13 @@
  * embeddings request is served by the first, every chat request by the second,
  * though both poll the zone for the model.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type AgentSpec, readStoredIdentity, spawnAgent } from "../support/agent-process.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { fleetHooks, printFleetLogs } from "../support/fleet-hooks.js";
 import { type LocalEdge, startLocalEdge } from "../support/local-edge.js";
 import type { ManagedProcess } from "../support/managed-process.js";
 import { waitFor } from "../support/wait.js";
@@ -23,11 +24,6 @@ let fake: FakeOpenAIServer | undefined;
 let edge: LocalEdge | undefined;
 const agents: ManagedProcess[] = [];
 const nodeIds: Record<"embeds" | "chats", string> = { embeds: "", chats: "" };
-
-function printLogs(): void {
-	const tail = (name: string, lines: string[]) => `--- ${name} (last 40 lines)\n${lines.slice(-40).join("\n")}`;
-	console.error([edge ? tail("wrangler", edge.logs()) : "", ...agents.map((a) => tail(a.name, a.logs))].join("\n"));
-}
 
 async function post(endpoint: string, body: Record<string, unknown>): Promise<{ status: number; node: string | null }> {
 	if (!edge) throw new Error("harness did not start (see beforeAll error)");
@@ -74,21 +70,12 @@ describe("a node that does not serve embeddings is skipped", () => {
 				{ timeoutMs: 45_000, intervalMs: 250 },
 			);
 		} catch (err) {
-			printLogs();
+			printFleetLogs({ workDir, edge, fake, agents });
 			throw err;
 		}
 	});
 
-	beforeEach(({ onTestFailed }) => {
-		onTestFailed(printLogs);
-	});
-
-	afterAll(async () => {
-		await Promise.all(agents.map((a) => a.stop(15_000)));
-		await edge?.stop();
-		await fake?.close();
-		if (workDir) await rm(workDir, { recursive: true, force: true });
-	});
+	fleetHooks(() => ({ workDir, edge, fake, agents }));
 
 	it("serves every embeddings request on the node that advertises embeddings, and chat on the other", async () => {
 		expect(nodeIds.embeds).toMatch(/^node_/);

@@ -11,16 +11,17 @@
  * token counts), streamed and not; what Ollama cannot carry (logprobs, legacy
  * completions) is refused with the 400 that docs/api.md documents.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { spawnAgent } from "../support/agent-process.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { type AgentSpec, spawnAgent } from "../support/agent-process.js";
 import { clientView, streamedView } from "../support/conformance-views.js";
 import { waitForModel } from "../support/edge-client.js";
 import { SCENARIO_NAMES } from "../support/fake-openai-scenarios.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai-server.js";
+import { fleetHooks, printFleetLogs } from "../support/fleet-hooks.js";
 import { type LocalEdge, startLocalEdge } from "../support/local-edge.js";
 import type { ManagedProcess } from "../support/managed-process.js";
 import { parseSseData } from "../support/sse.js";
@@ -43,11 +44,6 @@ const agents: ManagedProcess[] = [];
 function harness(): { edge: LocalEdge; fake: FakeOpenAIServer } {
 	if (!edge || !fake) throw new Error("harness did not start (see beforeAll error)");
 	return { edge, fake };
-}
-
-function printLogs(): void {
-	const tail = (name: string, lines: string[]) => `--- ${name} (last 40 lines)\n${lines.slice(-40).join("\n")}`;
-	console.error([edge ? tail("wrangler", edge.logs()) : "", ...agents.map((a) => tail(a.name, a.logs))].join("\n"));
 }
 
 /** A JSON answer or chunk without what may differ: `id`, `created` and ArcNet's `arcnet`. */
@@ -153,42 +149,27 @@ describe("conformance: the edge answers exactly as the backend", () => {
 		fake = await startFakeOpenAI({ models: [MODEL, EMBED_MODEL] });
 		edge = await startLocalEdge({ persistDir: join(workDir, "state") });
 		try {
-			const spec = {
-				name: "conformance-openai",
-				zoneId: ZONE,
-				stateDir: join(workDir, "agents", "openai"),
-				backend: { kind: "openai", url: fake.url } as const,
+			const url = fake.url;
+			const spec = (kind: "openai" | "ollama", zoneId: string, extraArgs: string[] = []): AgentSpec => ({
+				name: `conformance-${kind}`,
+				zoneId,
+				stateDir: join(workDir, "agents", kind),
+				backend: { kind, url },
 				slots: 4,
-				extraArgs: ["--embedding-models", EMBED_MODEL],
-			};
-			agents.push(await spawnAgent(edge, spec));
-			const ollama = {
-				name: "conformance-ollama",
-				zoneId: OLLAMA_ZONE,
-				stateDir: join(workDir, "agents", "ollama"),
-				backend: { kind: "ollama", url: fake.url } as const,
-				slots: 4,
-			};
-			agents.push(await spawnAgent(edge, ollama));
+				extraArgs,
+			});
+			agents.push(await spawnAgent(edge, spec("openai", ZONE, ["--embedding-models", EMBED_MODEL])));
+			agents.push(await spawnAgent(edge, spec("ollama", OLLAMA_ZONE)));
 			await waitForModel(edge, MODEL, 45_000);
 			await waitForModel(edge, EMBED_MODEL, 45_000);
 			await waitForZones(edge, MODEL, [ZONE, OLLAMA_ZONE]);
 		} catch (err) {
-			printLogs();
+			printFleetLogs({ workDir, edge, fake, agents });
 			throw err;
 		}
 	});
 
-	beforeEach(({ onTestFailed }) => {
-		onTestFailed(printLogs);
-	});
-
-	afterAll(async () => {
-		await Promise.all(agents.map((a) => a.stop(15_000)));
-		await edge?.stop();
-		await fake?.close();
-		if (workDir) await rm(workDir, { recursive: true, force: true });
-	});
+	fleetHooks(() => ({ workDir, edge, fake, agents }));
 
 	for (const scenario of SCENARIO_NAMES) {
 		const body = {

@@ -86,6 +86,14 @@ afterAll(async () => {
 const signal = () => AbortSignal.timeout(5_000);
 
 describe("agent model details", () => {
+	it("says the simulator serves chat, legacy completions and embeddings, the embedding models embeddings only", async () => {
+		const describe = createModelDescriber({ backend: "simulated", backendUrl: "", embeddingModels: ["sim-embed"] });
+		expect(await describe(["sim-1", "sim-embed"], signal())).toEqual([
+			{ model: "sim-1", endpoints: ["chat/completions", "completions", "embeddings"] },
+			{ model: "sim-embed", endpoints: ["embeddings"] },
+		]);
+	});
+
 	it("takes vLLM's max_model_len, and marks the configured embedding models embeddings-only", async () => {
 		const describe = createModelDescriber({ backend: "openai", backendUrl: vllm, embeddingModels: ["BAAI/bge-m3"] });
 		expect(await describe(["meta-llama/Llama-3.1-8B-Instruct", "BAAI/bge-m3"], signal())).toEqual([
