@@ -63,12 +63,14 @@ export async function tryCandidates<T>(
 	let fallback: { value: T } | undefined;
 	const startedAt = Date.now();
 	let firstReadAt: number | undefined;
+	let excluded: readonly { zoneId: string; reason: string }[] = [];
 	loop: for (const fresh of [false, true]) {
 		// A directory read during this request is as fresh as a second read would be.
 		if (fresh && firstReadAt !== undefined && firstReadAt >= startedAt) break;
 		const directory = await zoneDirectory(env, { fresh });
 		firstReadAt ??= directory.fetchedAt;
 		const plan = router.route(context, directory);
+		excluded = plan.excluded;
 		const updatedAt = new Map(directory.zones.map((z) => [z.zoneId, z.updatedAt]));
 		const loaded = plan.candidates.map((candidate) => ({
 			candidate,
@@ -86,11 +88,25 @@ export async function tryCandidates<T>(
 		}
 	}
 	if (fallback) return fallback.value;
-	throw noZoneTookTheJob(context.model, refusals);
+	throw noZoneTookTheJob(context.model, refusals, endpointUnserved(context, excluded));
+}
+
+/** Why no zone qualified when zones serve the model but none on the request's endpoint; else undefined. */
+function endpointUnserved(
+	context: Pick<RouteContext, "endpoint">,
+	excluded: readonly { zoneId: string; reason: string }[],
+): string | undefined {
+	const zones = excluded.filter((e) => e.reason === "endpoint").map((e) => e.zoneId);
+	if (zones.length === 0) return undefined;
+	return `no live node serves it on /v1/${context.endpoint ?? "chat/completions"} (zones ${zones.join(", ")} serve it on other endpoints)`;
 }
 
 /** The error for a job no zone took: 429 when every refusal was a full queue, else 503; both with Retry-After. */
-export function noZoneTookTheJob(model: string, refusals: readonly Refusal[]): QueuesFullError | NoCapacityError {
+export function noZoneTookTheJob(
+	model: string,
+	refusals: readonly Refusal[],
+	unserved?: string,
+): QueuesFullError | NoCapacityError {
 	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
 	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
 	if (refusals.length > 0 && refusals.every((r) => r.reason === "queue_full")) {
@@ -104,6 +120,6 @@ export function noZoneTookTheJob(model: string, refusals: readonly Refusal[]): Q
 	const why =
 		refusals.length > 0
 			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
-			: "no zone has a live node serving it within the request's constraints";
+			: (unserved ?? "no zone has a live node serving it within the request's constraints");
 	return new NoCapacityError(`No capacity for model ${JSON.stringify(model)}: ${why}. Retry later.`, retryAfterS);
 }

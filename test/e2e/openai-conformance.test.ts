@@ -8,8 +8,9 @@
  * length finish, plus legacy completions and embeddings. Through the agent on
  * the Ollama native backend (zone us-oregon, the fake's /api/ routes) what a
  * client reads must be the same (message, tool calls, reasoning, finish,
- * token counts), streamed and not; what Ollama cannot carry (logprobs, legacy
- * completions) is refused with the 400 that docs/api.md documents.
+ * token counts), streamed and not; what Ollama cannot carry is refused as
+ * docs/api.md documents: logprobs with a 400 naming the field, legacy
+ * completions (which such a node does not advertise) with a 503 naming the endpoint.
  */
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -212,7 +213,7 @@ describe("conformance: the edge answers exactly as the backend", () => {
 		});
 	}
 
-	it("refuses through the Ollama backend what it cannot carry, naming the field: logprobs and legacy completions", async () => {
+	it("refuses through the Ollama backend what it cannot carry: logprobs by name, legacy completions by endpoint", async () => {
 		const { edge } = harness();
 		const logprobs = await ask(
 			edge.url,
@@ -231,8 +232,13 @@ describe("conformance: the edge answers exactly as the backend", () => {
 			{ model: MODEL, prompt: "once upon a time", max_tokens: 3 },
 			TO_OLLAMA,
 		);
-		expect(legacy.status).toBe(400);
-		expect(JSON.stringify(legacy.json)).toContain("endpoint: the ollama backend serves chat/completions only");
+		// A node on Ollama's native API does not advertise legacy completions: no zone of the region is asked.
+		expect(legacy).toMatchObject({
+			status: 503,
+			json: {
+				error: { code: "no_capacity", message: expect.stringContaining("no live node serves it on /v1/completions") },
+			},
+		});
 	});
 
 	it("answers a legacy completion as the backend does, streamed and not", async () => {

@@ -1,11 +1,12 @@
 /** The router sends a job only to zones whose nodes serve its endpoint, and the content parts it carries. */
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/http/errors.js";
 import { contentInputs, refuseUnservedInputs } from "../../src/openai/content-inputs.js";
 import type { ClientLocation } from "../../src/routing/client-location.js";
 import { applyConstraints } from "../../src/routing/constraints.js";
-import { MODEL } from "./edge-fixtures.js";
-import { directoryZone } from "./routing-fixtures.js";
+import { DEV_KEY, MODEL } from "./edge-fixtures.js";
+import { directoryZone, liveZone } from "./routing-fixtures.js";
 
 const FRANKFURT: ClientLocation = { lat: 50.11, lon: 8.68, source: "cf" };
 
@@ -91,5 +92,21 @@ describe("content parts beyond text", () => {
 		expect(() => refuseUnservedInputs({ zones: [chatOnly], fetchedAt: 0 }, "other", images)).not.toThrow();
 		const dead = directoryZone({ zoneId: "dead", liveNodes: 0, modelDetails: vision.modelDetails });
 		expect(() => refuseUnservedInputs({ zones: [chatOnly, dead], fetchedAt: 0 }, MODEL, images)).toThrow(ApiError);
+	});
+
+	it("answers 503 naming the endpoint when zones serve the model, none of them on the request's endpoint", async () => {
+		// A node that reports no model details serves chat completions only.
+		await liveZone("eu-frankfurt");
+		const res = await exports.default.fetch(
+			new Request("http://edge/v1/embeddings", {
+				method: "POST",
+				headers: { "content-type": "application/json", authorization: `Bearer ${DEV_KEY}` },
+				body: JSON.stringify({ model: MODEL, input: "hello" }),
+			}),
+		);
+		expect(res.status).toBe(503);
+		const body = (await res.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe("no_capacity");
+		expect(body.error.message).toContain("no live node serves it on /v1/embeddings (zones eu-frankfurt serve it");
 	});
 });
