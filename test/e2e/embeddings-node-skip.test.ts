@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type AgentSpec, readStoredIdentity, spawnAgent } from "../support/agent-process.js";
+import { postEndpoint } from "../support/edge-client.js";
 import { type FakeOpenAIServer, startFakeOpenAI } from "../support/fake-openai-server.js";
 import { fleetHooks, printFleetLogs } from "../support/fleet-hooks.js";
 import { type LocalEdge, startLocalEdge } from "../support/local-edge.js";
@@ -27,12 +28,7 @@ const nodeIds: Record<"embeds" | "chats", string> = { embeds: "", chats: "" };
 
 async function post(endpoint: string, body: Record<string, unknown>): Promise<{ status: number; node: string | null }> {
 	if (!edge) throw new Error("harness did not start (see beforeAll error)");
-	const res = await fetch(`${edge.url}/v1/${endpoint}`, {
-		method: "POST",
-		headers: { authorization: `Bearer ${edge.devApiKey}`, "content-type": "application/json" },
-		body: JSON.stringify(body),
-		signal: AbortSignal.timeout(30_000),
-	});
+	const res = await postEndpoint(edge, endpoint, body);
 	await res.text();
 	return { status: res.status, node: res.headers.get("x-arcnet-node") };
 }

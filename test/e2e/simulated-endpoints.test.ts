@@ -11,7 +11,7 @@ import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DEV_MODELS } from "../../scripts/dev-fleet.js";
 import { spawnAgent } from "../support/agent-process.js";
-import { waitForModel } from "../support/edge-client.js";
+import { postEndpoint, waitForModel } from "../support/edge-client.js";
 import { fleetHooks, printFleetLogs } from "../support/fleet-hooks.js";
 import { type LocalEdge, startLocalEdge } from "../support/local-edge.js";
 import type { ManagedProcess } from "../support/managed-process.js";
@@ -23,12 +23,7 @@ const agents: ManagedProcess[] = [];
 
 async function post(endpoint: string, body: Record<string, unknown>): Promise<{ status: number; json: unknown }> {
 	if (!edge) throw new Error("harness did not start (see beforeAll error)");
-	const res = await fetch(`${edge.url}/v1/${endpoint}`, {
-		method: "POST",
-		headers: { authorization: `Bearer ${edge.devApiKey}`, "content-type": "application/json" },
-		body: JSON.stringify(body),
-		signal: AbortSignal.timeout(30_000),
-	});
+	const res = await postEndpoint(edge, endpoint, body);
 	return { status: res.status, json: await res.json() };
 }
 
