@@ -14,6 +14,7 @@ import { AlarmSlot } from "./alarm-slot.js";
 import {
 	type AdmitResult,
 	admitInputSchema,
+	admitTokensInputSchema,
 	type FinishResult,
 	finishInputSchema,
 	type KeyUsage,
@@ -21,7 +22,15 @@ import {
 	refusalsInputSchema,
 	usageInputSchema,
 } from "./key-limiter/contract.js";
-import { admit, finish, PERMIT_TTL_MS, sweepExpiredPermits, usage } from "./key-limiter/counters.js";
+import {
+	admit,
+	admitTokens,
+	finish,
+	PERMIT_TTL_MS,
+	QUOTA_PERMIT_PREFIX,
+	sweepExpiredPermits,
+	usage,
+} from "./key-limiter/counters.js";
 import { SETTLE_WRITE_DELAY_MS, writeKeyId, writeSettled } from "./key-limiter/mirror-writes.js";
 import { countRefusal, readRefusals } from "./key-limiter/refusal-counts.js";
 import { ensureLimiterSchema } from "./key-limiter/schema.js";
@@ -60,8 +69,31 @@ export class KeyLimiterDO extends DurableObject<Env> {
 				permitId: crypto.randomUUID(),
 			}),
 		);
+		return this.#answered(result, true);
+	}
+
+	/**
+	 * Admits deferred work against the daily token quota only (no rate token, no concurrency slot). A refusal
+	 * is not counted with the requests' refusals: the work waits for the next tick or day, nobody was refused.
+	 */
+	async admitTokens(input: z.input<typeof admitTokensInputSchema>): Promise<AdmitResult> {
+		const parsed = this.#parse(admitTokensInputSchema, input, "admitTokens");
+		const result = this.store.change((sql, mirror) =>
+			admitTokens(sql, mirror, {
+				dailyTokens: parsed.dailyTokens,
+				estimatedTokens: parsed.estimatedTokens,
+				permitTtlMs: parsed.permitTtlMs ?? 86_400_000,
+				now: parsed.now ?? Date.now(),
+				permitId: `${QUOTA_PERMIT_PREFIX}${crypto.randomUUID()}`,
+			}),
+		);
+		return this.#answered(result, false);
+	}
+
+	/** Re-plans the alarm after an admission, or counts a refusal (only requests' refusals are counted). */
+	async #answered(result: AdmitResult, countRefused: boolean): Promise<AdmitResult> {
 		if (result.admitted) await this.#replan();
-		else countRefusal(this.ctx.storage.sql, result.reason);
+		else if (countRefused) countRefusal(this.ctx.storage.sql, result.reason);
 		return result;
 	}
 

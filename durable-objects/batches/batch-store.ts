@@ -4,13 +4,15 @@
  * end. Writes without an await between them commit together.
  */
 import { BATCH_SELECT, type BatchRow, toBatchRecord } from "./batch-rows.js";
-import type {
-	BatchRecord,
-	BatchResults,
-	BatchWork,
-	CreateBatchInput,
-	DispatchedRequest,
-	PendingRequest,
+import {
+	type BatchQuota,
+	type BatchRecord,
+	type BatchResults,
+	type BatchWork,
+	batchEndpoint,
+	type CreateBatchInput,
+	type DispatchedRequest,
+	type PendingRequest,
 } from "./contract.js";
 
 /** Statuses in which requests still move. */
@@ -19,8 +21,8 @@ const LIVE = "('in_progress', 'cancelling')";
 /** Stores a new batch and its lines; validation is done, so it starts in_progress. */
 export function createBatch(sql: SqlStorage, input: CreateBatchInput): BatchRecord {
 	sql.exec(
-		`INSERT INTO batches (id, endpoint, input_file_id, completion_window, status, defer, created_at, expires_at, in_progress_at, metadata, allowed_regions)
-		 VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO batches (id, endpoint, input_file_id, completion_window, status, defer, created_at, expires_at, in_progress_at, metadata, allowed_regions, quota)
+		 VALUES (?, ?, ?, ?, 'in_progress', ?, ?, ?, ?, ?, ?, ?)`,
 		input.id,
 		input.endpoint,
 		input.inputFileId,
@@ -31,6 +33,7 @@ export function createBatch(sql: SqlStorage, input: CreateBatchInput): BatchReco
 		input.createdAt,
 		input.metadata === null ? null : JSON.stringify(input.metadata),
 		input.allowedRegions === null ? null : JSON.stringify(input.allowedRegions),
+		input.quota ? JSON.stringify(input.quota) : null,
 	);
 	for (const l of input.lines) {
 		const failed = l.requestJson === null;
@@ -123,13 +126,16 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 			line: number;
 			custom_id: string | null;
 			model: string;
+			endpoint: string;
 			request_json: string;
 			defer: number;
 			created_at: number;
 			expires_at: number;
 			allowed_regions: string | null;
+			quota: string | null;
 		}>(
-			`SELECT r.batch_id, r.line, r.custom_id, r.model, r.request_json, b.defer, b.created_at, b.expires_at, b.allowed_regions
+			`SELECT r.batch_id, r.line, r.custom_id, r.model, b.endpoint, r.request_json, b.defer, b.created_at, b.expires_at,
+			   b.allowed_regions, b.quota
 			 FROM batch_requests r JOIN batches b ON b.id = r.batch_id
 			 WHERE r.state = 'pending' AND b.status = 'in_progress' ORDER BY b.expires_at, r.batch_id, r.line LIMIT ?`,
 			limit,
@@ -141,11 +147,13 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 				line: r.line,
 				customId: r.custom_id,
 				model: r.model,
+				endpoint: batchEndpoint(r.endpoint),
 				requestJson: r.request_json,
 				defer: r.defer === 1,
 				createdAt: r.created_at,
 				expiresAt: r.expires_at,
 				allowedRegions: r.allowed_regions === null ? null : (JSON.parse(r.allowed_regions) as string[]),
+				quota: r.quota === null ? null : (JSON.parse(r.quota) as BatchQuota),
 			}),
 		);
 	const dispatched = sql
@@ -156,8 +164,11 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 			job_id: string;
 			zone_id: string;
 			status: string;
+			permit_id: string | null;
+			quota: string | null;
 		}>(
-			`SELECT r.batch_id, r.line, r.custom_id, r.job_id, r.zone_id, b.status FROM batch_requests r JOIN batches b ON b.id = r.batch_id
+			`SELECT r.batch_id, r.line, r.custom_id, r.job_id, r.zone_id, b.status, r.permit_id, b.quota
+			 FROM batch_requests r JOIN batches b ON b.id = r.batch_id
 			 WHERE r.state = 'dispatched' AND b.status IN ${LIVE} LIMIT ?`,
 			limit,
 		)
@@ -170,6 +181,10 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 				jobId: r.job_id,
 				zoneId: r.zone_id,
 				cancelling: r.status === "cancelling",
+				permit:
+					r.permit_id !== null && r.quota !== null
+						? { keyId: (JSON.parse(r.quota) as BatchQuota).keyId, permitId: r.permit_id }
+						: null,
 			}),
 		);
 	const toFinalize = sql
@@ -187,12 +202,14 @@ export function work(sql: SqlStorage, now: number, limit: number): BatchWork {
 /** Records that a request runs as `jobId` in `zoneId`; false when it is no longer pending (cancelled meanwhile). */
 export function markDispatched(
 	sql: SqlStorage,
-	r: { batchId: string; line: number; jobId: string; zoneId: string },
+	r: { batchId: string; line: number; jobId: string; zoneId: string; permitId?: string | null | undefined },
 ): boolean {
 	const cursor = sql.exec(
-		"UPDATE batch_requests SET state = 'dispatched', job_id = ?, zone_id = ? WHERE batch_id = ? AND line = ? AND state = 'pending'",
+		`UPDATE batch_requests SET state = 'dispatched', job_id = ?, zone_id = ?, permit_id = ?
+		 WHERE batch_id = ? AND line = ? AND state = 'pending'`,
 		r.jobId,
 		r.zoneId,
+		r.permitId ?? null,
 		r.batchId,
 		r.line,
 	);
@@ -216,7 +233,8 @@ export function settle(
 /** Puts a dispatched request back to pending (its zone refused it, or never received it). */
 export function requeue(sql: SqlStorage, r: { batchId: string; line: number }): void {
 	sql.exec(
-		"UPDATE batch_requests SET state = 'pending', job_id = NULL, zone_id = NULL WHERE batch_id = ? AND line = ? AND state = 'dispatched'",
+		`UPDATE batch_requests SET state = 'pending', job_id = NULL, zone_id = NULL, permit_id = NULL
+		 WHERE batch_id = ? AND line = ? AND state = 'dispatched'`,
 		r.batchId,
 		r.line,
 	);

@@ -4,6 +4,7 @@
  * answers. The Worker imports only this file from the object.
  */
 import * as z from "zod";
+import { type OpenAiEndpoint, openAiEndpointSchema } from "../../src/protocol/model-serving.js";
 
 /** OpenAI's batch statuses. */
 export type BatchStatus =
@@ -53,8 +54,16 @@ export const createBatchInputSchema = z.object({
 	metadata: z.record(z.string(), z.string()).nullable(),
 	/** The API key's allowed region tags, a hard routing constraint for every request; null: no restriction. */
 	allowedRegions: z.array(z.string().min(1).max(20)).max(50).nullable(),
+	/** The key whose daily token quota the requests count against (docs/limits.md); absent: none. */
+	quota: z
+		.object({ keyId: z.string().min(1).max(128), dailyTokens: z.number().int().min(0).max(1_000_000_000_000) })
+		.nullable()
+		.optional(),
 	lines: z.array(batchLineSchema).min(1).max(50_000),
 });
+
+/** The key a batch's requests count against, and its daily token quota when the batch was created. */
+export type BatchQuota = NonNullable<z.infer<typeof createBatchInputSchema>["quota"]>;
 export type CreateBatchInput = z.input<typeof createBatchInputSchema>;
 
 export const batchRefInputSchema = z.object({ tenantId: tenantSchema, batchId: idSchema });
@@ -91,16 +100,25 @@ export interface BatchRecord {
 }
 
 /** A request waiting for its slot. */
+/** The endpoint a batch's url (`/v1/embeddings`) names; the Worker checked it when the batch was created. */
+export function batchEndpoint(url: string): OpenAiEndpoint {
+	const parsed = openAiEndpointSchema.safeParse(url.replace(/^\/v1\//, ""));
+	return parsed.success ? parsed.data : "chat/completions";
+}
+
 export interface PendingRequest {
 	batchId: string;
 	line: number;
 	customId: string | null;
 	model: string;
+	/** The batch's endpoint, as the path after /v1/: routing sends the request only where it is served. */
+	endpoint: OpenAiEndpoint;
 	requestJson: string;
 	defer: boolean;
 	createdAt: number;
 	expiresAt: number;
 	allowedRegions: string[] | null;
+	quota: BatchQuota | null;
 }
 
 /** A request running as a job in a zone. */
@@ -112,6 +130,8 @@ export interface DispatchedRequest {
 	zoneId: string;
 	/** The batch is being cancelled: the job is cancelled in its zone. */
 	cancelling: boolean;
+	/** The key's limiter and the reservation its job holds there, settled when the job ends; null: none. */
+	permit: { keyId: string; permitId: string } | null;
 }
 
 /** What the scheduler's tick works on. */
@@ -136,6 +156,8 @@ export const dispatchedInputSchema = z.object({
 	line: z.number().int().min(1),
 	jobId: z.string().min(1).max(64),
 	zoneId: z.string().min(1).max(64),
+	/** The reservation the request's job holds against its key's daily tokens. */
+	permitId: z.string().min(1).max(64).nullable().optional(),
 });
 
 export const settleInputSchema = z.object({

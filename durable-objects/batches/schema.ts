@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL changes, and add the step to `steps`. */
-export const BATCH_SCHEMA_VERSION = 1;
+export const BATCH_SCHEMA_VERSION = 2;
 
 const steps: Record<number, string[]> = {
 	1: [
@@ -46,6 +46,8 @@ const steps: Record<number, string[]> = {
 		// Only in the object named "registry": the tenants with unfinished batches, for the cron.
 		"CREATE TABLE IF NOT EXISTS active_tenants (tenant_id TEXT PRIMARY KEY)",
 	],
+	// The key whose daily token quota the batch's requests count against, and each running request's reservation.
+	2: ["ALTER TABLE batches ADD COLUMN quota TEXT", "ALTER TABLE batch_requests ADD COLUMN permit_id TEXT"],
 };
 
 /** Brings the schema to the current version; idempotent. */

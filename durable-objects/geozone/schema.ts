@@ -5,7 +5,7 @@
  */
 
 /** Bump when the DDL below changes, and add the step to `migrations`. */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 /** A DDL statement, or a step that must check before it acts (ALTER TABLE ADD COLUMN is not idempotent). */
 type Step = string | ((sql: SqlStorage) => void);
@@ -94,6 +94,12 @@ const migrations: Record<number, Step[]> = {
 	6: [addColumn("job_output", "chunk", "TEXT"), addColumn("jobs", "response", "TEXT")],
 	// The job's W3C traceparent (its trace, the edge's span as parent), handed to the node with each lease.
 	7: [addColumn("jobs", "traceparent", "TEXT")],
+	// The endpoint a job runs on: a node is leased only jobs of endpoints it serves (nodes/node-serving.ts).
+	8: [
+		addColumn("jobs", "endpoint", "TEXT NOT NULL DEFAULT 'chat/completions'"),
+		`UPDATE jobs SET endpoint = coalesce(json_extract(request, '$.endpoint'), 'chat/completions')
+		 WHERE status NOT IN ('succeeded', 'failed', 'cancelled', 'expired')`,
+	],
 };
 
 /** Creates or upgrades the schema; a no-op when the stored version is current. Returns the DDL steps run. */

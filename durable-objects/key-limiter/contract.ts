@@ -32,6 +32,16 @@ export const admitInputSchema = z.object({
 	now: nowSchema,
 });
 
+/** Deferred work (a batch request): reserves tokens against the daily quota only. */
+export const admitTokensInputSchema = z.object({
+	keyId: limiterKeyIdSchema,
+	dailyTokens: resolvedLimitsSchema.shape.dailyTokens,
+	estimatedTokens: z.number().int().min(0).max(100_000_000),
+	/** How long the reservation holds if finish never comes (then it stays charged); default one day. */
+	permitTtlMs: z.number().int().min(1_000).max(86_400_000).optional(),
+	now: nowSchema,
+});
+
 export const finishInputSchema = z.object({
 	keyId: limiterKeyIdSchema,
 	permitId: z.string().min(1).max(64),

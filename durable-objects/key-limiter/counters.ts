@@ -72,7 +72,12 @@ export function admit(
 			rate: state,
 		};
 	}
-	if (limits.maxConcurrent > 0 && mirror.permits.size >= limits.maxConcurrent) {
+	// Quota-only permits (deferred work) hold no concurrency slot; they are counted out only near the limit.
+	if (
+		limits.maxConcurrent > 0 &&
+		mirror.permits.size >= limits.maxConcurrent &&
+		concurrentPermits(mirror) >= limits.maxConcurrent
+	) {
 		return {
 			admitted: false,
 			reason: "concurrency",
@@ -83,21 +88,8 @@ export function admit(
 		};
 	}
 	const day = utcDay(now);
-	if (limits.dailyTokens > 0) {
-		const used = mirror.usedByDay.get(day) ?? 0;
-		const reserved = mirror.reservedByDay.get(day) ?? 0;
-		if (used + reserved + input.estimatedTokens > limits.dailyTokens) {
-			const resetAt = nextUtcMidnight(now);
-			return {
-				admitted: false,
-				reason: "daily_tokens",
-				limit: limits.dailyTokens,
-				retryAfterS: Math.ceil((resetAt - now) / 1000),
-				resetAt,
-				rate: state,
-			};
-		}
-	}
+	const overQuota = quotaRefusal(mirror, limits.dailyTokens, input.estimatedTokens, now);
+	if (overQuota) return { ...overQuota, rate: state };
 	let after: RateState | null = null;
 	if (bucket) {
 		bucket.tokens -= 1;
@@ -107,6 +99,48 @@ export function admit(
 	const permit = { day, reservedTokens: input.estimatedTokens, expiresAt: now + input.permitTtlMs };
 	insertPermit(sql, mirror, input.permitId, permit, now);
 	return { admitted: true, permitId: input.permitId, rate: after };
+}
+
+/** Permit ids of quota-only admissions (admitTokens): they reserve tokens and hold no concurrency slot. */
+export const QUOTA_PERMIT_PREFIX = "quota_";
+
+/** Permits in flight that hold a concurrency slot. */
+function concurrentPermits(mirror: LimiterMirror): number {
+	let n = 0;
+	for (const id of mirror.permits.keys()) if (!id.startsWith(QUOTA_PERMIT_PREFIX)) n++;
+	return n;
+}
+
+/** The daily-token refusal of a reservation of `estimatedTokens` now, or null when it fits (or the quota is 0: unlimited). */
+function quotaRefusal(mirror: LimiterMirror, dailyTokens: number, estimatedTokens: number, now: number) {
+	if (dailyTokens === 0) return null;
+	const day = utcDay(now);
+	const used = mirror.usedByDay.get(day) ?? 0;
+	const reserved = mirror.reservedByDay.get(day) ?? 0;
+	if (used + reserved + estimatedTokens <= dailyTokens) return null;
+	const resetAt = nextUtcMidnight(now);
+	const retryAfterS = Math.ceil((resetAt - now) / 1000);
+	return { admitted: false as const, reason: "daily_tokens" as const, limit: dailyTokens, retryAfterS, resetAt };
+}
+
+/**
+ * Admits deferred work (a batch request) against the daily token quota only: no rate token, no
+ * concurrency slot, and the key's stored limits stay those of its requests. The permit reserves
+ * `estimatedTokens` until finish settles them, like a request's.
+ */
+export function admitTokens(
+	sql: SqlStorage,
+	mirror: LimiterMirror,
+	input: { dailyTokens: number; estimatedTokens: number; permitTtlMs: number; now: number; permitId: string },
+): AdmitResult {
+	const { now } = input;
+	if (mirror.earliestExpiry !== null && mirror.earliestExpiry <= now) deleteExpiredPermits(sql, mirror, now);
+	pruneOldDays(sql, mirror, now);
+	const overQuota = quotaRefusal(mirror, input.dailyTokens, input.estimatedTokens, now);
+	if (overQuota) return { ...overQuota, rate: null };
+	const permit = { day: utcDay(now), reservedTokens: input.estimatedTokens, expiresAt: now + input.permitTtlMs };
+	insertPermit(sql, mirror, input.permitId, permit, now);
+	return { admitted: true, permitId: input.permitId, rate: null };
 }
 
 /**

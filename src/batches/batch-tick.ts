@@ -15,10 +15,12 @@ import { jobObject } from "../protocol/job-object.js";
 import { log } from "../protocol/log-line.js";
 import { clientLocation } from "../routing/client-location.js";
 import { geozoneStub } from "../routing/geozone-stub.js";
+import { servingOf } from "../routing/model-details.js";
 import { decisionRecord } from "../routing/route-explanation.js";
 import { type CandidateRecord, policyRouter, type RouteContext } from "../routing/router.js";
-import { zoneDirectory } from "../routing/zone-directory.js";
+import { type Directory, zoneDirectory } from "../routing/zone-directory.js";
 import { errorLine } from "./batch-input.js";
+import { reserveTokens, settleTokens, usedTokens } from "./batch-quota.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
 import { putFile } from "./file-store.js";
 import { type PlanRequest, type PlanZone, planSlots } from "./slot-plan.js";
@@ -65,6 +67,7 @@ async function follow(env: Env, store: Store, tenantId: string, r: DispatchedReq
 	if (r.cancelling) {
 		const cancelled = await zone.cancelForTenant(r.zoneId, r.jobId, tenantId);
 		if (cancelled.outcome !== "finished") {
+			await settleTokens(env, r.permit, 0);
 			await store.settle({
 				...ref,
 				state: "cancelled",
@@ -76,10 +79,14 @@ async function follow(env: Env, store: Store, tenantId: string, r: DispatchedReq
 	const view = await zone.getJob(r.zoneId, r.jobId, tenantId);
 	if (!view) {
 		// Never reached the zone (the tick died between recording and submitting), or long forgotten: run it again.
+		await settleTokens(env, r.permit, 0);
 		await store.requeue(ref);
 		return;
 	}
 	const object = jobObject(view);
+	const ended = ["succeeded", "failed", "expired", "cancelled"].includes(object.status);
+	// The key's daily tokens: a succeeded job counts what it used, one that failed counts nothing, as requests do.
+	if (ended) await settleTokens(env, r.permit, object.status === "succeeded" ? usedTokens(view.usage) : 0);
 	if (object.status === "succeeded") {
 		const line = {
 			id: `batch_req_${r.jobId.slice(4)}`,
@@ -108,6 +115,7 @@ function routeContext(env: Env, tenantId: string, p: PendingRequest): RouteConte
 	// Deferrable work weighs carbon only: nobody waits on its latency. The key's regions stay a hard constraint.
 	return {
 		model: p.model,
+		endpoint: p.endpoint,
 		tenantId,
 		policy: { name: "carbon" },
 		policySource: "default",
@@ -116,9 +124,17 @@ function routeContext(env: Env, tenantId: string, p: PendingRequest): RouteConte
 	};
 }
 
-/** Requests that route alike: same model, same key regions. */
+/** Requests that route alike: same model and endpoint, same key regions. */
 function routeKey(p: PendingRequest): string {
-	return JSON.stringify([p.model, p.allowedRegions]);
+	return JSON.stringify([p.model, p.endpoint, p.allowedRegions]);
+}
+
+/** Why no zone can ever take the request now, or null when some zone serves its model on its endpoint. */
+function unserved(directory: Directory, p: PendingRequest): string | null {
+	const zones = directory.zones.filter((z) => z.models.includes(p.model));
+	if (zones.length === 0) return `The model ${JSON.stringify(p.model)} is not served by any zone.`;
+	if (zones.some((z) => servingOf(z, p.model)?.endpoints.includes(p.endpoint))) return null;
+	return `The model ${JSON.stringify(p.model)} is not served on /v1/${p.endpoint} by any zone.`;
 }
 
 /** Plans every pending request and dispatches those whose slot is now. */
@@ -158,18 +174,10 @@ async function placeAndDispatch(
 	for (const p of pending) {
 		const candidates = plans.get(routeKey(p))?.candidates ?? [];
 		if (candidates.length === 0) {
-			if (!directory.zones.some((z) => z.models.includes(p.model))) {
-				await store.settle({
-					tenantId,
-					batchId: p.batchId,
-					line: p.line,
-					state: "failed",
-					resultJson: errorLine(
-						p.customId,
-						"model_not_found",
-						`The model ${JSON.stringify(p.model)} is not served by any zone.`,
-					),
-				});
+			const why = unserved(directory, p);
+			if (why !== null) {
+				const ref = { tenantId, batchId: p.batchId, line: p.line };
+				await store.settle({ ...ref, state: "failed", resultJson: errorLine(p.customId, "model_not_found", why) });
 			}
 			continue;
 		}
@@ -207,9 +215,25 @@ async function dispatchOne(
 	now: number,
 ): Promise<boolean> {
 	const ref = { tenantId, batchId: p.batchId, line: p.line };
+	const quota = await reserveTokens(env, p);
+	if (!quota.run) {
+		if (quota.never !== null) {
+			await store.settle({
+				...ref,
+				state: "failed",
+				resultJson: errorLine(p.customId, "request_exceeds_daily_quota", quota.never),
+			});
+		}
+		return false;
+	}
+	const permit =
+		quota.permitId === null || p.quota === null ? null : { keyId: p.quota.keyId, permitId: quota.permitId };
 	for (const candidate of candidates) {
 		const jobId = randomId("job_");
-		if (!(await store.dispatched({ ...ref, jobId, zoneId: candidate.zoneId }))) return false;
+		if (!(await store.dispatched({ ...ref, jobId, zoneId: candidate.zoneId, permitId: quota.permitId }))) {
+			await settleTokens(env, permit, 0);
+			return false;
+		}
 		const routing = decisionRecord(
 			context,
 			{ strategy: "carbon", policy: context.policy, candidates, excluded: [], nearest: null },
@@ -244,6 +268,8 @@ async function dispatchOne(
 		if (result === null) return true;
 		await store.requeue(ref);
 	}
+	// Every zone refused it: the reservation goes back until the request is dispatched again.
+	await settleTokens(env, permit, 0);
 	return false;
 }
 

@@ -12,8 +12,9 @@ import { modelAllowed } from "../auth/key-restrictions.js";
 import type { AppEnv } from "../http/app-env.js";
 import { ApiError, InvalidRequestError } from "../http/errors.js";
 import { describeValue, jsonBody, validate } from "../http/validation.js";
+import { defaultLimits, limiterKeyId, resolveLimits } from "../limits/resolve.js";
 import { createBatchBodySchema } from "../protocol/batch-request.js";
-import { errorLine, parseBatchInput } from "./batch-input.js";
+import { BATCH_LINE_SCHEMAS, type BatchEndpoint, errorLine, parseBatchInput } from "./batch-input.js";
 import { batchObject } from "./batch-object.js";
 import { batchRegistry, batchStore } from "./batch-stub.js";
 import { tickTenant } from "./batch-tick.js";
@@ -21,9 +22,9 @@ import { getFileBody } from "./file-store.js";
 import { fileNotFound } from "./files-api.js";
 
 /** Endpoints a batch may target: the ones this edge serves. */
-export const BATCH_ENDPOINTS = ["/v1/chat/completions"] as const;
+export const BATCH_ENDPOINTS = Object.keys(BATCH_LINE_SCHEMAS) as BatchEndpoint[];
 /** Endpoints OpenAI offers that this edge refuses by name. */
-const UNSERVED_ENDPOINTS = new Set(["/v1/completions", "/v1/embeddings", "/v1/responses"]);
+const UNSERVED_ENDPOINTS = new Set(["/v1/responses"]);
 /** Most lines an input file may hold (OpenAI's limit). */
 export const MAX_BATCH_LINES = 50_000;
 
@@ -53,7 +54,8 @@ function batchNotFound(id: string): ApiError {
 export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> {
 	const body = await jsonBody(c, createBatchBodySchema);
 	const tenantId = c.get("client").tenantId;
-	if (!(BATCH_ENDPOINTS as readonly string[]).includes(body.endpoint)) {
+	const endpoint = BATCH_ENDPOINTS.find((e) => e === body.endpoint);
+	if (endpoint === undefined) {
 		const why = UNSERVED_ENDPOINTS.has(body.endpoint) ? " (not served by this edge yet)" : "";
 		throw new InvalidRequestError(
 			`endpoint: expected one of ${BATCH_ENDPOINTS.map((e) => JSON.stringify(e)).join(", ")}, got ${describeValue(body.endpoint)}${why}`,
@@ -81,7 +83,7 @@ export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> 
 	}
 	const client = c.get("client");
 	// A model the API key may not use goes to the error file, like any other bad line.
-	const lines = parseBatchInput(await file.text(), body.endpoint).map((l) =>
+	const lines = parseBatchInput(await file.text(), endpoint).map((l) =>
 		l.model !== null && !modelAllowed(client, l.model)
 			? {
 					...l,
@@ -114,6 +116,11 @@ export async function createBatchHandler(c: Context<AppEnv>): Promise<Response> 
 		expiresAt: now + windowMs,
 		metadata: body.metadata ?? null,
 		allowedRegions: client.allowedRegions === null ? null : [...client.allowedRegions],
+		// Batch requests count against the key's daily tokens, not its rate or concurrency (batch-quota.ts).
+		quota: {
+			keyId: limiterKeyId(client.keyId),
+			dailyTokens: resolveLimits(client.limits, defaultLimits(c.env)).dailyTokens,
+		},
 		lines,
 	});
 	await batchRegistry(c.env).setActive(tenantId, true);

@@ -63,7 +63,7 @@ export async function tryCandidates<T>(
 	let fallback: { value: T } | undefined;
 	const startedAt = Date.now();
 	let firstReadAt: number | undefined;
-	let excluded: RoutePlan["excluded"] = [];
+	let excluded: readonly { zoneId: string; reason: string }[] = [];
 	loop: for (const fresh of [false, true]) {
 		// A directory read during this request is as fresh as a second read would be.
 		if (fresh && firstReadAt !== undefined && firstReadAt >= startedAt) break;
@@ -88,14 +88,24 @@ export async function tryCandidates<T>(
 		}
 	}
 	if (fallback) return fallback.value;
-	throw noZoneTookTheJob(context.model, refusals, excluded);
+	throw noZoneTookTheJob(context.model, refusals, endpointUnserved(context, excluded));
+}
+
+/** Why no zone qualified when zones serve the model but none on the request's endpoint; else undefined. */
+function endpointUnserved(
+	context: Pick<RouteContext, "endpoint">,
+	excluded: readonly { zoneId: string; reason: string }[],
+): string | undefined {
+	const zones = excluded.filter((e) => e.reason === "endpoint").map((e) => e.zoneId);
+	if (zones.length === 0) return undefined;
+	return `no live node serves it on /v1/${context.endpoint ?? "chat/completions"} (zones ${zones.join(", ")} serve it on other endpoints)`;
 }
 
 /** The error for a job no zone took: 429 when every refusal was a full queue, else 503; both with Retry-After. */
 export function noZoneTookTheJob(
 	model: string,
 	refusals: readonly Refusal[],
-	excluded: RoutePlan["excluded"] = [],
+	unserved?: string,
 ): QueuesFullError | NoCapacityError {
 	const retryAfterMs = refusals.length > 0 ? Math.min(...refusals.map((r) => r.retryAfterMs)) : 0;
 	const retryAfterS = retryAfterMs > 0 ? retryAfterMs / 1000 : NO_ZONE_RETRY_AFTER_S;
@@ -110,19 +120,6 @@ export function noZoneTookTheJob(
 	const why =
 		refusals.length > 0
 			? `every zone serving it refused the job (${refusals.map((r) => `${r.zoneId}: ${r.reason}`).join(", ")})`
-			: `no zone has a live node serving it within the request's constraints${exclusions(excluded)}`;
+			: (unserved ?? "no zone has a live node serving it within the request's constraints");
 	return new NoCapacityError(`No capacity for model ${JSON.stringify(model)}: ${why}. Retry later.`, retryAfterS);
-}
-
-/** What kept the zones that know the model out, grouped by reason, e.g. ` (endpoint: eu-oslo, us-west)`. */
-function exclusions(excluded: RoutePlan["excluded"]): string {
-	const byReason = new Map<string, string[]>();
-	for (const { zoneId, reason } of excluded) {
-		if (reason === "model" || reason === "no_live_node") continue;
-		byReason.set(reason, [...(byReason.get(reason) ?? []), zoneId]);
-	}
-	if (byReason.size === 0) return "";
-	const parts = [...byReason].map(([reason, zones]) => `${reason}: ${zones.join(", ")}`);
-	const hint = byReason.has("endpoint") ? "; endpoint means its nodes there do not serve it on this endpoint" : "";
-	return ` (excluded by ${parts.join("; ")}${hint})`;
 }

@@ -4,7 +4,8 @@
  * batches.retrieve -> files.content, against the production bundle under
  * Miniflare (R2 and the BatchStoreDO local) with a real agent and the fake
  * OpenAI server on loopback. Covers a malformed JSONL line (error file,
- * named by its line), a model no zone serves, and a batch cancelled part-way.
+ * named by its line), a model no zone serves, a batch cancelled part-way,
+ * and batches of legacy completions and of embeddings.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -19,6 +20,8 @@ import { type MiniflareEdge, startMiniflareEdge } from "../support/miniflare-edg
 import { waitFor } from "../support/wait.js";
 
 const MODEL = "llama-3.1-8b-instruct";
+/** Served for embeddings only (the agent's --embedding-models); MODEL is not served on /v1/embeddings. */
+const EMBED_MODEL = "bge-small-en";
 
 let workDir = "";
 let fake: FakeOpenAIServer | undefined;
@@ -66,7 +69,7 @@ async function jsonl(fileId: string | null | undefined): Promise<Record<string, 
 
 beforeAll(async () => {
 	workDir = await mkdtemp(join(tmpdir(), "arcnet-batch-e2e-"));
-	fake = await startFakeOpenAI({ models: [MODEL], tokenDelayMs: 20 });
+	fake = await startFakeOpenAI({ models: [MODEL, EMBED_MODEL], tokenDelayMs: 20 });
 	// Two dispatches per tick, so that a batch of many requests is still running when it is cancelled.
 	edge = await startMiniflareEdge({ persistDir: join(workDir, "state"), vars: { BATCH_TICK_MAX_DISPATCH: "2" } });
 	agent = await spawnAgent(edge, {
@@ -75,8 +78,10 @@ beforeAll(async () => {
 		stateDir: join(workDir, "agent"),
 		backend: { kind: "openai", url: fake.url },
 		slots: 2,
+		extraArgs: ["--embedding-models", EMBED_MODEL],
 	});
 	await waitForModel(edge, MODEL, 45_000);
+	await waitForModel(edge, EMBED_MODEL, 45_000);
 	client = new OpenAI({ apiKey: edge.devApiKey, baseURL: `${edge.url}/v1`, maxRetries: 0 });
 }, 180_000);
 
@@ -158,6 +163,61 @@ describe("Batch API with the OpenAI SDK", () => {
 		expect(output).toHaveLength(counts.completed);
 	});
 
+	it("runs a legacy completions batch and an embeddings batch, each line checked by its endpoint's schema", async () => {
+		const line = (customId: string, url: string, body: Record<string, unknown>) =>
+			JSON.stringify({ custom_id: customId, method: "POST", url, body });
+		const completionsInput = await upload([
+			line("c1", "/v1/completions", { model: MODEL, prompt: "one two three", max_tokens: 2 }),
+			// A chat body on the completions endpoint: it has no prompt.
+			line("c2", "/v1/completions", { model: MODEL, messages: [{ role: "user", content: "hi" }] }),
+		]);
+		const embeddingsInput = await upload([
+			line("e1", "/v1/embeddings", { model: EMBED_MODEL, input: ["a b", "c"] }),
+			line("e2", "/v1/embeddings", { model: MODEL, input: "served for chat only" }),
+		]);
+		const [completions, embeddings] = await Promise.all(
+			(
+				[
+					[completionsInput, "/v1/completions"],
+					[embeddingsInput, "/v1/embeddings"],
+				] as const
+			).map(async ([input_file_id, endpoint]) =>
+				settled((await client.batches.create({ input_file_id, endpoint, completion_window: "24h" })).id, 60_000),
+			),
+		);
+
+		expect(completions).toMatchObject({ status: "completed", endpoint: "/v1/completions" });
+		expect(completions?.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
+		const [c1] = await jsonl(completions?.output_file_id);
+		expect(c1).toMatchObject({
+			custom_id: "c1",
+			response: {
+				status_code: 200,
+				body: { object: "text_completion", choices: [{ text: "Echo: one", finish_reason: "length" }] },
+			},
+		});
+		expect(await jsonl(completions?.error_file_id)).toMatchObject([
+			{ custom_id: "c2", error: { code: "invalid_request", message: expect.stringContaining("prompt") } },
+		]);
+
+		expect(embeddings).toMatchObject({ status: "completed", endpoint: "/v1/embeddings" });
+		expect(embeddings?.request_counts).toEqual({ total: 2, completed: 1, failed: 1 });
+		const [e1] = (await jsonl(embeddings?.output_file_id)) as {
+			custom_id: string;
+			response: { status_code: number; body: OpenAI.CreateEmbeddingResponse };
+		}[];
+		expect(e1?.custom_id).toBe("e1");
+		expect(e1?.response.status_code).toBe(200);
+		expect(e1?.response.body).toMatchObject({ object: "list", model: EMBED_MODEL, usage: { prompt_tokens: 3 } });
+		expect(e1?.response.body.data.map((d) => [d.object, d.index])).toEqual([
+			["embedding", 0],
+			["embedding", 1],
+		]);
+		expect(await jsonl(embeddings?.error_file_id)).toMatchObject([
+			{ custom_id: "e2", error: { code: "model_not_found", message: expect.stringContaining("/v1/embeddings") } },
+		]);
+	});
+
 	it("answers OpenAI-shaped errors naming the field: unknown file, bad endpoint, bad window", async () => {
 		await expect(
 			client.batches.create({
@@ -168,7 +228,7 @@ describe("Batch API with the OpenAI SDK", () => {
 		).rejects.toMatchObject({ status: 404, code: "file_not_found", param: "input_file_id" });
 		const inputId = await upload([requestLine("x", "hi")]);
 		await expect(
-			client.batches.create({ input_file_id: inputId, endpoint: "/v1/embeddings", completion_window: "24h" }),
+			client.batches.create({ input_file_id: inputId, endpoint: "/v1/responses", completion_window: "24h" }),
 		).rejects.toMatchObject({ status: 400, param: "endpoint" });
 		await expect(client.batches.retrieve("batch_doesnotexist0000")).rejects.toMatchObject({ status: 404 });
 	});

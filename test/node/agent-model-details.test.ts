@@ -86,6 +86,14 @@ afterAll(async () => {
 const signal = () => AbortSignal.timeout(5_000);
 
 describe("agent model details", () => {
+	it("says the simulator serves chat, legacy completions and embeddings, the embedding models embeddings only", async () => {
+		const describe = createModelDescriber({ backend: "simulated", backendUrl: "", embeddingModels: ["sim-embed"] });
+		expect(await describe(["sim-1", "sim-embed"], signal())).toEqual([
+			{ model: "sim-1", endpoints: ["chat/completions", "completions", "embeddings"] },
+			{ model: "sim-embed", endpoints: ["embeddings"] },
+		]);
+	});
+
 	it("takes vLLM's max_model_len, and marks the configured embedding models embeddings-only", async () => {
 		const describe = createModelDescriber({ backend: "openai", backendUrl: vllm, embeddingModels: ["BAAI/bge-m3"] });
 		expect(await describe(["meta-llama/Llama-3.1-8B-Instruct", "BAAI/bge-m3"], signal())).toEqual([
@@ -110,21 +118,21 @@ describe("agent model details", () => {
 		]);
 	});
 
-	it("maps Ollama's capabilities and context length; an Ollama without capabilities serves generation", async () => {
+	it("maps Ollama's capabilities and context length; the native backend advertises chat only, what it serves", async () => {
 		const describe = createModelDescriber({ backend: "ollama", backendUrl: ollama });
 		expect(await describe(["llava:7b", "nomic-embed-text", "old:1b", "gone:1b"], signal())).toEqual([
-			{ model: "llava:7b", endpoints: ["chat/completions", "completions"], inputs: ["image_url"], contextLength: 4096 },
-			{ model: "nomic-embed-text", endpoints: ["embeddings"], contextLength: 2048 },
-			{ model: "old:1b", endpoints: ["chat/completions", "completions"], contextLength: 2048 },
-			{ model: "gone:1b", endpoints: ["chat/completions", "completions"] },
+			{ model: "llava:7b", endpoints: ["chat/completions"], inputs: ["image_url"], contextLength: 4096 },
+			{ model: "nomic-embed-text", endpoints: ["chat/completions"], contextLength: 2048 },
+			{ model: "old:1b", endpoints: ["chat/completions"], contextLength: 2048 },
+			{ model: "gone:1b", endpoints: ["chat/completions"] },
 		]);
 	});
 
 	it("falls back to the defaults when the backend does not answer", async () => {
-		for (const backend of ["openai", "ollama"] as const) {
-			const describe = createModelDescriber({ backend, backendUrl: broken });
-			expect(await describe(["m"], signal())).toEqual([{ model: "m", endpoints: ["chat/completions", "completions"] }]);
-		}
+		const openai = createModelDescriber({ backend: "openai", backendUrl: broken });
+		expect(await openai(["m"], signal())).toEqual([{ model: "m", endpoints: ["chat/completions", "completions"] }]);
+		const ollamaNative = createModelDescriber({ backend: "ollama", backendUrl: broken });
+		expect(await ollamaNative(["m"], signal())).toEqual([{ model: "m", endpoints: ["chat/completions"] }]);
 		const unreachable = createModelDescriber({ backend: "openai", backendUrl: "http://127.0.0.1:1" });
 		expect(await unreachable(["m"], signal())).toEqual([
 			{ model: "m", endpoints: ["chat/completions", "completions"] },

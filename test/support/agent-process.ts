@@ -16,6 +16,7 @@ export const AGENT_BUNDLE = join(REPO_ROOT, "node-agent", "dist", "arcnet-agent.
 /** The inference backend an agent drives. */
 export type AgentBackend =
 	| { kind: "openai"; url: string }
+	| { kind: "ollama"; url: string }
 	| { kind: "simulated"; models: readonly string[]; tokensPerSecond?: number };
 
 /** One agent: its name, zone, state directory and backend. */
@@ -77,8 +78,8 @@ export async function enrollAgent(edge: EdgeEndpoint, spec: AgentSpec): Promise<
 export function runAgent(edge: EdgeEndpoint, spec: AgentSpec): ManagedProcess {
 	assertBundle();
 	const backendArgs =
-		spec.backend.kind === "openai"
-			? ["--backend", "openai", "--backend-url", spec.backend.url]
+		spec.backend.kind !== "simulated"
+			? ["--backend", spec.backend.kind, "--backend-url", spec.backend.url]
 			: [
 					"--backend",
 					"simulated",

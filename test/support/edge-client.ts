@@ -72,7 +72,17 @@ export function postChatCompletion(
 	body: Record<string, unknown>,
 	headers: Record<string, string> = {},
 ): Promise<Response> {
-	return fetch(`${edge.url}/v1/chat/completions`, {
+	return postEndpoint(edge, "chat/completions", body, headers);
+}
+
+/** POSTs a body to /v1/`endpoint` with the dev API key and returns the raw response. */
+export function postEndpoint(
+	edge: EdgeEndpoint,
+	endpoint: string,
+	body: Record<string, unknown>,
+	headers: Record<string, string> = {},
+): Promise<Response> {
+	return fetch(`${edge.url}/v1/${endpoint}`, {
 		method: "POST",
 		headers: { authorization: `Bearer ${edge.devApiKey}`, "content-type": "application/json", ...headers },
 		body: JSON.stringify(body),

@@ -3,7 +3,8 @@
  * for vLLM / llama.cpp / Ollama in end-to-end tests and the benchmark. Its
  * answer to a prompt is predictable ("Echo: " + the last user message, one
  * token per word), so a test can assert the exact content that must come out
- * of the edge after passing through the agent and the GeozoneDO.
+ * of the edge after passing through the agent and the GeozoneDO. It also
+ * answers Ollama's native /api/ routes with the conformance scenarios.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +16,7 @@ import {
 	completionRequestSchema,
 	embeddingRequestSchema,
 } from "../../src/protocol/openai.js";
+import { ollamaNativeRoute } from "./fake-ollama-native.js";
 import { type FillMode, filledCompletion } from "./fake-openai-fill.js";
 import { scenarioChunks, scenarioFor, scenarioResponse } from "./fake-openai-scenarios.js";
 
@@ -285,6 +287,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 			return sendJson(res, 200, { object: "list", data });
 		}
 		if (req.method === "GET" && (path === "/health" || path === "/healthz")) return sendJson(res, 200, { ok: true });
+		// Ollama's native API beside OpenAI's, for an agent on the Ollama backend (fake-ollama-native.ts).
+		if (path?.startsWith("/api/") && ollamaNativeRoute(req, res, config.models)) return;
 		if (req.method === "POST" && path === "/v1/chat/completions") {
 			complete(req, res).catch((err: unknown) => {
 				if (!res.headersSent) sendError(res, 500, err instanceof Error ? err.message : String(err), null, null);

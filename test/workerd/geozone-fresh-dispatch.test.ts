@@ -75,7 +75,7 @@ describe("GeozoneDO: a job handed to a waiting poll before it is written", () =>
 			waiters.add(
 				{
 					nodeId,
-					models: new Set([MODEL]),
+					served: new Map([[MODEL, ["chat/completions"] as const]]),
 					maxJobs: 1,
 					resolve: (jobs) => {
 						answered[nodeId] = jobs;
@@ -87,7 +87,8 @@ describe("GeozoneDO: a job handed to a waiting poll before it is written", () =>
 			);
 		}
 		const state = { waiters, now: () => 1_000, config: parseGeozoneConfig(env) };
-		const fresh = takeFresh(state, submitInput("eu-test", { jobId: "job_aaaaaaaaaaaaaaaaaaaaaaaa" }));
+		const job = submitInput("eu-test", { jobId: "job_aaaaaaaaaaaaaaaaaaaaaaaa" });
+		const fresh = takeFresh(state, job, "chat/completions");
 		expect(fresh?.lease).toMatchObject({ nodeId: "node_open", leasedAt: 1_000 });
 		expect(fresh?.job).toMatchObject({ jobId: "job_aaaaaaaaaaaaaaaaaaaaaaaa", attempt: 1 });
 		expect(answered.node_closed).toEqual([]);

@@ -4,9 +4,8 @@ import type { LeasedJob } from "../../src/protocol/agent-wire.js";
 
 function poll(waiters: Waiters, nodeId: string, waitMs: number, timedOut: string[]) {
 	let answer: LeasedJob[] | null = null;
-	waiters.add({ nodeId, models: new Set(["m"]), maxJobs: 1, resolve: (jobs) => (answer = jobs) }, waitMs, (id) =>
-		timedOut.push(id),
-	);
+	const served = new Map([["m", ["chat/completions"] as const]]);
+	waiters.add({ nodeId, served, maxJobs: 1, resolve: (jobs) => (answer = jobs) }, waitMs, (id) => timedOut.push(id));
 	return () => answer;
 }
 
@@ -42,12 +41,15 @@ describe("Waiters: long polls sharing one deadline timer", () => {
 		const first = poll(waiters, "node", 30, timedOut);
 		const second = poll(waiters, "node", 200, timedOut);
 		expect(first()).toEqual([]); // superseded at once
-		expect(waiters.takeFor("m")?.nodeId).toBe("taken");
+		expect(waiters.takeFor("m", "chat/completions")?.nodeId).toBe("taken");
 		vi.advanceTimersByTime(100);
 		expect(timedOut).toEqual([]);
 		expect(second()).toBeNull();
-		expect(waiters.serves("m")).toBe(true);
-		expect(waiters.serves("other")).toBe(false);
+		expect(waiters.serves("m", "chat/completions")).toBe(true);
+		// The node serves chat only for m: it is no waiter for m's embeddings, nor for another model.
+		expect(waiters.serves("m", "embeddings")).toBe(false);
+		expect(waiters.takeFor("m", "embeddings")).toBeUndefined();
+		expect(waiters.serves("other", "chat/completions")).toBe(false);
 		vi.advanceTimersByTime(250);
 		expect(second()).toEqual([]);
 		expect(timedOut).toEqual(["node"]);

@@ -1,12 +1,12 @@
 /** The router sends a job only to zones whose nodes serve its endpoint, and the content parts it carries. */
+import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/http/errors.js";
 import { contentInputs, refuseUnservedInputs } from "../../src/openai/content-inputs.js";
-import { noZoneTookTheJob } from "../../src/routing/candidate-loop.js";
 import type { ClientLocation } from "../../src/routing/client-location.js";
 import { applyConstraints } from "../../src/routing/constraints.js";
-import { MODEL } from "./edge-fixtures.js";
-import { directoryZone } from "./routing-fixtures.js";
+import { DEV_KEY, MODEL } from "./edge-fixtures.js";
+import { directoryZone, liveZone } from "./routing-fixtures.js";
 
 const FRANKFURT: ClientLocation = { lat: 50.11, lon: 8.68, source: "cf" };
 
@@ -44,18 +44,6 @@ describe("routing by endpoint", () => {
 		expect(result.excluded).toEqual([{ zoneId: "chat-only", reason: "input" }]);
 		const audio = applyConstraints([vision], { model: MODEL, inputs: ["image_url", "input_audio"] }, FRANKFURT);
 		expect(audio.excluded).toEqual([{ zoneId: "vision", reason: "input" }]);
-	});
-});
-
-describe("the refusal when no zone serves the endpoint", () => {
-	it("names the zones left out and why, so a chat-only model asked for embeddings says so", () => {
-		const { excluded } = applyConstraints([chatOnly, vision], { model: MODEL, endpoint: "embeddings" }, FRANKFURT);
-		const error = noZoneTookTheJob(MODEL, [], [...excluded, { zoneId: "far", reason: "model" }]);
-		expect(error.status).toBe(503);
-		expect(error.message).toContain("(excluded by endpoint: chat-only, vision;");
-		expect(error.message).toContain("do not serve it on this endpoint");
-		expect(error.message).not.toContain("far");
-		expect(noZoneTookTheJob(MODEL, []).message).not.toContain("excluded");
 	});
 });
 
@@ -104,5 +92,21 @@ describe("content parts beyond text", () => {
 		expect(() => refuseUnservedInputs({ zones: [chatOnly], fetchedAt: 0 }, "other", images)).not.toThrow();
 		const dead = directoryZone({ zoneId: "dead", liveNodes: 0, modelDetails: vision.modelDetails });
 		expect(() => refuseUnservedInputs({ zones: [chatOnly, dead], fetchedAt: 0 }, MODEL, images)).toThrow(ApiError);
+	});
+
+	it("answers 503 naming the endpoint when zones serve the model, none of them on the request's endpoint", async () => {
+		// A node that reports no model details serves chat completions only.
+		await liveZone("eu-frankfurt");
+		const res = await exports.default.fetch(
+			new Request("http://edge/v1/embeddings", {
+				method: "POST",
+				headers: { "content-type": "application/json", authorization: `Bearer ${DEV_KEY}` },
+				body: JSON.stringify({ model: MODEL, input: "hello" }),
+			}),
+		);
+		expect(res.status).toBe(503);
+		const body = (await res.json()) as { error: { code: string; message: string } };
+		expect(body.error.code).toBe("no_capacity");
+		expect(body.error.message).toContain("no live node serves it on /v1/embeddings (zones eu-frankfurt serve it");
 	});
 });

@@ -103,14 +103,14 @@ async function handOff(
 		state.sql.exec("UPDATE jobs SET handoff_zone = NULL WHERE job_id = ?", jobId);
 	}
 	state.sql.exec("UPDATE jobs SET handoff_zone = NULL WHERE job_id = ?", jobId);
-	if (hasLiveNodeFor(state, first.model)) return "pending";
+	if (hasLiveNodeFor(state, first.model, first.endpoint)) return "pending";
 	const tried = targets.length > 0 ? ` (tried ${targets.join(", ")})` : "";
 	failJob(
 		state,
 		jobId,
 		"failed",
 		"no_capacity",
-		`The zone lost every node serving model ${JSON.stringify(first.model)} and no other zone took the job${tried}.`,
+		`The zone lost every node serving model ${JSON.stringify(first.model)} on /v1/${first.endpoint} and no other zone took the job${tried}.`,
 	);
 	return "failed";
 }

@@ -12,7 +12,7 @@ import { jobDeadlines, noteDeadline } from "../jobs/job-deadlines.js";
 import { energySourceOf } from "../jobs/job-energy.js";
 import { NO_LIVE_NODE_RETRY_MS, QUEUE_FULL_RETRY_MS } from "../jobs/job-ops.js";
 import { outputText } from "../jobs/job-output-store.js";
-import { getJob, insertJob, isTerminal, type JobRow, queueDepth } from "../jobs/job-queue.js";
+import { getJob, insertJob, isTerminal, type JobRow, queueDepth, submittedEndpoint } from "../jobs/job-queue.js";
 import { cancelJob } from "../jobs/job-transitions.js";
 import { hasLiveNodeFor } from "../nodes/node-table.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
@@ -30,7 +30,7 @@ export function submitAsyncJob(state: ZoneState, input: SubmitJobInput): SubmitA
 		}
 		return { accepted: true, replayed: true };
 	}
-	if (!hasLiveNodeFor(state, input.model)) {
+	if (!hasLiveNodeFor(state, input.model, submittedEndpoint(input))) {
 		return { accepted: false, reason: "no_live_node", retryAfterMs: NO_LIVE_NODE_RETRY_MS };
 	}
 	if (queueDepth(state.sql) >= state.config.maxQueueDepth) {

@@ -1,14 +1,15 @@
 /**
  * Dispatch: hands queued jobs to the oldest open polls that serve their
- * models, the moment both exist (no polling interval on the server side); a
+ * models on their endpoints, the moment both exist (no polling interval on the server side); a
  * fresh job goes to the open poll on the cleanest power first.
  */
 import type { InferenceRequest, LeasedJob } from "../../../src/protocol/agent-wire.js";
+import type { OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
 import type { SubmitJobInput } from "../contract.js";
 import { markSeen } from "../nodes/node-table.js";
 import type { Waiter } from "../nodes/waiters.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
-import { type FirstLease, hasQueued, markQueueEmpty, nextQueued, type QueuedJob, queuedModels } from "./job-queue.js";
+import { type FirstLease, hasQueued, markQueueEmpty, nextQueued, type QueuedJob, queuedKinds } from "./job-queue.js";
 import { leaseJobs, newLeaseId } from "./leases.js";
 import { recordQueueWait } from "./moving-averages.js";
 import { routingFigures } from "./routing-record.js";
@@ -18,16 +19,16 @@ export function dispatchQueued(state: ZoneState): number {
 	// No open poll: nothing can be handed out, and the queue need not be read.
 	if (state.waiters.size === 0) return 0;
 	let leased = 0;
-	for (const model of queuedModels(state.sql)) {
-		// An earlier poll may have taken this model's jobs along with its own model's.
-		if (leased > 0 && !hasQueued(state.sql, model)) continue;
+	for (const { model, endpoint } of queuedKinds(state.sql)) {
+		// An earlier poll may have taken these jobs along with its own model's.
+		if (leased > 0 && !hasQueued(state.sql, model, endpoint)) continue;
 		for (;;) {
-			const waiter = state.waiters.takeFor(model);
+			const waiter = state.waiters.takeFor(model, endpoint);
 			if (!waiter) break;
-			const jobs = answer(state, waiter, nextQueued(state.sql, [...waiter.models], waiter.maxJobs));
+			const jobs = answer(state, waiter, nextQueued(state.sql, waiter.served, waiter.maxJobs));
 			leased += jobs;
-			// A poll that got fewer than it asked for took every queued job of its models, this one included.
-			if (jobs < waiter.maxJobs || !hasQueued(state.sql, model)) break;
+			// A poll that got fewer than it asked for took every queued job it serves, these included.
+			if (jobs < waiter.maxJobs || !hasQueued(state.sql, model, endpoint)) break;
 		}
 	}
 	return leased;
@@ -57,11 +58,12 @@ export function takeFresh(
 	state: Pick<ZoneState, "waiters" | "now" | "config">,
 	job: Pick<SubmitJobInput, "jobId" | "model" | "requestJson"> &
 		Partial<Pick<SubmitJobInput, "routingJson" | "traceparent">>,
+	endpoint: OpenAiEndpoint,
 ): FreshLease | null {
 	// Among open polls, a node on declared clean power goes first (waiters.ts, takeFor).
 	const grid = job.routingJson === undefined ? null : routingFigures(job.routingJson).zoneGridGco2PerKwh;
 	for (;;) {
-		const waiter = state.waiters.takeFor(job.model, grid);
+		const waiter = state.waiters.takeFor(job.model, endpoint, grid);
 		if (!waiter) return null;
 		const leasedAt = state.now();
 		const lease: FirstLease = {

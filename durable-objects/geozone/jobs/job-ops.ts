@@ -7,7 +7,7 @@ import { hasLiveNodeFor } from "../nodes/node-table.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { dispatchQueued, settleFresh, takeFresh } from "./dispatch.js";
 import { jobDeadlines, noteDeadline } from "./job-deadlines.js";
-import { assertNewJobId, insertJob, queueDepth } from "./job-queue.js";
+import { assertNewJobId, insertJob, queueDepth, submittedEndpoint } from "./job-queue.js";
 import { cancelJob } from "./job-transitions.js";
 
 /** Suggested wait before a router retries a zone with no node for the model. */
@@ -22,8 +22,10 @@ export const QUEUE_FULL_RETRY_MS = 1_000;
  * row is written (dispatch.ts, takeFresh). Refusals write nothing.
  */
 export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobResult {
-	// A node with a poll open for the model is live: only without one is the node table asked.
-	if (!state.waiters.serves(input.model) && !hasLiveNodeFor(state, input.model)) {
+	// A node with a poll open for the model's endpoint is live: only without one is the node table asked.
+	const endpoint = submittedEndpoint(input);
+	const polled = state.waiters.serves(input.model, endpoint);
+	if (!polled && !hasLiveNodeFor(state, input.model, endpoint)) {
 		return { accepted: false, reason: "no_live_node", retryAfterMs: NO_LIVE_NODE_RETRY_MS };
 	}
 	const depth = queueDepth(state.sql);
@@ -46,8 +48,8 @@ export function submitJob(state: ZoneState, input: SubmitJobInput): SubmitJobRes
 	// The job is the whole queue. A waiting poll takes it before its stream opens, so the
 	// assignment travels in this answer instead of as a chunk of its own on the stream. A reused
 	// id is refused before any node is sent the job (the insert would refuse it only after).
-	if (state.waiters.serves(input.model)) assertNewJobId(state.sql, input.jobId);
-	const fresh = takeFresh(state, input);
+	if (polled) assertNewJobId(state.sql, input.jobId);
+	const fresh = takeFresh(state, input, endpoint);
 	try {
 		insertJob(state.sql, input, fresh?.lease, deadlines);
 	} catch (error) {

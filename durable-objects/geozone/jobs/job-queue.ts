@@ -3,8 +3,10 @@
  * is accepted only once its row is written here.
  */
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
+import type { OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
 import { formatTraceparent, newTrace } from "../../../src/protocol/trace-context.js";
 import type { SubmitJobInput } from "../contract.js";
+import { requestEndpoint, type ServedEndpoints, servesAll } from "../nodes/node-serving.js";
 
 export type JobStatus = "queued" | "leased" | "running" | "succeeded" | "failed" | "cancelled" | "expired";
 
@@ -67,6 +69,8 @@ export type JobRow = {
 	response: string | null;
 	/** The job's W3C traceparent; null only for jobs written before schema v7. */
 	traceparent: string | null;
+	/** The endpoint the job runs on; only a node serving it for the model leases the job (schema v8). */
+	endpoint: OpenAiEndpoint;
 };
 
 /** The job with its traceparent: the one it came with, or a new trace when the caller sent none. */
@@ -138,8 +142,8 @@ function writeJob(
 	sql.exec(
 		`INSERT INTO jobs (job_id, tenant_id, model, request, stream, status, received_at, routing, kind, api_key_id,
 		   webhook_url, webhook_secret, webhook_status, expires_at, attempts, lease_id, node_id, lease_expires_at, leased_at,
-		   queue_deadline_at, first_token_deadline_at, traceparent)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		   queue_deadline_at, first_token_deadline_at, traceparent, endpoint)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		input.jobId,
 		input.tenantId,
 		input.model,
@@ -163,7 +167,14 @@ function writeJob(
 		deadlines?.queueBy ?? null,
 		deadlines?.firstTokenBy ?? null,
 		input.traceparent ?? null,
+		submittedEndpoint(input),
 	);
+}
+
+/** The endpoint a submitted job's request names. */
+export function submittedEndpoint(input: Pick<SubmitJobInput, "requestJson">): OpenAiEndpoint {
+	// The Worker validated the request before it submitted it.
+	return requestEndpoint(JSON.parse(input.requestJson) as { endpoint?: unknown });
 }
 
 /** The job's row, or undefined. */
@@ -184,47 +195,56 @@ export type QueuedJob = Pick<JobRow, "job_id" | "model" | "request" | "attempts"
 
 const QUEUED_COLUMNS = "job_id, model, request, attempts, received_at, traceparent";
 
-/** Up to `limit` queued jobs for any of `models`, oldest first; a job being handed to another zone is left out. */
-export function nextQueued(sql: SqlStorage, models: readonly string[], limit: number): QueuedJob[] {
-	if (models.length === 0 || limit < 1 || emptyQueues.has(sql)) return [];
-	// Most nodes serve one model: a plain equality uses the (status, model, seqno) index directly.
-	if (models.length === 1) {
+/**
+ * Up to `limit` queued jobs of the models and endpoints a node serves, oldest first;
+ * a job being handed to another zone is left out.
+ */
+export function nextQueued(sql: SqlStorage, served: ServedEndpoints, limit: number): QueuedJob[] {
+	if (served.size === 0 || limit < 1 || emptyQueues.has(sql)) return [];
+	const [only] = served;
+	// Most nodes serve one model on every endpoint: a plain equality uses the (status, model, seqno) index directly.
+	if (served.size === 1 && only && servesAll(only[1])) {
 		return sql
 			.exec<QueuedJob>(
 				`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model = ? AND handoff_zone IS NULL
 				 ORDER BY seqno LIMIT ?`,
-				models[0] ?? "",
+				only[0],
 				limit,
 			)
 			.toArray();
 	}
+	const pairs = [...served].flatMap(([model, endpoints]) => endpoints.map((endpoint) => [model, endpoint]));
 	return sql
 		.exec<QueuedJob>(
-			`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND model IN (SELECT value FROM json_each(?))
-			   AND handoff_zone IS NULL ORDER BY seqno LIMIT ?`,
-			JSON.stringify(models),
+			`SELECT ${QUEUED_COLUMNS} FROM jobs WHERE status = 'queued' AND handoff_zone IS NULL
+			   AND (model, endpoint) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?)) ORDER BY seqno LIMIT ?`,
+			JSON.stringify(pairs),
 			limit,
 		)
 		.toArray();
 }
 
-/** Whether a job for the model is queued (the index alone answers it). */
-export function hasQueued(sql: SqlStorage, model: string): boolean {
+/** Whether a job for the model and endpoint is queued. */
+export function hasQueued(sql: SqlStorage, model: string, endpoint: OpenAiEndpoint): boolean {
 	return (
 		sql
-			.exec("SELECT 1 FROM jobs WHERE status = 'queued' AND model = ? AND handoff_zone IS NULL LIMIT 1", model)
+			.exec(
+				"SELECT 1 FROM jobs WHERE status = 'queued' AND model = ? AND endpoint = ? AND handoff_zone IS NULL LIMIT 1",
+				model,
+				endpoint,
+			)
 			.toArray().length > 0
 	);
 }
 
-/** Distinct models of the queued jobs, oldest job first. */
-export function queuedModels(sql: SqlStorage): string[] {
+/** Distinct models and endpoints of the queued jobs, oldest job first. */
+export function queuedKinds(sql: SqlStorage): { model: string; endpoint: OpenAiEndpoint }[] {
 	return sql
-		.exec<{ model: string }>(
-			"SELECT model FROM jobs WHERE status = 'queued' AND handoff_zone IS NULL GROUP BY model ORDER BY min(seqno)",
+		.exec<{ model: string; endpoint: OpenAiEndpoint }>(
+			`SELECT model, endpoint FROM jobs WHERE status = 'queued' AND handoff_zone IS NULL
+			 GROUP BY model, endpoint ORDER BY min(seqno)`,
 		)
-		.toArray()
-		.map((r) => r.model);
+		.toArray();
 }
 
 /** The inference request stored with a job. */

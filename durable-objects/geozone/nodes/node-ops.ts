@@ -12,11 +12,13 @@ import { leaseJobs, renewLease } from "../jobs/leases.js";
 import { recordTelemetry, telemetrySample } from "../telemetry/minute-rollup.js";
 import { markFlushDue, type ZoneState } from "../zone-state.js";
 import { modelDetailsChanged } from "./model-details.js";
-import { nodeOwnIntensity } from "./node-intensity.js";
+import { ownIntensity } from "./node-intensity.js";
+import { servedByDetails, servedEndpoints, storedTelemetry } from "./node-serving.js";
 import { markSeen, touchNode } from "./node-table.js";
 
 /**
- * Leases up to maxJobs queued jobs the node serves; if there are none, waits
+ * Leases up to maxJobs queued jobs the node serves (their model, on their
+ * endpoint, as its last telemetry said); if there are none, waits
  * up to min(waitMs, POLL_MAX_WAIT_MS) for one. A newer poll of the same node
  * answers the older one [] so jobs never go to an abandoned poll.
  */
@@ -27,16 +29,18 @@ export function pollJobs(
 ): Promise<LeasedJob[]> {
 	state.waiters.supersede(input.nodeId);
 	if (touchNode(state, input.nodeId, input.models, input.slots)) markFlushDue(state);
-	const ready = nextQueued(state.sql, input.models, input.maxJobs);
+	const telemetry = storedTelemetry(state, input.nodeId);
+	const served = servedEndpoints(input.models, telemetry);
+	const ready = nextQueued(state.sql, served, input.maxJobs);
 	if (ready.length > 0) return Promise.resolve(leaseJobs(state, input.nodeId, ready));
 	const waitMs = Math.min(input.waitMs, state.config.pollMaxWaitMs);
 	if (waitMs === 0) return Promise.resolve([]);
-	const ownGco2PerKwh = nodeOwnIntensity(state, input.nodeId);
+	const ownGco2PerKwh = ownIntensity(telemetry);
 	return new Promise<LeasedJob[]>((resolve) => {
 		state.waiters.add(
 			{
 				nodeId: input.nodeId,
-				models: new Set(input.models),
+				served,
 				maxJobs: input.maxJobs,
 				resolve,
 				...(sendNow ? { sendNow } : {}),
@@ -57,7 +61,13 @@ export function heartbeat(state: ZoneState, input: HeartbeatInput): HeartbeatRes
 	const { running, models, slots, zoneId: _zone, nodeId, ...readings } = input;
 	const becameLive = touchNode(state, nodeId, models, slots, { ...readings, at: state.now() });
 	recordTelemetry(state.sql, nodeId, state.now(), telemetrySample(input));
-	if (modelDetailsChanged(state.sql, nodeId, readings.modelDetails) || becameLive) markFlushDue(state);
+	const detailsChanged = modelDetailsChanged(state.sql, nodeId, readings.modelDetails);
+	if (detailsChanged || becameLive) markFlushDue(state);
+	// A poll opened before these details (an agent polls before its first telemetry) serves what they say
+	// from now on, and takes the queued jobs it now serves at once instead of at its next poll.
+	if (detailsChanged && state.waiters.reserve(nodeId, servedByDetails(models, readings.modelDetails))) {
+		dispatchQueued(state);
+	}
 	const leases: Record<string, number> = {};
 	const cancel: string[] = [];
 	for (const { jobId, leaseId } of running) {

@@ -4,7 +4,9 @@
  * NODE_LIVE_MS or has a poll open.
  */
 import type { TelemetryRequest } from "../../../src/protocol/agent-wire.js";
+import type { OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
 import type { ZoneState } from "../zone-state.js";
+import { servedEndpoints, serves } from "./node-serving.js";
 
 export type NodeRow = {
 	node_id: string;
@@ -116,12 +118,17 @@ export function liveNodes(state: ZoneState): NodeRow[] {
 		.filter((row) => isLive(state, row));
 }
 
-/** Whether a live node serves the model. */
-export function hasLiveNodeFor(state: ZoneState, model: string): boolean {
+/** The nodes, live or not, that serve `endpoint` for `model` (by their last telemetry). */
+export function nodesServing(state: Pick<ZoneState, "sql">, model: string, endpoint: OpenAiEndpoint): NodeRow[] {
 	return state.sql
 		.exec<NodeRow>("SELECT * FROM nodes WHERE EXISTS (SELECT 1 FROM json_each(nodes.models) WHERE value = ?)", model)
 		.toArray()
-		.some((row) => isLive(state, row));
+		.filter((row) => serves(servedEndpoints([model], row.telemetry), model, endpoint));
+}
+
+/** Whether a live node serves `endpoint` for the model. */
+export function hasLiveNodeFor(state: ZoneState, model: string, endpoint: OpenAiEndpoint): boolean {
+	return nodesServing(state, model, endpoint).some((row) => isLive(state, row));
 }
 
 /** Marks nodes gone whose liveness lapsed; returns their ids. */

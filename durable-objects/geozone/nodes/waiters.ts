@@ -8,10 +8,13 @@
  * a job's path), and since polls wait the same time, a new one rarely moves it.
  */
 import type { LeasedJob } from "../../../src/protocol/agent-wire.js";
+import type { OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
+import { type ServedEndpoints, serves } from "./node-serving.js";
 
 export interface Waiter {
 	nodeId: string;
-	models: ReadonlySet<string>;
+	/** The node's models, each with the endpoints it serves it on. */
+	served: ServedEndpoints;
 	maxJobs: number;
 	resolve: (jobs: LeasedJob[]) => void;
 	/**
@@ -62,16 +65,16 @@ export class Waiters {
 	}
 
 	/**
-	 * Removes and returns a waiter serving `model`, or undefined. Given the
+	 * Removes and returns a waiter serving `endpoint` for `model`, or undefined. Given the
 	 * zone's grid figure, it is the one on the cleanest power (a node without
 	 * a declared figure counts at the grid's), the oldest among equals;
 	 * without one, the oldest.
 	 */
-	takeFor(model: string, gridGco2PerKwh?: number | null): Waiter | undefined {
+	takeFor(model: string, endpoint: OpenAiEndpoint, gridGco2PerKwh?: number | null): Waiter | undefined {
 		let best: Entry | undefined;
 		let bestRank = Number.POSITIVE_INFINITY;
 		for (const entry of this.#byNode.values()) {
-			if (!entry.models.has(model)) continue;
+			if (!serves(entry.served, model, endpoint)) continue;
 			if (gridGco2PerKwh === undefined || gridGco2PerKwh === null) {
 				best = entry;
 				break;
@@ -86,14 +89,22 @@ export class Waiters {
 		return best;
 	}
 
+	/** Replaces what the node's open poll serves (its telemetry changed); false when it has none open. */
+	reserve(nodeId: string, served: ServedEndpoints): boolean {
+		const entry = this.#byNode.get(nodeId);
+		if (!entry) return false;
+		entry.served = served;
+		return true;
+	}
+
 	/** Whether any poll is open now. */
 	get size(): number {
 		return this.#byNode.size;
 	}
 
-	/** Whether an open poll serves `model` (its node is live, so a job for it can be accepted). */
-	serves(model: string): boolean {
-		for (const entry of this.#byNode.values()) if (entry.models.has(model)) return true;
+	/** Whether an open poll serves `endpoint` for `model` (its node is live, so a job for it can be accepted). */
+	serves(model: string, endpoint: OpenAiEndpoint): boolean {
+		for (const entry of this.#byNode.values()) if (serves(entry.served, model, endpoint)) return true;
 		return false;
 	}
 

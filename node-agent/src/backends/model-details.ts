@@ -2,12 +2,18 @@
  * Asks the inference server what it serves of each model, for telemetry's
  * `modelDetails`: vLLM's /v1/models gives `max_model_len`; llama.cpp's gives
  * `meta.n_ctx_train` and its /props the context size and modalities; Ollama's
- * /api/show gives capabilities and the context length. What the server does
- * not say takes the default: chat and legacy completions, text only, context
- * unknown; models named in `embeddingModels` serve embeddings only.
+ * /api/show gives capabilities and the context length (its native backend
+ * serves chat only). What the server does not say takes the default: chat and
+ * legacy completions, text only, context unknown; the simulator serves all
+ * three endpoints. Models named in `embeddingModels` serve embeddings only.
  */
 import type { ModelDetail } from "../../../src/protocol/agent-wire.js";
-import { type InputModality, MAX_CONTEXT_LENGTH, type OpenAiEndpoint } from "../../../src/protocol/model-serving.js";
+import {
+	type InputModality,
+	MAX_CONTEXT_LENGTH,
+	OPENAI_ENDPOINTS,
+	type OpenAiEndpoint,
+} from "../../../src/protocol/model-serving.js";
 import * as z from "../../../src/protocol/zod-mini.js";
 import { type HttpFetch, httpFetch } from "../http-fetch.js";
 
@@ -57,17 +63,18 @@ function detail(model: string, learnt: Learnt, embeddingOnly: boolean): ModelDet
 	};
 }
 
-/** Ollama's capabilities to endpoints and inputs; an Ollama too old to report them serves generation, text only. */
+/**
+ * What the Ollama native backend serves of a model: chat completions only (it
+ * runs /api/chat, and refuses legacy completions and embeddings), whatever the
+ * model's capabilities; its inputs from those capabilities (an Ollama too old
+ * to report them: text only) and its context length.
+ */
 export function fromOllamaShow(json: unknown): Learnt {
+	const learnt: Learnt = { endpoints: ["chat/completions"] };
 	const parsed = ollamaShowSchema.safeParse(json);
-	if (!parsed.success) return {};
+	if (!parsed.success) return learnt;
 	const caps = parsed.data.capabilities;
-	const learnt: Learnt = {};
 	if (caps) {
-		learnt.endpoints = [
-			...(caps.includes("completion") ? GENERATION : []),
-			...(caps.includes("embedding") ? (["embeddings"] as const) : []),
-		];
 		learnt.inputs = [
 			...(caps.includes("vision") ? (["image_url"] as const) : []),
 			...(caps.includes("audio") ? (["input_audio"] as const) : []),
@@ -142,7 +149,7 @@ export function createModelDescriber(config: ModelDescriberConfig): ModelDescrib
 				? await describeOpenAi(models, signal)
 				: config.backend === "ollama"
 					? await describeOllama(models, signal)
-					: new Map<string, Learnt>();
+					: new Map<string, Learnt>(models.map((model) => [model, { endpoints: [...OPENAI_ENDPOINTS] }]));
 		return models.map((model) => detail(model, learnt.get(model) ?? {}, embedding.has(model)));
 	};
 }

@@ -2,14 +2,16 @@
  * A deterministic stand-in for an inference server, for development, tests and
  * benchmarks without a GPU. The same model and messages always produce the same
  * tokens (seeded from a hash of the last user message), at a steady rate, and
- * honour `max_tokens`, so end-to-end tests can assert exact output.
+ * honour `max_tokens`, so end-to-end tests can assert exact output. Legacy
+ * completions and embeddings are answered in OpenAI's shapes (simulated-endpoints.ts).
  */
 
-import { createHash } from "node:crypto";
 import type { InferenceRequest } from "../../../src/protocol/agent-wire.js";
 import type { ChatBody } from "../../../src/protocol/chat-request.js";
 import { sleep } from "../backoff.js";
-import { chatBodyOf, contentText } from "./request-body.js";
+import { chatBodyOf, contentText, splitRequest } from "./request-body.js";
+import { simulatedCompletion, simulatedEmbeddings } from "./simulated-endpoints.js";
+import { countWords, tokensFor } from "./simulated-text.js";
 import { type Backend, BackendError, type ChatPart } from "./types.js";
 
 export interface SimulatedBackendOptions {
@@ -19,36 +21,16 @@ export interface SimulatedBackendOptions {
 	tokensPerSecond: number;
 }
 
-const WORDS = (
-	"the grid edge node zone carbon latency model token stream route wind solar hydro power " +
-	"fast clean green light data answer query shard cache queue lease river mountain north south"
-).split(" ");
-
 type Message = ChatBody["messages"][number];
 
 function textOf(message: Message): string {
 	return contentText(message.content, " ");
 }
 
-function countWords(text: string): number {
-	return text.split(/\s+/).filter((w) => w.length > 0).length;
-}
-
 /** The simulator's deterministic completion for a request, before max_tokens is applied. */
 export function simulatedTokens(model: string, request: InferenceRequest): string[] {
 	const lastUser = [...chatBodyOf(request, "simulated").messages].reverse().find((m) => m.role === "user");
-	const digest = createHash("sha256")
-		.update(`${model}\n${lastUser ? textOf(lastUser) : ""}`)
-		.digest();
-	const length = 8 + (digest.readUInt8(0) % 41);
-	const tokens: string[] = [];
-	for (let i = 0; i < length; i++) {
-		const byte = digest.readUInt8((i + 1) % digest.length) ^ (i * 31);
-		const word = WORDS[byte % WORDS.length] ?? "token";
-		tokens.push(i === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : ` ${word}`);
-	}
-	tokens.push(".");
-	return tokens;
+	return tokensFor(model, lastUser ? textOf(lastUser) : "");
 }
 
 /** Creates the simulated backend. */
@@ -66,6 +48,15 @@ export function createSimulatedBackend(options: SimulatedBackendOptions): Backen
 					`model ${model} not found; serving ${options.models.join(", ")}`,
 					false,
 				);
+			}
+			const { endpoint, body: raw } = splitRequest(request);
+			if (endpoint === "completions") {
+				yield* simulatedCompletion(model, raw, { delayMs, signal });
+				return;
+			}
+			if (endpoint === "embeddings") {
+				yield* simulatedEmbeddings(model, raw);
+				return;
 			}
 			const body = chatBodyOf(request, "simulated");
 			const all = simulatedTokens(model, request);
