@@ -107,6 +107,7 @@ export class KeyLimiterDO extends DurableObject<Env> {
 	async finish(input: z.input<typeof finishInputSchema>): Promise<FinishResult> {
 		const parsed = this.#parse(finishInputSchema, input, "finish");
 		const result = this.store.change((_sql, mirror) => finish(mirror, parsed.permitId, parsed.usedTokens));
+		if (result.released && parsed.refused) countRefusal(this.ctx.storage.sql, parsed.refused);
 		if (result.released && this.#settleTimer === null) {
 			// One timer writes every finish of the next second in one batch; the object stays up for it.
 			this.#settleTimer = setTimeout(() => {

@@ -42,11 +42,17 @@ export const admitTokensInputSchema = z.object({
 	now: nowSchema,
 });
 
+/** Why a request the limits admitted was still refused: no zone could take it, every queue was full, or its deadline passed. */
+export const capacityReasons = ["no_capacity", "queue_full", "timeout"] as const;
+export type CapacityReason = (typeof capacityReasons)[number];
+
 export const finishInputSchema = z.object({
 	keyId: limiterKeyIdSchema,
 	permitId: z.string().min(1).max(64),
 	/** The request's real tokens; null keeps the reservation charged (usage unknown). */
 	usedTokens: z.number().int().min(0).max(100_000_000).nullable(),
+	/** The request was answered with this capacity refusal (counted for GET /metrics). */
+	refused: z.enum(capacityReasons).optional(),
 	now: nowSchema,
 });
 
@@ -63,8 +69,8 @@ export interface RateState {
 /** Which limit refused a request. */
 export type LimitReason = "rate" | "concurrency" | "daily_tokens";
 
-/** Requests each limit of the key refused since the key's first request (never falls). */
-export type RefusalCounts = Record<LimitReason, number>;
+/** Requests of the key refused since its first request, by limit or by capacity (never falls). */
+export type RefusalCounts = Record<LimitReason | CapacityReason, number>;
 
 export const refusalsInputSchema = z.object({ keyId: limiterKeyIdSchema });
 

@@ -13,7 +13,12 @@
  * refunded unless its job had started (`jobStarted`).
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { AdmitResult, FinishResult } from "../../durable-objects/key-limiter/contract.js";
+import {
+	type AdmitResult,
+	type CapacityReason,
+	capacityReasons,
+	type FinishResult,
+} from "../../durable-objects/key-limiter/contract.js";
 import type { AppEnv } from "../http/app-env.js";
 import { log } from "../protocol/log-line.js";
 import { estimateRequestTokens } from "./estimate.js";
@@ -114,11 +119,11 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 	const chargeOnEnd = () => usedTokens() ?? (c.get("jobStarted") === true ? null : 0);
 	// Settled once: by the response, its stream's end, or the client leaving before either.
 	let settled = false;
-	const settle = async (usedTokens: number | null) => {
+	const settle = async (usedTokens: number | null, refused?: CapacityReason) => {
 		if (settled) return;
 		settled = true;
 		const result = await decided;
-		if (result.admitted === true) finish(result.permitId, usedTokens);
+		if (result.admitted === true) finish(result.permitId, usedTokens, refused);
 	};
 	let responded = false;
 	let streaming = false;
@@ -133,9 +138,9 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		{ once: true },
 	);
 
-	const finish = (permitId: string, usedTokens: number | null) => {
+	const finish = (permitId: string, usedTokens: number | null, refused: CapacityReason | undefined) => {
 		const done: Promise<FinishResult | undefined> = stub
-			.finish({ keyId, permitId, usedTokens })
+			.finish({ keyId, permitId, usedTokens, ...(refused ? { refused } : {}) })
 			.catch((error: unknown) => {
 				log("error", "limits_finish_failed", {
 					keyPrefix: client.keyPrefix,
@@ -162,7 +167,7 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		log("error", "limits_admission_skipped", { method: c.req.method, path: c.req.path, status: res.status });
 	}
 	if (res.status >= 400) {
-		await settle(0);
+		await settle(0, await capacityRefusal(res));
 	} else if (res.body && (res.headers.get("content-type") ?? "").startsWith("text/event-stream")) {
 		streaming = true;
 		// An SSE body may end before any output (the client left, or an error event): then it is refunded.
@@ -177,3 +182,14 @@ export const limitRequests: MiddlewareHandler<AppEnv> = async (c, next) => {
 		for (const [name, value] of Object.entries(rateHeaders(result.rate))) c.res.headers.set(name, value);
 	}
 };
+
+/** The capacity refusal a 429/503/504 answer carries (its OpenAI error code), for the tenant's refusal counts. */
+async function capacityRefusal(res: Response): Promise<CapacityReason | undefined> {
+	if (res.status !== 429 && res.status !== 503 && res.status !== 504) return undefined;
+	try {
+		const body = (await res.clone().json()) as { error?: { code?: unknown } };
+		return capacityReasons.find((r) => r === body.error?.code);
+	} catch {
+		return undefined;
+	}
+}

@@ -64,7 +64,7 @@ export async function tenantRefusalFamilies(
 	return [
 		{
 			name: "arcnet_tenant_refusals_total",
-			help: "Requests refused by the tenant's per-key limits, by limit (rate, concurrency, daily_tokens).",
+			help: "Requests of the tenant refused, by its per-key limits (rate, concurrency, daily_tokens) or for capacity after admission (no_capacity, queue_full, timeout).",
 			type: "counter",
 			samples,
 		},

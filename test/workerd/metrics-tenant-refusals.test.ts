@@ -1,4 +1,5 @@
 /** GET /metrics reports each tenant's limit refusals, summed over its keys, from the keys' limiters. */
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ADMIN_KEY, call, MODEL } from "./edge-fixtures.js";
 
@@ -37,5 +38,33 @@ describe("GET /metrics tenant refusals", () => {
 		expect(await refusals(tenant.id, "daily_tokens")).toBe(0);
 		await admin("POST", `/keys/${keys[0]?.id}/revoke`, {});
 		expect(await refusals(tenant.id, "rate")).toBe(3);
+	});
+
+	it("counts a request the limits admitted but no zone could take as the tenant's no_capacity refusal", async () => {
+		const tenant = await admin<{ id: string }>("POST", "/tenants", { name: "no-capacity" });
+		const { key } = await admin<{ key: string }>("POST", "/keys", {
+			tenantId: tenant.id,
+			name: "k",
+			scopes: ["inference"],
+		});
+		// A model served once (in D1's history) that no live node serves now: 503 no_capacity, not 404.
+		await env.DB.prepare(
+			`INSERT INTO jobs (id, tenant_id, model, zone_id, status, stream, received_at)
+			 VALUES ('job_servedonce000000000000', 'tenant_dev', 'served-once:7b', 'eu-stockholm', 'succeeded', 0, ?)`,
+		)
+			.bind(Date.now())
+			.run();
+		expect(await refusals(tenant.id, "no_capacity")).toBe(0);
+		const res = await call("POST", "/v1/chat/completions", {
+			bearer: key,
+			body: { model: "served-once:7b", messages: [{ role: "user", content: "hi" }] },
+		});
+		expect(res.status).toBe(503);
+		// The limiter counts it when the permit is released, which the response does not wait for.
+		for (let i = 0; i < 50 && (await refusals(tenant.id, "no_capacity")) !== 1; i++) {
+			await new Promise((r) => setTimeout(r, 20));
+		}
+		expect(await refusals(tenant.id, "no_capacity")).toBe(1);
+		expect(await refusals(tenant.id, "rate")).toBe(0);
 	});
 });
