@@ -6,7 +6,6 @@
  */
 import { createBackend } from "../backends/index.js";
 import { createModelDescriber } from "../backends/model-details.js";
-import { v8 } from "../builtins.js";
 import type { AgentConfig } from "../config.js";
 import { EdgeChannel } from "../edge-channel.js";
 import { EdgeClient } from "../edge-client.js";
@@ -24,21 +23,8 @@ import { createNvidiaSmiPowerReader } from "../telemetry/nvidia-smi-power.js";
 import { createPowerReport } from "../telemetry/power-report.js";
 import { type LoopStatus, WorkLoop } from "../work-loop.js";
 
-/**
- * Turns off V8's optimising compiler (TurboFan) before any code runs hot.
- * Its first compile pages about 3.5 MB more of the node binary into an idle
- * agent's resident memory (and more while serving), past the 50 MB idle
- * target; the agent's code then runs in the interpreter and the baseline
- * compiler, at about 15 % more CPU per job (docs/agent.md, Footprint). Set
- * before anything is hot, the flag takes effect as on the command line.
- */
-function baselineCompilersOnly(): void {
-	v8.setFlagsFromString("--no-opt");
-}
-
 /** Runs the agent until shutdown; resolves with the process exit code. */
 export async function runCommand(config: AgentConfig, logger: Logger): Promise<number> {
-	baselineCompilersOnly();
 	const identity = loadIdentity(config.stateDir);
 	const edgeUrl = config.edgeUrl ?? identity.edgeUrl;
 	const tokens = createTokenSource(identity);
