@@ -69,13 +69,25 @@ function spawnQuiet(args: string[], env: Record<string, string> = {}): ChildProc
 	return child;
 }
 
+/**
+ * The fake edge as the agent meets the real one. With the channel, as agents
+ * run by default (ADR 0010): the idle agent holds one WebSocket and pings it.
+ * Polls are held 25 s. Idle HTTP connections are kept 400 s, as Cloudflare
+ * keeps a client's (Node's server default, 5 s, would close the telemetry
+ * connection between two ticks).
+ */
+async function startEdge(state?: FakeEdge["state"], port = 0): Promise<FakeEdge> {
+	const edge = new FakeEdge(state, { channel: true });
+	edge.server.keepAliveTimeout = 400_000;
+	edge.maxHoldMs = 25_000;
+	return edge.start(port);
+}
+
 async function main(): Promise<void> {
 	const dir = mkdtempSync(join(tmpdir(), "arcnet-bench-agent-"));
 	const bundle = BUNDLE ?? join(dir, "arcnet-agent.mjs");
 	const bundleBytes = BUNDLE ? statSync(BUNDLE).size : await buildAgent(bundle);
-	// With the channel, as agents run by default (ADR 0010): the idle agent holds one WebSocket and pings it.
-	let edge = await new FakeEdge(undefined, { channel: true }).start();
-	edge.maxHoldMs = 25_000;
+	let edge = await startEdge();
 	const state = join(dir, "state");
 	const enroll = spawnQuiet([
 		bundle,
@@ -133,8 +145,7 @@ async function main(): Promise<void> {
 					const port = edge.port;
 					await edge.stop();
 					await new Promise((r) => setTimeout(r, OUTAGE_S * 1000));
-					edge = await new FakeEdge(edge.state, { channel: true }).start(port);
-					edge.maxHoldMs = 25_000;
+					edge = await startEdge(edge.state, port);
 					outages++;
 				},
 			});

@@ -11,6 +11,7 @@ import type { ModelDetail } from "../../src/protocol/agent-wire.js";
 import type { Backend } from "./backends/index.js";
 import type { ModelDescriber } from "./backends/model-details.js";
 import { Backoff, sleep } from "./backoff.js";
+import { deadline } from "./deadline.js";
 import { errorMessage, type Logger } from "./logger.js";
 
 /** Default time one model listing may take, in ms. */
@@ -100,25 +101,29 @@ export class BackendWatch {
 		const key = this.models.join("\n");
 		if (!describe || this.describing || key === this.describedFor) return;
 		this.describing = true;
+		const timeout = deadline(this.timeoutMs);
 		try {
 			const models = [...this.models];
-			this.details = await describe(models, AbortSignal.timeout(this.timeoutMs));
+			this.details = await describe(models, timeout.signal);
 			this.describedFor = models.join("\n");
 		} catch (err) {
 			this.o.logger.warn("could not describe the backend's models; reporting none", { error: errorMessage(err) });
 		} finally {
+			timeout.release();
 			this.describing = false;
 		}
 	}
 
 	/** One listing, cut after timeoutMs (or when `signal` aborts). */
 	private async list(signal?: AbortSignal): Promise<string[]> {
-		const timeout = AbortSignal.timeout(this.timeoutMs);
+		const timeout = deadline(this.timeoutMs, signal);
 		try {
-			return await this.o.backend.listModels(signal ? AbortSignal.any([signal, timeout]) : timeout);
+			return await this.o.backend.listModels(timeout.signal);
 		} catch (err) {
-			if (timeout.aborted) throw new Error(`model list: no answer within ${this.timeoutMs} ms`, { cause: err });
+			if (timeout.timedOut) throw new Error(`model list: no answer within ${this.timeoutMs} ms`, { cause: err });
 			throw err;
+		} finally {
+			timeout.release();
 		}
 	}
 }

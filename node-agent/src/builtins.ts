@@ -14,6 +14,7 @@ import type * as Fs from "node:fs";
 import type * as Http from "node:http";
 import { createRequire } from "node:module";
 import type * as Util from "node:util";
+import type * as V8 from "node:v8";
 
 const require = createRequire(import.meta.url);
 
@@ -23,3 +24,5 @@ export const fs = require("node:fs") as typeof Fs;
 export const http = require("node:http") as typeof Http;
 /** node:util (parseArgs). */
 export const util = require("node:util") as typeof Util;
+/** node:v8 (setFlagsFromString). */
+export const v8 = require("node:v8") as typeof V8;

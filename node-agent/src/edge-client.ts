@@ -25,6 +25,7 @@ import {
 	whoamiResponseSchema,
 } from "../../src/protocol/agent-wire.js";
 import type * as z from "../../src/protocol/zod-mini.js";
+import { deadline } from "./deadline.js";
 import {
 	ChannelError,
 	ChannelNotSent,
@@ -176,8 +177,7 @@ export class EdgeClient {
 			if (!this.options.tokens) throw new Error(`${path} needs an identity`);
 			headers.authorization = `Bearer ${await this.options.tokens.token()}`;
 		}
-		const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
-		const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+		const timeout = deadline(opts.timeoutMs ?? this.timeoutMs, opts.signal);
 		let res: HttpResponse;
 		let text: string;
 		try {
@@ -185,7 +185,7 @@ export class EdgeClient {
 				method,
 				headers,
 				...(method === "POST" ? { body: JSON.stringify(body) } : {}),
-				signal,
+				signal: timeout.signal,
 			});
 			text = await res.text();
 		} catch (err) {
@@ -193,6 +193,8 @@ export class EdgeClient {
 			const reason =
 				err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
 			throw new EdgeNetworkError(`${method} ${path}: ${reason}`, { cause: err });
+		} finally {
+			timeout.release();
 		}
 		let json: unknown = null;
 		try {

@@ -3,18 +3,29 @@
  * and the inference backends. Node's global fetch loads undici on first use,
  * which costs an idle agent about 13 MB of resident memory (the agent
  * must idle under 60 MB); node:http is already part of the runtime. Sockets are
- * reused through Node's global keep-alive agents. The response body is the
+ * reused through the keep-alive agents below. The response body is the
  * raw byte stream, read as an async iterable, so SSE and NDJSON streams are
  * parsed as they arrive; aborting the signal destroys the request and the
  * response, which closes the connection, like cancelling a fetch body.
  */
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { urlToHttpOptions } from "node:url";
 import { http } from "./builtins.js";
 
 // From ./builtins.ts: an ES import of node:http loads undici on Node 22.
 const httpRequest = http.request;
+
+/**
+ * Node's global agents drop an idle socket after 5 s, the telemetry interval:
+ * every heartbeat opened a new TCP (and TLS) connection. These keep one for a
+ * minute, well inside the edge's idle limit (Cloudflare closes an idle HTTP/1.1
+ * connection after 400 s); a server that announces a shorter `Keep-Alive:
+ * timeout=` is still obeyed, a second early, by Node's agent.
+ */
+const KEEP_ALIVE = { keepAlive: true, timeout: 60_000, scheduling: "lifo" } as const;
+const httpAgent = new http.Agent(KEEP_ALIVE);
+const httpsAgent = new HttpsAgent(KEEP_ALIVE);
 
 /** The request options the agent uses: a subset of fetch's RequestInit. */
 export interface HttpRequestInit {
@@ -75,11 +86,16 @@ function targetOf(url: string): Target {
 export const httpFetch: HttpFetch = (url, init = {}) =>
 	new Promise<HttpResponse>((resolve, reject) => {
 		const target = targetOf(url);
-		const send = target.https ? httpsRequest : httpRequest;
 		const headers: Record<string, string> = { ...init.headers };
 		if (init.body !== undefined) headers["content-length"] = String(Buffer.byteLength(init.body));
 		// A copy each time: http.request assigns its options onto the object it is given.
-		const req = send({ ...target.options, method: init.method ?? "GET", headers });
+		const agent = target.https ? httpsAgent : httpAgent;
+		const req = (target.https ? httpsRequest : httpRequest)({
+			...target.options,
+			method: init.method ?? "GET",
+			headers,
+			agent,
+		});
 		req.on("error", reject);
 		if (init.signal) abortWith(init.signal, req);
 		req.once("response", (res) => resolve(wrap(res)));

@@ -1,7 +1,9 @@
 /**
- * The running agent's status snapshot, written as `<stateDir>/status.json`
- * on every telemetry tick, so `arcnet-agent status` can show a live view
- * without a socket or a port. It is written atomically (temp file + rename)
+ * The running agent's status snapshot, written as `<stateDir>/status.json`,
+ * so `arcnet-agent status` can show a live view without a socket or a port.
+ * A telemetry tick writes it when the agent's state changed or jobs are
+ * running; an idle agent whose state holds rewrites it (fresh readings, a new
+ * `updatedAt`) every STATUS_REWRITE_MS only. It is written atomically (temp file + rename)
  * so a reader never sees half a file, and read back through a zod schema
  * because it crosses a process boundary.
  */
@@ -21,8 +23,10 @@ export const statusSnapshotSchema = z.object({
 	edgeUrl: z.string(),
 	/** Epoch ms of this snapshot. */
 	updatedAt: z.number(),
-	/** The agent's telemetry interval: a snapshot is rewritten this often, so `status` judges staleness by it. Absent in older snapshots. */
+	/** The agent's telemetry interval: snapshots are written on its ticks, so `status` judges staleness by it. Absent in older snapshots. */
 	telemetryIntervalMs: z.optional(z.int()),
+	/** The longest an unchanged idle state goes unwritten, in ms. Absent in older snapshots, which were written on every tick. */
+	rewriteEveryMs: z.optional(z.int()),
 	connection: z.enum(["starting", "connected", "unreachable", "unauthorised"]),
 	/** How polls and job events travel now: the WebSocket channel, or HTTP (chosen, or while the channel is down). Absent in older snapshots. */
 	transport: z.optional(z.enum(["websocket", "http"])),
@@ -63,6 +67,44 @@ export function writeStatusFile(stateDir: string, snapshot: StatusSnapshot): str
 	writeFileSync(tmp, JSON.stringify(snapshot), { mode: 0o600 });
 	renameSync(tmp, path);
 	return path;
+}
+
+/** The longest an idle agent whose state holds leaves its status file unwritten, in ms. */
+export const STATUS_REWRITE_MS = 30_000;
+
+/** The fields that change on their own every tick (readings and the time), which alone do not call for a write. */
+function stateKey(s: StatusSnapshot): string {
+	const { updatedAt, host, gpus, tokensPerSecond, ...state } = s;
+	return JSON.stringify({ ...state, gpus: gpus.length });
+}
+
+/**
+ * Returns a function that writes a snapshot when the state in it changed,
+ * while jobs run, or when the last write is `rewriteEveryMs` old; true when it
+ * wrote. An idle agent otherwise rewrote the same state every few seconds.
+ */
+export function createStatusWriter(
+	stateDir: string,
+	rewriteEveryMs: number = STATUS_REWRITE_MS,
+): (snapshot: StatusSnapshot) => boolean {
+	let lastKey = "";
+	let lastAt = Number.NEGATIVE_INFINITY;
+	return (snapshot) => {
+		const key = stateKey(snapshot);
+		const due = snapshot.updatedAt - lastAt >= rewriteEveryMs;
+		if (key === lastKey && snapshot.running.length === 0 && !due) return false;
+		writeStatusFile(stateDir, snapshot);
+		lastKey = key;
+		lastAt = snapshot.updatedAt;
+		return true;
+	};
+}
+
+/** How old a snapshot may get before `status` calls it stale; `fallbackIntervalMs` stands in for a snapshot without its interval. */
+export function staleAfterMs(s: StatusSnapshot, fallbackIntervalMs: number): number {
+	const interval = s.telemetryIntervalMs ?? fallbackIntervalMs;
+	// A write due at rewriteEveryMs waits for the next tick: two intervals of slack.
+	return s.rewriteEveryMs !== undefined ? s.rewriteEveryMs + 2 * interval : 3 * interval;
 }
 
 /** Reads and validates the snapshot; the error says what to do when there is none. */

@@ -1,8 +1,8 @@
 /**
  * Renders a status snapshot as a terminal view that reads well over SSH:
  * plain text columns, at most 80 characters wide, with optional ANSI colour
- * for the connection state. A snapshot older than three telemetry intervals
- * is flagged stale, because then the agent is not writing it any more.
+ * for the connection state. A snapshot older than the agent's intervals allow
+ * (status-file.ts, staleAfterMs) is flagged stale: the agent is not writing it any more.
  */
 import type { GpuReading } from "../../src/protocol/agent-wire.js";
 import type { StatusSnapshot } from "./status-file.js";

@@ -34,6 +34,15 @@ describe("agent host telemetry", () => {
 		expect(reading.memTotalBytes).toBeGreaterThan(0);
 	});
 
+	it("reads this host's /proc/stat again and again through one descriptor", () => {
+		const sampler = createHostSampler();
+		for (let i = 0; i < 3; i++) {
+			const reading = sampler();
+			expect(reading.cpuPct).toBeGreaterThanOrEqual(0);
+			expect(reading.cpuPct).toBeLessThanOrEqual(100);
+		}
+	});
+
 	it("parses the cpu line and refuses text without one", () => {
 		expect(parseProcStat(stat(1, 2, 3, 4, 5))).toEqual({ idle: 7, total: 15 });
 		expect(parseProcStat("intr 1\n")).toBeNull();

@@ -1,6 +1,7 @@
 /**
  * `arcnet-agent status` as an operator reads it: staleness is judged by the
- * running agent's own telemetry interval (from the status file), and a GPU
+ * running agent's own intervals (from the status file), an idle agent
+ * rewrites an unchanged status only now and then, and a GPU
  * source that `--gpu auto` turned to simulated readings says why.
  */
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildAgent } from "../../node-agent/build.js";
-import { type StatusSnapshot, writeStatusFile } from "../../node-agent/src/status-file.js";
+import { createStatusWriter, type StatusSnapshot, writeStatusFile } from "../../node-agent/src/status-file.js";
 import { bundleCommand, freshStateDir } from "./agent-bundle-process.js";
 import { FakeEdge, waitFor } from "./agent-fake-edge.js";
 
@@ -68,6 +69,41 @@ describe("agent status view", () => {
 		// An agent that reports every second wrote 5 s ago: it has stopped.
 		writeStatusFile(state, snapshot(Date.now() - 5_000, 1_000));
 		expect(await statusOnce(state)).toContain("STALE");
+	});
+
+	it("allows an idle agent its rewrite interval before calling its status stale", async () => {
+		const state = freshStateDir();
+		mkdirSync(state, { recursive: true });
+		// Idle and unchanged, a 5 s agent rewrites every 30 s: 35 s old is fresh, 45 s old is not.
+		writeStatusFile(state, { ...snapshot(Date.now() - 35_000, 5_000), rewriteEveryMs: 30_000 });
+		expect(await statusOnce(state)).not.toContain("STALE");
+		writeStatusFile(state, { ...snapshot(Date.now() - 45_000, 5_000), rewriteEveryMs: 30_000 });
+		expect(await statusOnce(state)).toContain("STALE");
+	});
+
+	it("writes the status file when the state changes, while jobs run, and every rewrite interval when idle", () => {
+		const state = freshStateDir();
+		mkdirSync(state, { recursive: true });
+		const write = createStatusWriter(state, 30_000);
+		const t0 = 1_000_000;
+		const idle = (at: number, cpuPct = 1) => ({
+			...snapshot(at, 5_000),
+			host: { cpuPct, memUsedBytes: 1, memTotalBytes: 2 },
+		});
+		expect(write(idle(t0))).toBe(true);
+		// New readings alone wait for the rewrite interval.
+		expect(write(idle(t0 + 5_000, 7))).toBe(false);
+		expect(write(idle(t0 + 25_000, 3))).toBe(false);
+		expect(JSON.parse(readFileSync(join(state, "status.json"), "utf8")).updatedAt).toBe(t0);
+		expect(write(idle(t0 + 30_000, 3))).toBe(true);
+		// A changed state is written at once.
+		expect(write({ ...idle(t0 + 35_000), connection: "unreachable" })).toBe(true);
+		expect(write({ ...idle(t0 + 40_000), connection: "unreachable" })).toBe(false);
+		// While a job runs, every tick is written (tokens/s and the job's age move).
+		const job = { jobId: "j1", attempt: 1, model: "sim-1", startedAt: t0, queued: false };
+		expect(write({ ...idle(t0 + 45_000), running: [job] })).toBe(true);
+		expect(write({ ...idle(t0 + 50_000), running: [job] })).toBe(true);
+		expect(JSON.parse(readFileSync(join(state, "status.json"), "utf8")).updatedAt).toBe(t0 + 50_000);
 	});
 
 	it("shows why --gpu auto chose simulated readings when the driver is broken", async () => {

@@ -1,8 +1,8 @@
 /**
  * `arcnet-agent run`: load the identity (never re-enroll: a node's identity is
  * an operator decision), build the backend, telemetry sources and edge client,
- * and hand them to the work loop with signal handling wired in. Every
- * telemetry tick also refreshes `<stateDir>/status.json` for `status`.
+ * and hand them to the work loop with signal handling wired in. Telemetry
+ * ticks also refresh `<stateDir>/status.json` for `status` (status-file.ts says when).
  */
 import { createBackend } from "../backends/index.js";
 import { createModelDescriber } from "../backends/model-details.js";
@@ -15,7 +15,7 @@ import type { Logger } from "../logger.js";
 import { AgentMetrics } from "../metrics/agent-metrics.js";
 import { type MetricsServer, startMetricsServer } from "../metrics/metrics-server.js";
 import { installSignalHandlers } from "../signals.js";
-import { writeStatusFile } from "../status-file.js";
+import { createStatusWriter, STATUS_REWRITE_MS } from "../status-file.js";
 import { EnergyMeter } from "../telemetry/energy-meter.js";
 import { selectGpuSource } from "../telemetry/gpu-select.js";
 import { createHostSampler } from "../telemetry/host.js";
@@ -69,8 +69,9 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 	if (metrics && exporter) metrics.spanCounts(() => exporter.counts);
 	const gpu = await selectGpuSource(config.gpu, { command: config.nvidiaSmi });
 	if (gpu.reason) logger.info("GPU telemetry is simulated", { gpu: config.gpu, reason: gpu.reason });
+	const statusWriter = createStatusWriter(config.stateDir);
 	const writeStatus = (s: LoopStatus) =>
-		writeStatusFile(config.stateDir, {
+		statusWriter({
 			version: 1,
 			pid: process.pid,
 			nodeId: identity.nodeId,
@@ -78,6 +79,7 @@ export async function runCommand(config: AgentConfig, logger: Logger): Promise<n
 			edgeUrl,
 			updatedAt: Date.now(),
 			telemetryIntervalMs: config.telemetryIntervalMs,
+			rewriteEveryMs: STATUS_REWRITE_MS,
 			connection: s.connection,
 			transport: s.transport,
 			draining: s.draining,

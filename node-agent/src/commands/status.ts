@@ -4,7 +4,7 @@
  * with --once or when stdout is not a terminal (pipes, scripts, CI).
  */
 import type { AgentConfig } from "../config.js";
-import { readStatusFile, type StatusSnapshot } from "../status-file.js";
+import { readStatusFile, type StatusSnapshot, staleAfterMs } from "../status-file.js";
 import { renderStatus } from "../status-render.js";
 
 export interface StatusCommandOptions {
@@ -13,15 +13,15 @@ export interface StatusCommandOptions {
 	out?: NodeJS.WriteStream;
 }
 
-/** Three of the agent's own telemetry intervals (this command's setting only for snapshots that lack it). */
-function staleAfterMs(snapshot: StatusSnapshot, config: AgentConfig): number {
-	return 3 * (snapshot.telemetryIntervalMs ?? config.telemetryIntervalMs);
+/** By the agent's own intervals (this command's telemetry setting only for snapshots that lack it). */
+function staleAfter(snapshot: StatusSnapshot, config: AgentConfig): number {
+	return staleAfterMs(snapshot, config.telemetryIntervalMs);
 }
 
 function frame(config: AgentConfig, color: boolean): string {
 	try {
 		const snapshot = readStatusFile(config.stateDir);
-		return renderStatus(snapshot, { now: Date.now(), color, staleAfterMs: staleAfterMs(snapshot, config) });
+		return renderStatus(snapshot, { now: Date.now(), color, staleAfterMs: staleAfter(snapshot, config) });
 	} catch (err) {
 		return err instanceof Error ? err.message : String(err);
 	}
@@ -33,7 +33,7 @@ export async function statusCommand(config: AgentConfig, options: StatusCommandO
 	if (options.once || !out.isTTY) {
 		try {
 			const snapshot = readStatusFile(config.stateDir);
-			out.write(`${renderStatus(snapshot, { now: Date.now(), staleAfterMs: staleAfterMs(snapshot, config) })}\n`);
+			out.write(`${renderStatus(snapshot, { now: Date.now(), staleAfterMs: staleAfter(snapshot, config) })}\n`);
 			return 0;
 		} catch (err) {
 			process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

@@ -42,9 +42,21 @@ function osCpuTimes(): CpuTimes {
 	return { idle, total };
 }
 
+/** Bytes of /proc/stat read per sample: its first line, the all-core sums, is under 200. */
+const PROC_STAT_HEAD = 512;
+let procStatFd: number | undefined;
+const procStatBuffer = Buffer.alloc(PROC_STAT_HEAD);
+
+/**
+ * The head of /proc/stat, through a descriptor kept open and read from offset
+ * 0 into one buffer: the whole file (a line per core and interrupt counters,
+ * kilobytes on a large host) was read into a new string on every tick.
+ */
 function readProcStat(): string | null {
 	try {
-		return fs.readFileSync("/proc/stat", "latin1");
+		procStatFd ??= fs.openSync("/proc/stat", "r");
+		const n = fs.readSync(procStatFd, procStatBuffer, 0, PROC_STAT_HEAD, 0);
+		return procStatBuffer.toString("latin1", 0, n);
 	} catch {
 		return null;
 	}
