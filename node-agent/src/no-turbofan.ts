@@ -6,8 +6,9 @@
  * more while serving, past the 50 MB idle target; the agent's code runs in
  * the interpreter and the baseline compiler instead, at about 15 % more CPU
  * per job (docs/agent.md, Footprint). Set this early, the flag acts as it does
- * on the command line (`node --no-opt`).
+ * on the command line (`node --no-opt`). ARCNET_V8_OPTIMIZE=1 keeps TurboFan,
+ * for an operator who values CPU per job over idle memory.
  */
 import { v8 } from "./builtins.js";
 
-v8.setFlagsFromString("--no-opt");
+if (process.env.ARCNET_V8_OPTIMIZE !== "1") v8.setFlagsFromString("--no-opt");
