@@ -8,6 +8,7 @@
  * A failure before any output is an OpenAI error event, then the end.
  */
 import { ApiError } from "../http/errors.js";
+import { log } from "../protocol/log-line.js";
 import type { OpenAIErrorBody } from "../protocol/openai.js";
 
 /** Default, smallest and largest SSE_KEEPALIVE_MS (ms). */
@@ -29,8 +30,8 @@ export function sseKeepAliveMs(vars: { SSE_KEEPALIVE_MS?: unknown }): number {
 	throw new Error(`SSE_KEEPALIVE_MS: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
 }
 
-/** One `data:` event holding an OpenAI error body, then the end (as a failure after output ends). */
-export function sseErrorStream(body: OpenAIErrorBody): ReadableStream<Uint8Array> {
+/** One `data:` event holding an OpenAI error body (and, where known, the job's `arcnet` object), then the end. */
+export function sseErrorStream(body: OpenAIErrorBody & { arcnet?: object }): ReadableStream<Uint8Array> {
 	return new ReadableStream<Uint8Array>({
 		start(controller) {
 			controller.enqueue(encoder.encode(`data: ${JSON.stringify(body)}\n\n`));
@@ -42,7 +43,7 @@ export function sseErrorStream(body: OpenAIErrorBody): ReadableStream<Uint8Array
 /** The error body of something thrown after the headers went out: an ApiError keeps its body, the rest is a 500's. */
 export function thrownErrorBody(error: unknown): OpenAIErrorBody {
 	if (error instanceof ApiError) return error.toBody();
-	console.error("a streamed request failed after its headers were sent", error);
+	log("error", "stream_failed_after_headers", { error });
 	return new ApiError(500, "The edge failed to handle the request; try again.", {
 		type: "server_error",
 		code: "internal_error",

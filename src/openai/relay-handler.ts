@@ -218,7 +218,9 @@ export function relayHandler<S extends z.ZodType<RelayedBody>>(endpoint: Endpoin
 /** The SSE body from the job's first output: its error event, its relayed chunks, or chunks built from its text. */
 function streamedAnswer(dispatched: Dispatched, options: SseOptions): ReadableStream<Uint8Array> {
 	const first = dispatched.started.first;
-	if (first.type === "error") return sseErrorStream(jobErrorBody(first));
+	// Beside the error, where the job ran and its id, as the final chunk of an answer would say.
+	if (first.type === "error")
+		return sseErrorStream({ ...jobErrorBody(first), arcnet: arcnetSummary(dispatched, undefined) });
 	const events = outputEvents(dispatched.started);
 	// A backend that speaks OpenAI sends chunks, relayed as they came; the simulated one sends text.
 	return first.type === "delta" && first.chunk !== undefined

@@ -55,7 +55,11 @@ describe("a streamed completion before its first output", () => {
 		await passQueueDeadline("eu-paris", await queuedJobIn("eu-paris"));
 		const { payloads } = parseSse(await res.text());
 		expect(payloads).toEqual([
-			{ error: { message: expect.stringContaining("queue"), type: "timeout", param: null, code: "timeout" } },
+			{
+				error: { message: expect.stringContaining("queue"), type: "timeout", param: null, code: "timeout" },
+				// Where the job was and its id, as the final chunk of an answer says them.
+				arcnet: expect.objectContaining({ zone: "eu-paris", job_id: expect.stringMatching(/^job_/) }),
+			},
 		]);
 	});
 
@@ -67,7 +71,12 @@ describe("a streamed completion before its first output", () => {
 		expect(res.status).toBe(200);
 		await passQueueDeadline("eu-paris", await queuedJobIn("eu-paris"));
 		const { payloads } = parseSse(await res.text());
-		expect(payloads).toEqual([{ error: expect.objectContaining({ type: "timeout", code: "timeout" }) }]);
+		expect(payloads).toEqual([
+			{
+				error: expect.objectContaining({ type: "timeout", code: "timeout" }),
+				arcnet: expect.objectContaining({ zone: "eu-paris" }),
+			},
+		]);
 	});
 
 	it("is an APIError from the openai SDK when the queue deadline passes", async () => {
