@@ -107,13 +107,20 @@ describe.each(RUNTIMES)("a streaming client that leaves before its first output,
 			});
 
 		// Another tenant's long answer holds the only slot, so the key's job queues behind it.
+		// Its body is read as it comes: an unread response can be garbage-collected, and undici then closes
+		// the connection, which ends the holder's job and frees the slot early.
 		const holder = new AbortController();
-		void fetch(`${local.url}/v1/chat/completions`, {
+		const holding = fetch(`${local.url}/v1/chat/completions`, {
 			method: "POST",
 			headers: { authorization: `Bearer ${local.devApiKey}`, "content-type": "application/json" },
 			body: JSON.stringify({ model: MODEL, stream: true, messages: [{ role: "user", content: LONG_PROMPT }] }),
 			signal: holder.signal,
-		}).catch(() => undefined);
+		})
+			.then(async (res) => {
+				const reader = res.body?.getReader();
+				while (reader && !(await reader.read()).done) {}
+			})
+			.catch(() => undefined);
 		await waitFor("the slot to be busy", async () => (fake?.openStreams === 1 ? true : undefined), {
 			timeoutMs: 20_000,
 		});
@@ -143,5 +150,6 @@ describe.each(RUNTIMES)("a streaming client that leaves before its first output,
 		expect(admitted.status).toBe(200);
 		next.abort();
 		holder.abort();
+		await holding;
 	}, 120_000);
 });
