@@ -104,9 +104,9 @@ export interface EdgeWorkerSetup {
 	scriptPath: string;
 	bundleDir: string;
 	persistDir: string;
-	/** Port of Miniflare's entry socket (0: any free one). */
+	/** Port of Miniflare's entry socket (0 picks a free one). */
 	port: number;
-	/** Port of the Worker's own socket, when it has one (0: any free one). */
+	/** Port of the Worker's own socket, when it has one (0 picks a free one). */
 	directPort?: number;
 	bindings: Record<string, string>;
 	onLog?: (line: string) => void;
